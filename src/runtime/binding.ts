@@ -1,0 +1,61 @@
+/**
+ * The one seam between the decoding engine and an inference runtime. Implementations live beside this
+ * file (onnxruntime-web wasm / WebGPU, onnxruntime-node); nothing outside `src/runtime/` imports an
+ * `onnxruntime-*` package.
+ *
+ * Shapes follow docs/model-contract.md. Everything is row-major and batch 1.
+ */
+
+export type BackendName = 'wasm' | 'webgpu' | 'native-cpu' | 'native-cuda';
+
+/** Backend class used to pick a default tree from the manifest (`trees.wasm | native | gpu`). */
+export type BackendClass = 'wasm' | 'native' | 'gpu';
+
+export type HeadKind = 'cerberus' | 'medusa';
+
+/** K/V of one layer: [H_kv, N, D_h] flattened, N = number of positions held. */
+export interface LayerKv {
+  readonly key: Float32Array;
+  readonly value: Float32Array;
+}
+
+export interface ForwardInput {
+  /** T token ids. */
+  readonly inputIds: ArrayLike<number>;
+  /** T rotary positions. */
+  readonly positionIds: ArrayLike<number>;
+  /** Additive mask [T, P+T] flattened: 0 = attend, manifest.base.mask_value = blocked. */
+  readonly mask: Float32Array;
+  /** Past K/V per layer with P positions each; P = pastLength. */
+  readonly past: readonly LayerKv[];
+  readonly pastLength: number;
+}
+
+export interface ForwardOutput {
+  /** [T, V] */
+  readonly logits: Float32Array;
+  /** [T, D] — what the LM head and the decoding heads read. */
+  readonly hidden: Float32Array;
+  /** K/V of the T new tokens per layer: [H_kv, T, D_h] each. */
+  readonly present: readonly LayerKv[];
+  /** Milliseconds spent inside the runtime for this call. */
+  readonly modelMs: number;
+}
+
+export interface HeadsOutput {
+  /** [N, K, V] */
+  readonly logits: Float32Array;
+  readonly modelMs: number;
+}
+
+export interface InferenceBinding {
+  readonly backend: BackendName;
+  readonly backendClass: BackendClass;
+  /** One decoder step over T query tokens. Calls are serialised by the binding. */
+  forward(input: ForwardInput): Promise<ForwardOutput>;
+  /** Run the decoding heads of `kind` on N hidden states ([N, D] flattened). */
+  heads(kind: HeadKind, hidden: Float32Array, n: number): Promise<HeadsOutput>;
+  /** Head kinds this binding has loaded. */
+  readonly headKinds: readonly HeadKind[];
+  dispose(): Promise<void>;
+}
