@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Engine, model and entry tests that run in plain Node (onnxruntime-node and onnxruntime-web wasm).
+export default defineConfig({
+  test: {
+    name: 'node',
+    root: '.',
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/workers/**', 'test/**/*.workerd.test.ts', '**/node_modules/**'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
