@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { EngineError } from '../engine/errors';
+
+/** manifest.json as docs/model-contract.md defines it (format cerberus-edge-model/1). */
+const positiveInt = z.number().int().positive();
+const probability = z.number().min(0).max(1);
+const treePaths = z.array(z.array(z.number().int().nonnegative()).min(1));
+
+const headsSchema = z.object({
+  file: z.string().min(1),
+  num_heads: positiveInt,
+  valid_top1: z.array(probability),
+  valid_top5: z.array(probability),
+});
+
+export const manifestSchema = z
+  .object({
+    format: z.literal('cerberus-edge-model/1'),
+    name: z.string().min(1),
+    architecture: z.object({
+      vocab_size: positiveInt,
+      d_model: positiveInt,
+      n_layers: positiveInt,
+      n_heads: positiveInt,
+      n_kv_heads: positiveInt,
+      head_dim: positiveInt,
+      ffn_hidden: positiveInt,
+      max_positions: positiveInt,
+      rope_theta: z.number().positive(),
+      parameters: positiveInt,
+    }),
+    tokenizer: z.object({
+      file: z.string().min(1),
+      eos_token_id: z.number().int().nonnegative(),
+      eos_token: z.string().min(1),
+    }),
+    base: z.object({ file: z.string().min(1), mask_value: z.number().max(-1000) }),
+    heads: z.object({ cerberus: headsSchema.optional(), medusa: headsSchema.optional() }),
+    files: z.record(z.string(), z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
+    trees: z.object({ wasm: treePaths, native: treePaths, gpu: treePaths }),
+    gate: z.object({
+      default_threshold: z.number().nonnegative(),
+      calibration: z.object({
+        head_kind: z.enum(['cerberus', 'medusa']),
+        bin_edges: z.array(z.number().nonnegative()).min(2),
+        mean_accepted: z.array(z.number().nonnegative()),
+        count: z.array(z.number().int().nonnegative()),
+      }),
+    }),
+    training: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((m, ctx) => {
+    const cal = m.gate.calibration;
+    const bins = cal.bin_edges.length - 1;
+    if (cal.mean_accepted.length !== bins || cal.count.length !== bins) {
+      ctx.addIssue({ code: 'custom', path: ['gate', 'calibration'], message: `needs ${bins} bins (bin_edges.length - 1)` });
+    }
+    if (cal.bin_edges.some((e, i) => i > 0 && e <= cal.bin_edges[i - 1]!)) {
+      ctx.addIssue({ code: 'custom', path: ['gate', 'calibration', 'bin_edges'], message: 'must increase' });
+    }
+    if (m.tokenizer.eos_token_id >= m.architecture.vocab_size) {
+      ctx.addIssue({ code: 'custom', path: ['tokenizer', 'eos_token_id'], message: 'must be < vocab_size' });
+    }
+    const named = [m.base.file, m.tokenizer.file, m.heads.cerberus?.file, m.heads.medusa?.file];
+    for (const file of named) {
+      if (file !== undefined && !(file in m.files)) {
+        ctx.addIssue({ code: 'custom', path: ['files'], message: `${file} is used but has no size/sha256 entry` });
+      }
+    }
+    if (m.heads.cerberus === undefined && m.heads.medusa === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['heads'], message: 'at least one head kind' });
+    }
+  });
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type HeadsManifest = z.infer<typeof headsSchema>;
+
+export function parseManifest(bytes: Uint8Array): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (cause) {
+    throw new EngineError('invalid-manifest', 'manifest.json is not valid JSON', { file: 'manifest.json', cause });
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new EngineError(
+      'invalid-manifest',
+      `manifest.json does not follow docs/model-contract.md:\n${z.prettifyError(parsed.error)}`,
+      { file: 'manifest.json', cause: parsed.error },
+    );
+  }
+  return parsed.data;
+}
