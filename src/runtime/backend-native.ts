@@ -1,0 +1,78 @@
+/**
+ * onnxruntime-node: native CPU, or CUDA where its execution provider is installed. Node and Deno only;
+ * loaded with a computed specifier so workerd bundles (wrangler/esbuild) never try to include the addon.
+ */
+import type { ModelArchitecture } from './architecture';
+import type { InferenceBinding } from './binding';
+import { RUNTIME } from './environment';
+import { BindingError } from './errors';
+import type { OrtApi } from './ort-api';
+import { createOrtBinding } from './ort-binding';
+import { createModelSessions, type ModelBytes } from './ort-sessions';
+
+const NATIVE_PACKAGE = 'onnxruntime-node';
+
+interface NativeModule extends OrtApi {
+  listSupportedBackends?: () => readonly { name: string; bundled: boolean }[];
+}
+
+let loading: Promise<NativeModule> | undefined;
+
+async function importNative(): Promise<NativeModule> {
+  if (!RUNTIME.isNode && !RUNTIME.isDeno) {
+    throw new BindingError('backend-unavailable', 'onnxruntime-node runs in Node and Deno only');
+  }
+  try {
+    const namespace = (await import(/* @vite-ignore */ NATIVE_PACKAGE)) as { default?: NativeModule } & NativeModule;
+    // A CommonJS package: its module.exports is the default export under ESM.
+    return namespace.default ?? namespace;
+  } catch (cause) {
+    throw new BindingError('backend-unavailable', `onnxruntime-node does not load here: ${String(cause)}`, { cause });
+  }
+}
+
+export function loadNative(): Promise<NativeModule> {
+  loading ??= importNative();
+  return loading;
+}
+
+export interface NativeOptions {
+  readonly cuda: boolean;
+  /** Intra-op threads; undefined = ORT's default (one per physical core). */
+  readonly threads?: number;
+}
+
+export async function createNativeBinding(
+  arch: ModelArchitecture,
+  bytes: ModelBytes,
+  options: NativeOptions,
+): Promise<InferenceBinding> {
+  const ort = await loadNative();
+  if (options.cuda && !(ort.listSupportedBackends?.() ?? []).some((b) => b.name === 'cuda')) {
+    throw new BindingError('backend-unavailable', 'this onnxruntime-node build has no CUDA execution provider');
+  }
+  const sessionOptions = {
+    executionProviders: [options.cuda ? 'cuda' : 'cpu'],
+    graphOptimizationLevel: 'all' as const,
+    ...(options.threads === undefined ? {} : { intraOpNumThreads: options.threads }),
+  };
+  try {
+    const sessions = await createModelSessions(ort, arch, bytes, sessionOptions);
+    return createOrtBinding({
+      backend: options.cuda ? 'native-cuda' : 'native-cpu',
+      backendClass: options.cuda ? 'gpu' : 'native',
+      ort,
+      architecture: arch,
+      sessions,
+    });
+  } catch (error) {
+    // A CUDA session that fails to start (no driver, no GPU, CUDA libraries not installed) is an
+    // unavailable backend, not a bad model: let the caller fall back to the CPU.
+    if (options.cuda && error instanceof BindingError && error.code === 'runtime-failure') {
+      throw new BindingError('backend-unavailable', `CUDA execution provider failed to start: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The factory the engine calls: model bytes in, a ready InferenceBinding out, on the best backend the
+ * host offers (see select-backend.ts). The manifest is the engine's business; this takes its sizes.
+ */
+import type { ModelArchitecture } from './architecture';
+import type { BackendName, HeadKind, InferenceBinding } from './binding';
+import { createNativeBinding } from './backend-native';
+import { createWasmBinding } from './backend-wasm';
+import { createWebGpuBinding } from './backend-webgpu';
+import { RUNTIME, type RuntimeFacts } from './environment';
+import { BindingError } from './errors';
+import type { ModelBytes } from './ort-sessions';
+import { backendCandidates, type BackendRequest } from './select-backend';
+import { validateArchitecture } from './validate';
+
+export interface CreateBindingOptions {
+  /** Default 'auto'. */
+  readonly backend?: BackendRequest;
+  /** base.onnx */
+  readonly base: Uint8Array;
+  /** heads-<kind>.onnx per kind to load. */
+  readonly heads: Partial<Record<HeadKind, Uint8Array>>;
+  /** manifest.architecture, plus `decoding_heads` (K per kind) to check the heads graphs against. */
+  readonly architecture: ModelArchitecture;
+  /** Intra-op threads for onnxruntime-node; default: ORT's (one per physical core). wasm is single-threaded. */
+  readonly threads?: number;
+  /** Receives why a preferred backend was skipped. Default: console.warn. */
+  readonly log?: (message: string) => void;
+  /** Host facts; tests override them to exercise other hosts' choices. */
+  readonly runtime?: RuntimeFacts;
+}
+
+function createOn(backend: BackendName, options: CreateBindingOptions, bytes: ModelBytes): Promise<InferenceBinding> {
+  const arch = options.architecture;
+  switch (backend) {
+    case 'wasm':
+      return createWasmBinding(arch, bytes);
+    case 'webgpu':
+      return createWebGpuBinding(arch, bytes);
+    case 'native-cpu':
+    case 'native-cuda':
+      return createNativeBinding(arch, bytes, { cuda: backend === 'native-cuda', threads: options.threads });
+  }
+}
+
+export async function createBinding(options: CreateBindingOptions): Promise<InferenceBinding> {
+  const requested = options.backend ?? 'auto';
+  const candidates = backendCandidates(requested, options.runtime ?? RUNTIME);
+  validateArchitecture(options.architecture);
+  const log = options.log ?? ((message: string) => console.warn(message));
+  const bytes: ModelBytes = { base: options.base, heads: options.heads };
+  const skipped: string[] = [];
+  for (const backend of candidates) {
+    try {
+      return await createOn(backend, options, bytes);
+    } catch (error) {
+      // Only "cannot run here" moves on to the next backend; a bad model fails the same everywhere.
+      if (!(error instanceof BindingError) || error.code !== 'backend-unavailable') throw error;
+      skipped.push(`${backend}: ${error.message}`);
+      if (backend !== candidates[candidates.length - 1]) log(`[runtime] skipping ${backend}: ${error.message}`);
+    }
+  }
+  throw new BindingError('backend-unavailable', `no backend for "${requested}" runs here (${skipped.join('; ')})`);
+}

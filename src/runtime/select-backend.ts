@@ -1,0 +1,50 @@
+/**
+ * Which backends to try, in order, for a requested backend on a given host. Pure, so the policy is
+ * tested on every host (including the WebGPU branches no CI machine here can run).
+ */
+import type { BackendName } from './binding';
+import type { RuntimeFacts } from './environment';
+import { BindingError } from './errors';
+
+export type BackendRequest = BackendName | 'auto';
+
+export const SUPPORTED_BACKENDS: readonly BackendRequest[] = Object.freeze([
+  'auto',
+  'wasm',
+  'webgpu',
+  'native-cpu',
+  'native-cuda',
+]);
+
+function isBackendRequest(value: string): value is BackendRequest {
+  return (SUPPORTED_BACKENDS as readonly string[]).includes(value);
+}
+
+/**
+ * - auto, workerd: wasm (the only backend workerd can run).
+ * - auto, Node / Deno: onnxruntime-node (CUDA, then CPU), then WebGPU if `navigator.gpu`, then wasm.
+ * - auto, elsewhere (browsers): WebGPU if present, then wasm.
+ * - an explicit GPU backend degrades: native-cuda → native-cpu, webgpu → wasm.
+ */
+export function backendCandidates(requested: string, facts: RuntimeFacts): BackendName[] {
+  if (!isBackendRequest(requested)) {
+    throw new BindingError(
+      'unknown-backend',
+      `unknown backend "${requested}"; supported: ${SUPPORTED_BACKENDS.join(', ')}`,
+    );
+  }
+  switch (requested) {
+    case 'auto': {
+      if (facts.isWorkerd) return ['wasm'];
+      const gpu: BackendName[] = facts.hasWebGpu ? ['webgpu'] : [];
+      if (facts.isNode || facts.isDeno) return ['native-cuda', 'native-cpu', ...gpu, 'wasm'];
+      return [...gpu, 'wasm'];
+    }
+    case 'native-cuda':
+      return ['native-cuda', 'native-cpu'];
+    case 'webgpu':
+      return ['webgpu', 'wasm'];
+    default:
+      return [requested];
+  }
+}
