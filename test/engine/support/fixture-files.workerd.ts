@@ -3,7 +3,7 @@
  * serves the fixture folder from disk through the FIXTURE service binding, the way a deployed Worker
  * would fetch model files from assets or R2.
  */
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 
 interface FixtureEnv {
   readonly FIXTURE: { fetch(input: string): Promise<Response> };
