@@ -1,0 +1,47 @@
+"""Named pipeline configurations: one per artifact the project ships (and the CI smoke run)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipelineConfig:
+    name: str
+    out: str  # default artifact folder, relative to the repository root
+    vocab_size: int
+    model: dict  # ModelConfig fields except vocab_size
+    base: dict  # TrainConfig overrides
+    heads: dict  # HeadsTrainConfig overrides
+    num_heads: int = 4
+    distill_prompts: int = 2048  # greedy continuations of train story openings
+    valid_prompts: int = 256  # greedy continuations of valid openings (accuracy, trees, calibration)
+    prompt_len: int = 16
+    new_tokens: int = 112
+    valid_data_rows: int = 32768
+    notes: dict = field(default_factory=dict)
+
+
+CONFIGS = {
+    "smoke": PipelineConfig(
+        name="smoke", out="models/runs/smoke-out", vocab_size=300,
+        model=dict(d_model=32, n_layers=1, n_heads=2, ffn_hidden=64, max_positions=512),
+        base=dict(seq_len=64, batch_size=8, max_steps=30, eval_every=15, eval_windows=4, warmup_steps=5),
+        heads=dict(steps=20, batch_size=128, eval_every=10),
+        distill_prompts=32, valid_prompts=16, new_tokens=24, valid_data_rows=2048),
+    "fixture": PipelineConfig(
+        name="tiny-fixture", out="test/fixtures/tiny", vocab_size=512,
+        model=dict(d_model=64, n_layers=2, n_heads=4, ffn_hidden=128, max_positions=512),
+        base=dict(seq_len=256, batch_size=16, max_steps=1200, eval_every=200, eval_windows=16, max_minutes=3.0,
+                  lr=3e-3, min_lr=3e-4),
+        heads=dict(steps=1500, batch_size=256, eval_every=250, max_minutes=1.0, lr=3e-3),
+        distill_prompts=512, valid_prompts=128, new_tokens=64, valid_data_rows=8192),
+    "tinystories-6m": PipelineConfig(
+        name="tinystories-6m", out="models/tinystories-6m", vocab_size=4096,
+        model=dict(d_model=256, n_layers=6, n_heads=8, ffn_hidden=688, max_positions=512),
+        # ~2,200 tokens/s on 2 free cores: 50 minutes is ~6.6 M tokens, ~7.5 epochs of the 0.87 M-token corpus;
+        # early stopping on valid usually ends it sooner.
+        base=dict(seq_len=256, batch_size=16, max_steps=1700, eval_every=100, eval_windows=64, max_minutes=50.0,
+                  patience=3),
+        heads=dict(steps=4000, batch_size=512, eval_every=250, max_minutes=10.0),
+        distill_prompts=2048, valid_prompts=256, new_tokens=112, valid_data_rows=32768),
+}

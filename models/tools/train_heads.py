@@ -1,0 +1,125 @@
+"""Train decoding heads (cerberus or medusa) on the frozen base model's hidden states.
+
+Rows come from two sources: the data stream (targets = the data's next tokens) and the base model's own
+greedy continuations (targets = its argmax chain, which is what verification at temperature 0 accepts).
+Both head kinds get the same steps, batch, learning rate and rows.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from common import log, set_threads
+from heads import Heads, HeadsConfig
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeadsTrainConfig:
+    steps: int = 3000
+    batch_size: int = 512
+    lr: float = 1e-3
+    decay: float = 0.8  # loss weight of head k is decay**k: deep heads are inherently less predictable
+    distill_frac: float = 0.5  # share of each batch drawn from the greedy (self-distilled) rows
+    eval_every: int = 250
+    max_minutes: float = 15.0
+    seed: int = 0
+
+
+def heads_loss(heads: Heads, h: torch.Tensor, targets: torch.Tensor, *, decay: float) -> torch.Tensor:
+    logits = heads(h)  # (N, K, V)
+    K = logits.shape[1]
+    losses = [F.cross_entropy(logits[:, k], targets[:, k], ignore_index=-100) for k in range(K)]
+    w = [decay ** k for k in range(K)]
+    return sum(wk * lk for wk, lk in zip(w, losses)) / sum(w)
+
+
+@torch.no_grad()
+def topk_accuracy(heads: Heads, hidden: np.ndarray, targets: np.ndarray, *, ks=(1, 5), batch: int = 2048) -> dict:
+    """Per head: share of rows (with a target) whose target is in the head's top-k."""
+    K = targets.shape[1]
+    hits = {k: np.zeros(K) for k in ks}
+    count = np.zeros(K)
+    for i in range(0, len(hidden), batch):
+        logits = heads(torch.from_numpy(hidden[i:i + batch].astype(np.float32)))  # (n, K, V)
+        top = logits.topk(max(ks), dim=-1).indices.numpy()  # (n, K, kmax)
+        tg = targets[i:i + batch]
+        ok = tg >= 0
+        count += ok.sum(0)
+        for k in ks:
+            hits[k] += ((top[..., :k] == tg[..., None]).any(-1) & ok).sum(0)
+    return {f"top{k}": (hits[k] / np.maximum(count, 1)).round(4).tolist() for k in ks}
+
+
+def sample_rows(rng, sets: list[dict], *, batch: int, frac: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Draw round(batch*frac) rows from the greedy set (sets[1]) and the rest from the data set (sets[0])."""
+    n_g = int(round(batch * frac)) if len(sets[1]["hidden"]) else 0
+    parts = [(sets[0], batch - n_g), (sets[1], n_g)]
+    h, t = [], []
+    for s, n in parts:
+        if n:
+            idx = rng.integers(0, len(s["hidden"]), n)
+            h.append(s["hidden"][idx])
+            t.append(s["targets"][idx])
+    return torch.from_numpy(np.concatenate(h).astype(np.float32)), torch.from_numpy(np.concatenate(t))
+
+
+def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor, train_sets: list[dict],
+                valid_set: dict, out: Path) -> dict:
+    torch.manual_seed(tc.seed)
+    rng = np.random.default_rng(tc.seed)
+    heads = Heads(cfg, lm_head=lm_head).train()
+    opt = torch.optim.AdamW([p for p in heads.parameters() if p.requires_grad], lr=tc.lr, weight_decay=0.0)
+    vh = torch.from_numpy(valid_set["hidden"][:8192].astype(np.float32))
+    vt = torch.from_numpy(valid_set["targets"][:8192])
+    best, t0, step = float("inf"), time.time(), 0
+    for step in range(tc.steps):
+        for g in opt.param_groups:  # linear decay: the heads are small and converge quickly
+            g["lr"] = tc.lr * (1 - step / tc.steps)
+        h, t = sample_rows(rng, train_sets, batch=tc.batch_size, frac=tc.distill_frac)
+        loss = heads_loss(heads, h, t, decay=tc.decay)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        minutes = (time.time() - t0) / 60
+        last = step == tc.steps - 1 or minutes > tc.max_minutes
+        if (step + 1) % tc.eval_every == 0 or last:
+            with torch.no_grad():
+                heads.eval()
+                vl = heads_loss(heads, vh, vt, decay=tc.decay).item()
+                heads.train()
+            log(f"{cfg.kind} step {step + 1}: train {loss.item():.3f} valid(greedy) {vl:.3f} ({minutes:.1f} min)")
+            if vl < best:
+                best = vl
+                torch.save({"config": cfg.to_dict(), "model": heads.state_dict(), "step": step + 1}, out)
+        if last:
+            break
+    return {"kind": cfg.kind, "steps": step + 1, "best_valid_loss": best}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--kind", choices=["cerberus", "medusa"], required=True)
+    ap.add_argument("--work", type=Path, required=True, help="pipeline work dir (base.pt, rows-*.npz)")
+    ap.add_argument("--num-heads", type=int, default=4)
+    ap.add_argument("--train-config", type=str, default="{}", help="HeadsTrainConfig overrides as JSON")
+    args = ap.parse_args()
+    set_threads()
+    from stages import load_head_rows  # late import: the pipeline module owns the row files
+    base_ckpt = torch.load(args.work / "base.pt", map_location="cpu")
+    lm_head = base_ckpt["model"]["lm_head"]
+    train_sets, valid_set = load_head_rows(args.work)
+    cfg = HeadsConfig(kind=args.kind, num_heads=args.num_heads, d_model=lm_head.shape[0], vocab_size=lm_head.shape[1])
+    res = train_heads(cfg=cfg, tc=HeadsTrainConfig(**json.loads(args.train_config)), lm_head=lm_head,
+                      train_sets=train_sets, valid_set=valid_set, out=args.work / f"heads-{args.kind}.pt")
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
