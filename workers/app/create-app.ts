@@ -1,0 +1,28 @@
+/** The one Hono app every entry serves; what differs between runtimes comes in through `ports`. */
+import { Hono } from 'hono';
+import { adminAuth, tenantAuth, type TenantVariables } from '../http/auth';
+import { jsonBodyLimit } from '../http/body';
+import { errorHandler, notFoundHandler } from '../http/error-handler';
+import { withDefaults, type AppPorts } from './deps';
+import { adminRoutes } from './routes/admin';
+import { completionRoutes } from './routes/completions';
+import { tenantSelfRoutes } from './routes/tenant-self';
+
+export function createApp(ports: AppPorts) {
+  const deps = withDefaults(ports);
+  const v1 = new Hono<{ Variables: TenantVariables }>()
+    .use(tenantAuth(deps.tenants, deps.now))
+    .use(jsonBodyLimit(deps.maxBodyBytes))
+    .route('/', tenantSelfRoutes(deps))
+    .route('/', completionRoutes(deps));
+  const admin = new Hono().use(adminAuth(deps.adminSecret)).use(jsonBodyLimit(deps.maxBodyBytes)).route('/', adminRoutes(deps));
+
+  return new Hono()
+    .get('/healthz', (c) => c.json({ status: 'ok' }))
+    .route('/v1', v1)
+    .route('/admin', admin)
+    .notFound(notFoundHandler)
+    .onError(errorHandler(deps.log));
+}
+
+export type App = ReturnType<typeof createApp>;

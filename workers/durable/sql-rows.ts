@@ -1,0 +1,21 @@
+/** SQLite rows from Durable Object storage, validated rather than cast: a bad row fails loudly here. */
+import type { z } from 'zod';
+
+export function selectRows<S extends z.ZodType>(
+  sql: SqlStorage,
+  schema: S,
+  query: string,
+  ...bindings: SqlStorageValue[]
+): z.output<S>[] {
+  return sql.exec(query, ...bindings).toArray().map((row) => schema.parse(row));
+}
+
+export function selectOne<S extends z.ZodType>(
+  sql: SqlStorage,
+  schema: S,
+  query: string,
+  ...bindings: SqlStorageValue[]
+): z.output<S> | null {
+  const rows = selectRows(sql, schema, query, ...bindings);
+  return rows[0] ?? null;
+}

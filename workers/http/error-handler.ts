@@ -1,0 +1,29 @@
+import type { ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { ApiError } from './api-error';
+
+export type ErrorLogger = (error: unknown) => void;
+
+/** The app's one `onError`: ApiErrors render as they are, anything else is logged and becomes a 500. */
+export function errorHandler(log: ErrorLogger = (error) => console.error(error)): ErrorHandler {
+  return function errorHandler(error) {
+    if (error instanceof ApiError) return error.getResponse();
+    if (error instanceof HTTPException && error.status < 500) {
+      return new ApiError({ status: 400, code: 'bad_request', message: error.message || 'Bad request.' }).getResponse();
+    }
+    log(error);
+    return new ApiError({
+      status: 500,
+      code: 'internal_error',
+      message: 'The server failed while handling this request. Retry; if it persists, report it with the time of the request.',
+    }).getResponse();
+  };
+}
+
+export const notFoundHandler: NotFoundHandler = function notFound(c) {
+  return new ApiError({
+    status: 404,
+    code: 'route_not_found',
+    message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}. The API lives under /v1 (see README).`,
+  }).getResponse();
+};

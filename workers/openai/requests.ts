@@ -1,0 +1,54 @@
+/**
+ * Request bodies of the OpenAI-compatible endpoints. Unknown fields are ignored (clients send many we do
+ * not use); fields we cannot honour with the value given are refused rather than silently dropped.
+ */
+import { z } from 'zod';
+
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+export const sessionIdSchema = z
+  .string()
+  .regex(SESSION_ID_PATTERN, 'a session id is 1-128 characters of A-Z, a-z, 0-9, "_" and "-"');
+
+const textPart = z.object({ type: z.literal('text'), text: z.string() });
+
+const chatMessage = z.object({
+  // "developer" is OpenAI's newer name for "system".
+  role: z.enum(['system', 'developer', 'user', 'assistant']),
+  content: z.union([z.string(), z.array(textPart)]),
+});
+
+const cerberusOptions = z
+  .object({
+    mode: z.enum(['ar', 'medusa', 'cerberus']).optional(),
+    gate: z.boolean().optional(),
+  })
+  .strict();
+
+const commonFields = {
+  model: z.string().min(1),
+  max_tokens: z.int().min(1).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().gt(0).max(1).nullish(),
+  seed: z.int().nullish(),
+  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
+  stream: z.boolean().nullish(),
+  n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
+  /** Pins the conversation to one session; the `x-session-id` header does the same and wins. */
+  session_id: sessionIdSchema.optional(),
+  cerberus: cerberusOptions.optional(),
+};
+
+export const chatCompletionRequest = z.object({
+  ...commonFields,
+  messages: z.array(chatMessage).min(1),
+  max_completion_tokens: z.int().min(1).nullish(),
+});
+
+export const completionRequest = z.object({
+  ...commonFields,
+  prompt: z.union([z.string(), z.array(z.string()).length(1, { error: 'send one prompt per request' })]),
+});
+
+export type ChatCompletionRequest = z.output<typeof chatCompletionRequest>;
+export type CompletionRequest = z.output<typeof completionRequest>;
+export type CommonRequest = ChatCompletionRequest | CompletionRequest;

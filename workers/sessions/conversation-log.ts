@@ -1,0 +1,55 @@
+/**
+ * What a conversation keeps beyond its KV cache: the token context, the gate state and a record per
+ * turn. The KV cache is rebuilt from this after eviction or restart; SQLite in SessionDO, memory elsewhere.
+ */
+import { z } from 'zod';
+import type { GateState } from '../engine';
+
+const count = z.int().nonnegative();
+
+export const gateStateSchema = z.object({
+  version: z.literal(1),
+  threshold: z.number(),
+  binEdges: z.array(z.number()),
+  sumAccepted: z.array(z.number()),
+  count: z.array(z.number()),
+}) satisfies z.ZodType<GateState>;
+
+export const turnRecordSchema = z.object({
+  finish_reason: z.enum(['stop', 'length', 'abort']),
+  prompt_tokens: count,
+  cached_tokens: count,
+  completion_tokens: count,
+  steps: count,
+  parallel_steps: count,
+  ar_steps: count,
+  zero_accept_steps: count,
+  threshold: z.number(),
+});
+export type TurnRecord = z.output<typeof turnRecordSchema>;
+
+export interface SavedConversation {
+  /** Prompt and emitted tokens of every turn so far: exactly what the KV cache holds. */
+  readonly tokens: readonly number[];
+  readonly gateState: GateState | null;
+}
+
+export interface ConversationLog {
+  load(): SavedConversation;
+  /** Replaces the context and gate state and appends the turn record, all at once. */
+  saveTurn(tokens: readonly number[], gateState: GateState, turn: TurnRecord): void;
+}
+
+export class MemoryConversationLog implements ConversationLog {
+  #saved: SavedConversation = { tokens: [], gateState: null };
+  readonly turns: TurnRecord[] = [];
+
+  load(): SavedConversation {
+    return this.#saved;
+  }
+
+  saveTurn(tokens: readonly number[], gateState: GateState, turn: TurnRecord): void {
+    this.#saved = { tokens: [...tokens], gateState };
+    this.turns.push(turn);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Turn events as NDJSON bytes: Durable Object RPC carries byte streams only. The decoder validates each
+ * line, so a malformed event surfaces as an error instead of a wrong response.
+ */
+import { z } from 'zod';
+import { ERROR_STATUSES } from '../http/api-error';
+import type { TurnEvent } from './turn';
+
+const count = z.number().nonnegative();
+
+const errorInfo = z.object({
+  status: z.literal(ERROR_STATUSES),
+  code: z.string(),
+  message: z.string(),
+  param: z.string().nullish(),
+  retryAfterSeconds: z.number().optional(),
+});
+
+const turnEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), text: z.string() }),
+  z.object({
+    type: z.literal('done'),
+    finishReason: z.enum(['stop', 'length']),
+    usage: z.object({ prompt_tokens: count, cached_tokens: count, completion_tokens: count }),
+    stats: z.object({
+      mode: z.enum(['ar', 'medusa', 'cerberus']),
+      gate: z.boolean(),
+      steps: count,
+      parallel_steps: count,
+      ar_steps: count,
+      zero_accept_steps: count,
+      mean_accepted_length: count,
+      mean_extra_tokens_per_parallel_step: count,
+      accepted_histogram: z.array(count),
+      threshold: z.number(),
+      model_ms: count,
+      wall_ms: count,
+    }),
+  }),
+  z.object({ type: z.literal('error'), error: errorInfo }),
+]) satisfies z.ZodType<TurnEvent>;
+
+export function encodeEvents(): TransformStream<TurnEvent, Uint8Array> {
+  const encoder = new TextEncoder();
+  return new TransformStream({
+    transform(event, controller) {
+      controller.enqueue(encoder.encode(`${JSON.stringify(event)}\n`));
+    },
+  });
+}
+
+export function decodeEvents(): TransformStream<Uint8Array, TurnEvent> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  const emitLines = (controller: TransformStreamDefaultController<TurnEvent>, flush: boolean) => {
+    const lines = pending.split('\n');
+    pending = flush ? '' : (lines.pop() ?? '');
+    for (const line of lines) if (line.trim().length > 0) controller.enqueue(turnEvent.parse(JSON.parse(line)));
+  };
+  return new TransformStream({
+    transform(chunk, controller) {
+      pending += decoder.decode(chunk, { stream: true });
+      emitLines(controller, false);
+    },
+    flush(controller) {
+      pending += decoder.decode();
+      emitLines(controller, true);
+    },
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * An async generator as a ReadableStream that produces only when read: generation is paced by the
+ * client, and a cancelled stream closes the generator (running its `finally`).
+ */
+export interface PullStreamHooks {
+  /** Called first on cancel: lets the generator's current await finish early (abort its generation). */
+  readonly onCancel: () => void;
+  /** Called once, when the stream ends for any reason (done, error or cancel). */
+  readonly onFinish: () => void;
+}
+
+export function pullStream<T>(source: AsyncGenerator<T>, hooks: PullStreamHooks): ReadableStream<T> {
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    hooks.onFinish();
+  };
+  return new ReadableStream<T>(
+    {
+      async pull(controller) {
+        try {
+          const next = await source.next();
+          if (next.done) {
+            finish();
+            controller.close();
+          } else controller.enqueue(next.value);
+        } catch (error) {
+          finish();
+          controller.error(error);
+        }
+      },
+      async cancel() {
+        hooks.onCancel();
+        try {
+          await source.return(undefined);
+        } finally {
+          finish();
+        }
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

@@ -1,0 +1,70 @@
+/** ConversationLog on a Durable Object's SQLite: one row per context token, so a turn rewrites only its tail. */
+import { z } from 'zod';
+import { selectOne, selectRows } from '../durable/sql-rows';
+import type { GateState } from '../engine';
+import { gateStateSchema, turnRecordSchema, type ConversationLog, type SavedConversation, type TurnRecord } from './conversation-log';
+
+const tokenRow = z.object({ token: z.int().nonnegative() });
+const gateRow = z.object({ value: z.string().transform((text) => JSON.parse(text) as unknown).pipe(gateStateSchema) });
+
+export class SqliteConversationLog implements ConversationLog {
+  constructor(private readonly storage: DurableObjectStorage) {}
+
+  /** Idempotent; SessionDO runs it in its constructor under blockConcurrencyWhile. */
+  createSchema(): void {
+    const sql = this.storage.sql;
+    sql.exec('CREATE TABLE IF NOT EXISTS context (pos INTEGER PRIMARY KEY, token INTEGER NOT NULL)');
+    sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    sql.exec(`CREATE TABLE IF NOT EXISTS turns (
+      n INTEGER PRIMARY KEY AUTOINCREMENT, finished_at INTEGER NOT NULL, finish_reason TEXT NOT NULL,
+      prompt_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+      steps INTEGER NOT NULL, parallel_steps INTEGER NOT NULL, ar_steps INTEGER NOT NULL,
+      zero_accept_steps INTEGER NOT NULL, threshold REAL NOT NULL)`);
+  }
+
+  load(): SavedConversation {
+    const sql = this.storage.sql;
+    const tokens = selectRows(sql, tokenRow, 'SELECT token FROM context ORDER BY pos').map((r) => r.token);
+    const gate = selectOne(sql, gateRow, "SELECT value FROM meta WHERE key = 'gate_state'");
+    return { tokens, gateState: gate?.value ?? null };
+  }
+
+  saveTurn(tokens: readonly number[], gateState: GateState, turn: TurnRecord): void {
+    const record = turnRecordSchema.parse(turn);
+    this.storage.transactionSync(() => {
+      const sql = this.storage.sql;
+      const stored = this.load().tokens;
+      let keep = 0;
+      while (keep < stored.length && keep < tokens.length && stored[keep] === tokens[keep]) keep++;
+      sql.exec('DELETE FROM context WHERE pos >= ?', keep);
+      for (let pos = keep; pos < tokens.length; pos++) sql.exec('INSERT INTO context (pos, token) VALUES (?, ?)', pos, tokens[pos] ?? 0);
+      sql.exec(
+        "INSERT INTO meta (key, value) VALUES ('gate_state', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        JSON.stringify(gateState),
+      );
+      sql.exec(
+        `INSERT INTO turns (finished_at, finish_reason, prompt_tokens, cached_tokens, completion_tokens, steps,
+          parallel_steps, ar_steps, zero_accept_steps, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        Date.now(),
+        record.finish_reason,
+        record.prompt_tokens,
+        record.cached_tokens,
+        record.completion_tokens,
+        record.steps,
+        record.parallel_steps,
+        record.ar_steps,
+        record.zero_accept_steps,
+        record.threshold,
+      );
+    });
+  }
+
+  turns(): TurnRecord[] {
+    return selectRows(
+      this.storage.sql,
+      turnRecordSchema,
+      `SELECT finish_reason, prompt_tokens, cached_tokens, completion_tokens, steps, parallel_steps, ar_steps,
+        zero_accept_steps, threshold FROM turns ORDER BY n`,
+    );
+  }
+}

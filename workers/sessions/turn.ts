@@ -1,0 +1,81 @@
+/**
+ * One conversation turn as the router hands it to a session, and what the session streams back. Plain
+ * data only: it crosses Durable Object RPC (as NDJSON) unchanged.
+ */
+import type { DecodingMode, FinishReason, GatePolicy, HeadKind, Sampling } from '../engine';
+import type { ErrorInfo } from '../http/api-error';
+
+export interface ChatTurnMessage {
+  readonly role: 'system' | 'user' | 'assistant';
+  readonly content: string;
+}
+
+export type TurnPrompt =
+  | { readonly kind: 'chat'; readonly messages: readonly ChatTurnMessage[] }
+  | { readonly kind: 'text'; readonly text: string };
+
+export interface TurnRequest {
+  readonly prompt: TurnPrompt;
+  readonly maxTokens: number;
+  readonly sampling: Sampling;
+  readonly stop: readonly string[];
+  readonly mode: DecodingMode;
+  readonly gate: boolean;
+  readonly treeBudget: number;
+  /** The tenant's policy for the session; a change between turns takes effect on the next turn. */
+  readonly headKind: HeadKind;
+  readonly gatePolicy: GatePolicy;
+}
+
+/** The Cerberus statistics of one turn, in the API's snake_case (the `cerberus` extension field). */
+export interface TurnStats {
+  readonly mode: DecodingMode;
+  readonly gate: boolean;
+  readonly steps: number;
+  readonly parallel_steps: number;
+  readonly ar_steps: number;
+  readonly zero_accept_steps: number;
+  /** Tokens per step, the paper's mean accepted length (1 for plain AR). */
+  readonly mean_accepted_length: number;
+  /** Tokens accepted beyond the base model's own per parallel step. */
+  readonly mean_extra_tokens_per_parallel_step: number;
+  readonly accepted_histogram: readonly number[];
+  readonly threshold: number;
+  readonly model_ms: number;
+  readonly wall_ms: number;
+}
+
+export interface TurnUsageCounts {
+  readonly prompt_tokens: number;
+  /** Prompt tokens served from the session's KV cache instead of being run again. */
+  readonly cached_tokens: number;
+  readonly completion_tokens: number;
+}
+
+export type TurnEvent =
+  | { readonly type: 'text'; readonly text: string }
+  | {
+      readonly type: 'done';
+      readonly finishReason: Exclude<FinishReason, 'abort'>;
+      readonly usage: TurnUsageCounts;
+      readonly stats: TurnStats;
+    }
+  | { readonly type: 'error'; readonly error: ErrorInfo };
+
+export type TurnStart =
+  | { readonly ok: true; readonly events: ReadableStream<TurnEvent> }
+  | { readonly ok: false; readonly error: ErrorInfo };
+
+export interface SessionKey {
+  readonly tenantId: string;
+  readonly sessionId: string;
+}
+
+/** Where conversations live: SessionDO on Workers, process memory on Node and Deno. */
+export interface SessionStore {
+  /**
+   * Starts a turn. Refusals known before the first token (busy session, prompt too long) come back as
+   * `ok: false`; cancelling `events` stops the generation and keeps only what was emitted.
+   */
+  startTurn(key: SessionKey, turn: TurnRequest): Promise<TurnStart>;
+}

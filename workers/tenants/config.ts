@@ -1,0 +1,69 @@
+/**
+ * A tenant's policy: how its sessions decode and how much it may ask for. Stored and served in the admin
+ * API's snake_case shape; `toGatePolicy` is the one place it turns into the engine's terms.
+ */
+import { z } from 'zod';
+
+const decodingMode = z.enum(['ar', 'medusa', 'cerberus']);
+
+const gateFields = {
+  mode: z.enum(['fixed', 'adaptive']),
+  /** Entropy (nats) at or below which a step decodes in parallel; the start value when adaptive. */
+  threshold: z.number().min(0).max(20),
+  min: z.number().min(0).max(20),
+  max: z.number().min(0).max(20),
+  exploration_rate: z.number().min(0).max(1),
+};
+
+const configFields = {
+  gate: z.object(gateFields).strict(),
+  head_kind: z.enum(['cerberus', 'medusa']),
+  allowed_modes: z.array(decodingMode).min(1),
+  tree_budget: z.int().min(1).max(63),
+  max_tokens: z.int().min(1).max(4096),
+  rate_limit_per_minute: z.int().min(1).max(1_000_000),
+};
+
+export const tenantConfigSchema = z
+  .object(configFields)
+  .strict()
+  .refine(({ gate }) => gate.min <= gate.threshold && gate.threshold <= gate.max, {
+    message: 'gate bounds must satisfy min <= threshold <= max',
+    path: ['gate'],
+  });
+
+export type TenantConfig = z.output<typeof tenantConfigSchema>;
+export type DecodingModeName = z.output<typeof decodingMode>;
+
+/** What PATCH accepts: any subset, `gate` merged field by field. */
+export const tenantConfigPatchSchema = z
+  .object({ ...configFields, gate: z.object(gateFields).strict().partial() })
+  .strict()
+  .partial();
+
+export type TenantConfigPatch = z.output<typeof tenantConfigPatchSchema>;
+
+/** Parsed, not just typed, so the defaults are checked by the same rules as every stored config. */
+export const DEFAULT_TENANT_CONFIG: TenantConfig = tenantConfigSchema.parse({
+  gate: { mode: 'adaptive', threshold: 2.5, min: 0.5, max: 6, exploration_rate: 0.05 },
+  head_kind: 'cerberus',
+  allowed_modes: ['ar', 'medusa', 'cerberus'],
+  tree_budget: 16,
+  max_tokens: 256,
+  rate_limit_per_minute: 120,
+});
+
+export type PatchResult = { ok: true; config: TenantConfig } | { ok: false; message: string; param: string | null };
+
+/** Merges a patch and re-validates the whole, so a patch can never leave a config out of bounds. */
+export function applyConfigPatch(config: TenantConfig, patch: TenantConfigPatch): PatchResult {
+  const merged = { ...config, ...patch, gate: { ...config.gate, ...patch.gate } };
+  const result = tenantConfigSchema.safeParse(merged);
+  if (result.success) return { ok: true, config: result.data };
+  const issue = result.error.issues[0];
+  return {
+    ok: false,
+    message: issue?.message ?? 'invalid configuration',
+    param: issue?.path.length ? issue.path.map(String).join('.') : null,
+  };
+}

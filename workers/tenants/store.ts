@@ -1,0 +1,39 @@
+/** The tenant directory port: Workers use TenantsDO, Node and Deno the in-memory store. */
+import type { TenantConfig, TenantConfigPatch } from './config';
+import type { TurnUsage, UsageTotals } from './usage';
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly config: TenantConfig;
+  /** Unix seconds, like OpenAI's `created`. */
+  readonly created_at: number;
+}
+
+export interface NewTenant {
+  readonly id: string;
+  readonly name: string;
+  readonly keyHash: string;
+  readonly config: TenantConfig;
+}
+
+export type Authentication =
+  | { readonly kind: 'ok'; readonly tenant: Tenant }
+  | { readonly kind: 'unknown_key' }
+  | { readonly kind: 'rate_limited'; readonly retryAfterSeconds: number };
+
+export type ConfigUpdate =
+  | { readonly kind: 'ok'; readonly tenant: Tenant }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'invalid'; readonly message: string; readonly param: string | null };
+
+export interface TenantStore {
+  /** Finds the tenant owning the key and counts the request against its rate limit, in one step. */
+  authenticate(keyHash: string, nowMs: number): Promise<Authentication>;
+  create(tenant: NewTenant): Promise<Tenant>;
+  get(id: string): Promise<Tenant | null>;
+  /** Applies the patch atomically: concurrent updates never lose each other's fields. */
+  updateConfig(id: string, patch: TenantConfigPatch): Promise<ConfigUpdate>;
+  recordUsage(tenantId: string, usage: TurnUsage): Promise<void>;
+  usage(tenantId: string): Promise<UsageTotals>;
+}

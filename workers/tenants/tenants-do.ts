@@ -1,0 +1,130 @@
+/**
+ * The tenant directory on Workers: one global Durable Object with SQLite. Strongly consistent, so a key
+ * revoked or a limit lowered applies to the very next request, and the rate-limit count and the key
+ * lookup are one atomic RPC (see README, "Tenant store").
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { z } from 'zod';
+import { selectOne } from '../durable/sql-rows';
+import { applyConfigPatch, DEFAULT_TENANT_CONFIG, tenantConfigSchema, type TenantConfigPatch } from './config';
+import { DEV_TENANT_ID, hashApiKey } from './keys';
+import { admitRequest } from './rate-window';
+import type { Authentication, ConfigUpdate, NewTenant, Tenant } from './store';
+import { addUsage, EMPTY_USAGE, turnUsageSchema, usageTotalsSchema, type TurnUsage, type UsageTotals } from './usage';
+
+const json = <S extends z.ZodType>(schema: S) => z.string().transform((text) => JSON.parse(text) as unknown).pipe(schema);
+
+const tenantRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  config: json(tenantConfigSchema),
+  created_at: z.number(),
+});
+const windowRow = z.object({ window_start: z.number(), count: z.number() });
+const usageRow = z.object({ totals: json(usageTotalsSchema) });
+
+const TENANT_COLUMNS = 'id, name, config, created_at';
+
+export class TenantsDO extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#createSchema();
+      await this.#seedDevTenant();
+    });
+  }
+
+  authenticate(keyHash: string, nowMs: number): Authentication {
+    const tenant = this.#selectTenant('key_hash = ?', keyHash);
+    if (tenant === null) return { kind: 'unknown_key' };
+    const sql = this.ctx.storage.sql;
+    const previous = selectOne(sql, windowRow, 'SELECT window_start, count FROM rate_windows WHERE tenant_id = ?', tenant.id);
+    const decision = admitRequest(
+      previous && { start: previous.window_start, count: previous.count },
+      nowMs,
+      tenant.config.rate_limit_per_minute,
+    );
+    if (!decision.allowed) return { kind: 'rate_limited', retryAfterSeconds: decision.retryAfterSeconds };
+    sql.exec(
+      'INSERT INTO rate_windows (tenant_id, window_start, count) VALUES (?, ?, ?) ' +
+        'ON CONFLICT(tenant_id) DO UPDATE SET window_start = excluded.window_start, count = excluded.count',
+      tenant.id,
+      decision.window.start,
+      decision.window.count,
+    );
+    return { kind: 'ok', tenant };
+  }
+
+  create(tenant: NewTenant): Tenant {
+    this.ctx.storage.sql.exec(
+      'INSERT INTO tenants (id, name, key_hash, config, created_at) VALUES (?, ?, ?, ?, ?)',
+      tenant.id,
+      tenant.name,
+      tenant.keyHash,
+      JSON.stringify(tenantConfigSchema.parse(tenant.config)),
+      Math.floor(Date.now() / 1000),
+    );
+    return this.#mustSelect(tenant.id);
+  }
+
+  get(id: string): Tenant | null {
+    return this.#selectTenant('id = ?', id);
+  }
+
+  updateConfig(id: string, patch: TenantConfigPatch): ConfigUpdate {
+    const tenant = this.get(id);
+    if (tenant === null) return { kind: 'not_found' };
+    const result = applyConfigPatch(tenant.config, patch);
+    if (!result.ok) return { kind: 'invalid', message: result.message, param: result.param };
+    this.ctx.storage.sql.exec('UPDATE tenants SET config = ? WHERE id = ?', JSON.stringify(result.config), id);
+    return { kind: 'ok', tenant: this.#mustSelect(id) };
+  }
+
+  recordUsage(tenantId: string, usage: TurnUsage): void {
+    const totals = addUsage(this.usage(tenantId), turnUsageSchema.parse(usage));
+    this.ctx.storage.sql.exec(
+      'INSERT INTO usage (tenant_id, totals) VALUES (?, ?) ON CONFLICT(tenant_id) DO UPDATE SET totals = excluded.totals',
+      tenantId,
+      JSON.stringify(totals),
+    );
+  }
+
+  usage(tenantId: string): UsageTotals {
+    return selectOne(this.ctx.storage.sql, usageRow, 'SELECT totals FROM usage WHERE tenant_id = ?', tenantId)?.totals ?? EMPTY_USAGE;
+  }
+
+  #selectTenant(where: 'id = ?' | 'key_hash = ?', value: string): Tenant | null {
+    return selectOne(this.ctx.storage.sql, tenantRow, `SELECT ${TENANT_COLUMNS} FROM tenants WHERE ${where}`, value);
+  }
+
+  #mustSelect(id: string): Tenant {
+    const tenant = this.get(id);
+    if (tenant === null) throw new Error(`tenant ${id} vanished right after it was written`);
+    return tenant;
+  }
+
+  #createSchema(): void {
+    const sql = this.ctx.storage.sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS tenants (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
+      config TEXT NOT NULL, created_at INTEGER NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS rate_windows (
+      tenant_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)`);
+    sql.exec('CREATE TABLE IF NOT EXISTS usage (tenant_id TEXT PRIMARY KEY, totals TEXT NOT NULL)');
+  }
+
+  /** Local development's documented tenant: follows DEV_API_KEY when it changes, absent when it is unset. */
+  async #seedDevTenant(): Promise<void> {
+    const devKey = this.env.DEV_API_KEY;
+    if (!devKey) return;
+    this.ctx.storage.sql.exec(
+      'INSERT INTO tenants (id, name, key_hash, config, created_at) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT(id) DO UPDATE SET key_hash = excluded.key_hash',
+      DEV_TENANT_ID,
+      'Local development',
+      await hashApiKey(devKey),
+      JSON.stringify(DEFAULT_TENANT_CONFIG),
+      Math.floor(Date.now() / 1000),
+    );
+  }
+}
