@@ -1,0 +1,43 @@
+/**
+ * A minimal Worker wired the way the service's entry must be: static `.wasm` import handed to
+ * provideWasmModule, model bytes fetched at request time. workerd-bundle.test.ts bundles it with
+ * wrangler and runs the bundle in Miniflare, so wrangler's bundling (no script URL, no
+ * onnxruntime-node) is tested, not only the vitest pool's module loader.
+ */
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import { createBinding, emptyPast, provideWasmModule } from '../../../src/runtime';
+
+provideWasmModule(ortWasm);
+
+interface Env {
+  readonly FIXTURE: Fetcher;
+}
+
+interface Probe {
+  readonly architecture: { vocab_size: number; d_model: number; n_layers: number; n_kv_heads: number; head_dim: number };
+  readonly tokens: number[];
+}
+
+async function read(env: Env, name: string): Promise<Uint8Array> {
+  const response = await env.FIXTURE.fetch(`https://fixture/${name}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const { architecture, tokens } = await request.json<Probe>();
+    const binding = await createBinding({ base: await read(env, 'base.onnx'), heads: {}, architecture });
+    const t = tokens.length;
+    const mask = new Float32Array(t * t);
+    for (let i = 0; i < t; i++) mask.fill(-10000, i * t + i + 1, (i + 1) * t);
+    const out = await binding.forward({
+      inputIds: tokens,
+      positionIds: tokens.map((_, i) => i),
+      mask,
+      past: emptyPast(architecture),
+      pastLength: 0,
+    });
+    await binding.dispose();
+    return Response.json({ backend: binding.backend, logits: Array.from(out.logits) });
+  },
+};
