@@ -61,7 +61,7 @@ describe.each([[[]], [['nodejs_compat']]])('wrangler bundle in workerd, flags %j
       ],
       compatibilityDate: '2026-04-20',
       compatibilityFlags: flags,
-      serviceBindings: { FIXTURE: async (request) => new Response(await readFixtureFile(new URL(request.url).pathname.slice(1))) },
+      serviceBindings: { FIXTURE: async (request: { url: string }) => new Response(await readFixtureFile(new URL(request.url).pathname.slice(1))) },
     });
     const { architecture } = await loadFixture();
     const tokens = [3, 1, 4, 1, 5].map((t) => t % architecture.vocab_size);
