@@ -31,6 +31,8 @@ export type Sampling =
       readonly topK?: number;
       readonly topP?: number;
       readonly seed?: number;
+      /** Typical acceptance's posterior threshold epsilon (alpha = sqrt(epsilon)); default 0.09 as in Medusa. */
+      readonly typicalEpsilon?: number;
     };
 
 export interface GenerateOptions {
@@ -42,6 +44,11 @@ export interface GenerateOptions {
   readonly gate: boolean;
   /** Upper bound on tree nodes (the tenant's tree budget); the tree is chosen per backend under it. */
   readonly treeBudget?: number;
+  /**
+   * 'adaptive' (default): the tree is grown from the cost model and the session's running acceptance
+   * estimates; 'static': the manifest's tree for the backend class (its first treeBudget nodes).
+   */
+  readonly tree?: 'adaptive' | 'static';
   readonly signal?: AbortSignal;
 }
 
@@ -54,22 +61,61 @@ export interface StepStats {
   readonly zeroAcceptSteps: number;
   /** histogram[n] = parallel steps that accepted n extra tokens. */
   readonly acceptedHistogram: readonly number[];
+  /** Mean extra tokens per parallel step (0 when none ran). */
   readonly meanAccepted: number;
+  /** Time inside the runtime (forward + heads), and the rest of the generation's active time. */
   readonly modelMs: number;
   readonly jsMs: number;
+  /** Active time of the generation: excludes the time the consumer held on to an event. */
   readonly wallMs: number;
+  /** The gate threshold at the end of the generation. */
   readonly threshold: number;
+  /** Prompt tokens served from the session's cache, and those run through the model. */
+  readonly cachedTokens: number;
+  readonly prefillTokens: number;
+  /** Nodes of the last tree used (0 when no parallel step ran). */
+  readonly treeSize: number;
 }
 
 export type FinishReason = 'stop' | 'length' | 'abort';
 
+/**
+ * `tokens`: ids accepted since the last event, and the text that became final with them. Text can lag
+ * behind ids (an incomplete UTF-8 character, or text that may be the start of a stop sequence, is held
+ * back), and with a stop sequence the last ids may carry text that is never emitted. EOS is never emitted.
+ */
 export type GenerationEvent =
   | { readonly type: 'tokens'; readonly tokenIds: readonly number[]; readonly text: string }
   | { readonly type: 'done'; readonly finishReason: FinishReason; readonly stats: StepStats };
 
-export interface EngineOptions {
-  readonly backend?: BackendName;
+/**
+ * The step cost model trees and the gate are sized by: cost(T)/cost(1) of one forward over T query tokens,
+ * and one heads call relative to cost(1).
+ */
+export interface CostModel {
+  /** Ascending T; T = 1 has ratio 1. */
+  readonly points: readonly { readonly tokens: number; readonly ratio: number }[];
+  readonly headsRatio: number;
+  /** 'measured' at load, 'given' by the caller, or the documented 'fallback' where timing is impossible. */
+  readonly source: 'measured' | 'given' | 'fallback';
 }
+
+export interface LoadModelOptions {
+  /** Default 'auto': the best backend the host offers (native in Node / Deno, wasm in workerd). */
+  readonly backend?: BackendName | 'auto';
+  /** Intra-op threads for onnxruntime-node. */
+  readonly threads?: number;
+  /** Head kinds to load; default every kind in the manifest. */
+  readonly headKinds?: readonly HeadKind[];
+  /**
+   * 'measure' (default): time the backend at load (≈ a second on the small models); or a cost model to use
+   * as is. Where the clock cannot time (workerd freezes it), the fallback for the backend class is used.
+   */
+  readonly costModel?: 'measure' | Omit<CostModel, 'source'>;
+  /** Receives non-fatal notices (backend fallbacks). Default console.warn. */
+  readonly log?: (message: string) => void;
+}
+
 
 /** Serialisable per-session gate state (a Durable Object persists it). */
 export interface GateState {
@@ -81,7 +127,12 @@ export interface GateState {
 }
 
 export interface SessionOptions {
-  readonly headKind: HeadKind;
+  /**
+   * The heads this session's parallel steps use when a generation asks for them; checked at creation
+   * (typed error when the model lacks them). Each generation's `mode` still picks medusa or cerberus.
+   */
+  readonly headKind?: HeadKind;
   readonly gatePolicy: GatePolicy;
+  /** A state persisted from `Session.gateState()`; validated (typed error when malformed). */
   readonly gateState?: GateState;
 }

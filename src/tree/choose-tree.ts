@@ -1,5 +1,6 @@
 import type { TreePaths } from './compile-tree';
-import { parallelStepRatio, type CostCurve } from './cost-curve';
+import type { CostModel } from '../engine/api';
+import { parallelStepRatio } from './cost-curve';
 
 export interface TreeChoice {
   readonly paths: TreePaths;
@@ -15,7 +16,7 @@ export interface TreeChoice {
  * with the best (1 + E[accepted]) / (cost of a parallel step) is kept. Looking at every size rather than
  * stopping at the first non-improvement keeps flat stretches of a noisy cost curve from ending growth.
  */
-export function chooseTree(acceptance: readonly (readonly number[])[], curve: CostCurve, budget: number): TreeChoice {
+export function chooseTree(acceptance: readonly (readonly number[])[], curve: Pick<CostModel, 'points' | 'headsRatio'>, budget: number): TreeChoice {
   const paths: number[][] = [];
   const frontier: { path: number[]; p: number }[] = childrenOf([], 1, acceptance);
   let expected = 1;

@@ -1,17 +1,12 @@
-/**
- * What a forward pass over T query tokens costs on a backend, relative to one token. Calibrated at
- * start-up (the runtime's cost-curve measurement) or supplied by the caller; never hard-coded, because it
- * differs 3× between wasm and native (docs: ARCHITECTURE.md, "Cost model").
+import type { CostModel } from '../engine/api';
+
+/*
+ * A step's cost relative to an AR step, from the backend's cost model (calibrated at load or supplied;
+ * never hard-coded, because it differs 3× between wasm and native: ARCHITECTURE.md, "Cost model").
  */
-export interface CostCurve {
-  /** cost(T) / cost(1) at measured T, ascending; T = 1 has ratio 1. */
-  readonly points: readonly { readonly tokens: number; readonly ratio: number }[];
-  /** One heads call (N = 1) relative to cost(1) of the base model. */
-  readonly headsRatio: number;
-}
 
 /** cost(T)/cost(1), interpolated linearly between points and extrapolated from the last two. */
-export function costRatio(curve: CostCurve, tokens: number): number {
+export function costRatio(curve: Pick<CostModel, 'points' | 'headsRatio'>, tokens: number): number {
   const pts = curve.points;
   if (pts.length === 0 || tokens <= 1) return 1;
   let lo = { tokens: 1, ratio: 1 };
@@ -24,7 +19,7 @@ export function costRatio(curve: CostCurve, tokens: number): number {
 }
 
 /** A parallel step (heads + tree forward of `treeSize` nodes) relative to an AR step. */
-export function parallelStepRatio(curve: CostCurve, treeSize: number): number {
+export function parallelStepRatio(curve: Pick<CostModel, 'points' | 'headsRatio'>, treeSize: number): number {
   return costRatio(curve, treeSize) + curve.headsRatio;
 }
 

@@ -1,0 +1,31 @@
+import { EngineError } from '../engine/errors';
+import type { KvCache } from '../kv/kv-cache';
+import type { ForwardOutput, HeadKind, InferenceBinding } from '../runtime/binding';
+
+/** Runtime failures reach callers as one error type; the original stays as `cause`. */
+async function wrapped<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    if (cause instanceof EngineError) throw cause;
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw new EngineError('backend-error', `${what} failed: ${detail}`, { cause });
+  }
+}
+
+/** One base forward of `tokens` after everything in the cache (the cache is not modified). */
+export function forward(
+  binding: InferenceBinding,
+  cache: KvCache,
+  tokens: ArrayLike<number>,
+  positions: ArrayLike<number>,
+  mask: Float32Array,
+): Promise<ForwardOutput> {
+  const input = { inputIds: tokens, positionIds: positions, mask, past: cache.past(), pastLength: cache.length };
+  return wrapped('base forward', () => binding.forward(input));
+}
+
+/** Head logits [K, V] for one hidden state. */
+export function runHeads(binding: InferenceBinding, kind: HeadKind, hidden: Float32Array) {
+  return wrapped(`${kind} heads`, () => binding.heads(kind, hidden, 1));
+}

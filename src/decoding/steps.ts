@@ -1,0 +1,75 @@
+import type { KvCache } from '../kv/kv-cache';
+import type { HeadKind, InferenceBinding } from '../runtime/binding';
+import { topK } from '../sampling/logits';
+import { causalMask } from '../tree/causal-mask';
+import { treeMask, treePositions, type CompiledTree } from '../tree/compile-tree';
+import { cursorAt, type Cursor } from './cursor';
+import { forward, runHeads } from './model-calls';
+import { verifyTree, type AcceptanceRule } from './verify';
+
+/** What a step needs from the model besides the cache. */
+export interface StepContext {
+  readonly binding: InferenceBinding;
+  readonly cache: KvCache;
+  readonly vocab: number;
+  readonly dModel: number;
+  readonly maskValue: number;
+}
+
+export interface StepResult {
+  /** The root token, then the accepted candidates; all now in the cache. */
+  readonly tokens: readonly number[];
+  readonly cursor: Cursor;
+  readonly modelMs: number;
+}
+
+export interface ParallelStepResult extends StepResult {
+  /** Accepted tree nodes, root first. */
+  readonly path: readonly number[];
+}
+
+/** AR: run the root token alone. */
+export async function arStep(ctx: StepContext, root: number): Promise<StepResult> {
+  const p = ctx.cache.length;
+  const out = await forward(ctx.binding, ctx.cache, [root], [p], causalMask(p, 1, ctx.maskValue));
+  ctx.cache.append([root], out.present, 1);
+  return { tokens: [root], cursor: cursorAt(out, 0, ctx.vocab, ctx.dModel), modelMs: out.modelMs };
+}
+
+/**
+ * Parallel: candidates from the heads → one forward over the tree → verify → keep the accepted path.
+ * The heads read the cursor's hidden state (the position before the root), so head d proposes the token
+ * at depth d + 1 of the tree.
+ */
+export async function parallelStep(
+  ctx: StepContext,
+  cursor: Cursor,
+  root: number,
+  tree: CompiledTree,
+  headKind: HeadKind,
+  rule: AcceptanceRule,
+): Promise<ParallelStepResult> {
+  const heads = await runHeads(ctx.binding, headKind, cursor.hidden);
+  const numHeads = heads.logits.length / ctx.vocab;
+  const candidates = tree.topKPerHead.map((k, d) => {
+    if (d >= numHeads) throw new RangeError(`tree depth ${d + 1} exceeds the ${numHeads} heads`);
+    return topK(heads.logits.subarray(d * ctx.vocab, (d + 1) * ctx.vocab), k);
+  });
+  const nodeTokens = new Int32Array(tree.size);
+  nodeTokens[0] = root;
+  for (let node = 1; node < tree.size; node++) {
+    nodeTokens[node] = candidates[tree.depth[node]! - 1]![tree.rank[node]!]!;
+  }
+
+  const p = ctx.cache.length;
+  const out = await forward(ctx.binding, ctx.cache, nodeTokens, treePositions(tree, p), treeMask(tree, p, ctx.maskValue));
+  const { path } = verifyTree(tree, nodeTokens, out.logits, ctx.vocab, rule);
+  const tokens = path.map((node) => nodeTokens[node]!);
+  ctx.cache.append(tokens, out.present, tree.size, path);
+  return {
+    tokens,
+    path,
+    cursor: cursorAt(out, path[path.length - 1]!, ctx.vocab, ctx.dModel),
+    modelMs: heads.modelMs + out.modelMs,
+  };
+}

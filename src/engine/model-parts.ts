@@ -1,0 +1,16 @@
+import type { Manifest } from '../model/manifest';
+import type { HeadKind, InferenceBinding } from '../runtime/binding';
+import type { TextTokenizer } from '../tokenizer/text-tokenizer';
+import type { CostModel } from './api';
+import type { EngineConfig } from './config';
+
+/** What a session borrows from its loaded model (shared by all sessions of the model). */
+export interface ModelParts {
+  readonly manifest: Manifest;
+  readonly tokenizer: TextTokenizer;
+  readonly binding: InferenceBinding;
+  readonly costModel: CostModel;
+  readonly config: EngineConfig;
+  /** Throws `unsupported-head-kind` unless the manifest has the heads and the binding loaded them. */
+  requireHeads(kind: HeadKind): void;
+}

@@ -1,0 +1,139 @@
+import { parseManifest, type Manifest } from '../model/manifest';
+import { readFile, readVerifiedFiles } from '../model/verify-files';
+import type { BackendName, HeadKind, InferenceBinding } from '../runtime/binding';
+import { createBinding } from '../runtime/index';
+import { TextTokenizer } from '../tokenizer/text-tokenizer';
+import { compileTree } from '../tree/compile-tree';
+import type { CostModel, LoadModelOptions, ModelSource, SessionOptions } from './api';
+import { ENGINE_CONFIG, type EngineConfig } from './config';
+import { measureCostModel } from './cost-model';
+import { EngineError } from './errors';
+import type { ModelParts } from './model-parts';
+import { Session } from './session';
+
+/** A loaded model: shared, read-only; each conversation gets its own Session. */
+export interface Model {
+  readonly manifest: Manifest;
+  readonly tokenizer: TextTokenizer;
+  readonly backend: BackendName;
+  readonly headKinds: readonly HeadKind[];
+  readonly costModel: CostModel;
+  createSession(options: SessionOptions): Session;
+  dispose(): Promise<void>;
+}
+
+const HEAD_KINDS: readonly HeadKind[] = ['cerberus', 'medusa'];
+
+/**
+ * Reads and validates manifest.json, checks every file's size and sha256, creates the inference binding
+ * (best backend unless one is named), loads the tokenizer and calibrates the cost model.
+ */
+export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Model> {
+  const manifest = parseManifest(await readFile(source, 'manifest.json'));
+  checkTrees(manifest);
+  const files = await readVerifiedFiles(source, manifest);
+  const file = (name: string) => files.get(name)!;
+  const tokenizer = TextTokenizer.fromJson(
+    file(manifest.tokenizer.file),
+    { id: manifest.tokenizer.eos_token_id, token: manifest.tokenizer.eos_token },
+    manifest.tokenizer.file,
+  );
+
+  const kinds = options.headKinds ?? HEAD_KINDS.filter((k) => manifest.heads[k] !== undefined);
+  const heads: Partial<Record<HeadKind, Uint8Array>> = {};
+  const decodingHeads: Partial<Record<HeadKind, number>> = {};
+  for (const kind of kinds) {
+    const entry = manifest.heads[kind];
+    if (entry === undefined) throw new EngineError('unsupported-head-kind', `the manifest has no ${kind} heads`);
+    heads[kind] = file(entry.file);
+    decodingHeads[kind] = entry.num_heads;
+  }
+
+  const binding = await createModelBinding(manifest, file(manifest.base.file), heads, decodingHeads, options);
+  try {
+    const costModel = await costModelFor(binding, manifest, options);
+    return assemble(manifest, tokenizer, binding, costModel, ENGINE_CONFIG);
+  } catch (error) {
+    await binding.dispose();
+    throw error;
+  }
+}
+
+/** The static trees must compile for every head kind present (depth <= its heads, parents first). */
+function checkTrees(manifest: Manifest): void {
+  const depth = Math.min(...HEAD_KINDS.map((k) => manifest.heads[k]?.num_heads ?? Infinity));
+  for (const [backendClass, paths] of Object.entries(manifest.trees)) {
+    try {
+      compileTree(paths, depth);
+    } catch (cause) {
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      throw new EngineError('invalid-manifest', `manifest.json trees.${backendClass}: ${detail}`, { file: 'manifest.json', cause });
+    }
+  }
+}
+
+async function createModelBinding(
+  manifest: Manifest,
+  base: Uint8Array,
+  heads: Partial<Record<HeadKind, Uint8Array>>,
+  decodingHeads: Partial<Record<HeadKind, number>>,
+  options: LoadModelOptions,
+): Promise<InferenceBinding> {
+  try {
+    return await createBinding({
+      backend: options.backend ?? 'auto',
+      base,
+      heads,
+      architecture: { ...manifest.architecture, decoding_heads: decodingHeads },
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.log === undefined ? {} : { log: options.log }),
+    });
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw new EngineError('backend-error', `could not create the inference binding: ${detail}`, { cause });
+  }
+}
+
+async function costModelFor(binding: InferenceBinding, manifest: Manifest, options: LoadModelOptions): Promise<CostModel> {
+  const given = options.costModel;
+  if (given !== undefined && given !== 'measure') return { ...given, source: 'given' };
+  try {
+    return await measureCostModel(binding, manifest);
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw new EngineError('backend-error', `cost calibration failed: ${detail}`, { cause });
+  }
+}
+
+function assemble(
+  manifest: Manifest,
+  tokenizer: TextTokenizer,
+  binding: InferenceBinding,
+  costModel: CostModel,
+  config: EngineConfig,
+): Model {
+  const parts: ModelParts = {
+    manifest,
+    tokenizer,
+    binding,
+    costModel,
+    config,
+    requireHeads(kind) {
+      if (manifest.heads[kind] === undefined || !binding.headKinds.includes(kind)) {
+        throw new EngineError(
+          'unsupported-head-kind',
+          `${kind} heads are not loaded (loaded: ${binding.headKinds.join(', ') || 'none'}); use mode 'ar' or load them`,
+        );
+      }
+    },
+  };
+  return {
+    manifest,
+    tokenizer,
+    backend: binding.backend,
+    headKinds: binding.headKinds,
+    costModel,
+    createSession: (options) => new Session(parts, options),
+    dispose: () => binding.dispose(),
+  };
+}

@@ -1,0 +1,199 @@
+import { DecodeLoop, type DecodePlan } from '../decoding/decode-loop';
+import { cursorAt, type Cursor } from '../decoding/cursor';
+import { forward } from '../decoding/model-calls';
+import type { StepContext } from '../decoding/steps';
+import { TreePolicy } from '../decoding/tree-policy';
+import { typicalRule } from '../decoding/verify';
+import { EntropyGate } from '../gate/entropy-gate';
+import { initialGateState, restoreGateState } from '../gate/gate-state';
+import { KvCache } from '../kv/kv-cache';
+import type { HeadKind } from '../runtime/binding';
+import { createSampler } from '../sampling/sampler';
+import { TextStream } from '../tokenizer/text-stream';
+import { AcceptanceEstimates } from '../tree/acceptance-estimates';
+import { causalMask } from '../tree/causal-mask';
+import type { FinishReason, GateState, GenerateOptions, GenerationEvent, SessionOptions } from './api';
+import { EngineError } from './errors';
+import type { ModelParts } from './model-parts';
+import { StatsRecorder } from './stats-recorder';
+import { validateGatePolicy, validateGenerateOptions, validatePrompt } from './validate-options';
+
+/**
+ * One conversation: its KV cache (and the tokens it holds), its gate and its acceptance estimates.
+ * One generation at a time.
+ */
+export class Session {
+  private readonly cache: KvCache;
+  private readonly gate: EntropyGate;
+  private readonly estimates = new Map<HeadKind, AcceptanceEstimates>();
+  private running = false;
+
+  constructor(
+    private readonly model: ModelParts,
+    options: SessionOptions,
+  ) {
+    const { manifest } = model;
+    const arch = manifest.architecture;
+    if (options.headKind !== undefined) model.requireHeads(options.headKind);
+    const policy = validateGatePolicy(options.gatePolicy);
+    const state =
+      options.gateState === undefined ? initialGateState(manifest.gate.calibration, policy) : restoreGateState(options.gateState);
+    this.gate = new EntropyGate(policy, state);
+    this.cache = new KvCache(arch.n_layers, arch.n_kv_heads, arch.head_dim, arch.max_positions);
+  }
+
+  /** Token ids the cache holds, in order. */
+  get tokens(): readonly number[] {
+    return this.cache.tokens;
+  }
+
+  get busy(): boolean {
+    return this.running;
+  }
+
+  /** The gate's learnt state, for persistence (plain JSON-able data). */
+  gateState(): GateState {
+    return this.gate.state();
+  }
+
+  /**
+   * Generates a continuation of `promptIds`, the whole conversation so far: the cached prefix it shares
+   * is reused, the rest is prefilled. Typed errors (bad options, unknown token, context overflow, busy)
+   * are thrown from the first `next()`. Stopping early — `opts.signal` or leaving the loop — keeps exactly
+   * the emitted tokens in the cache.
+   */
+  async *generate(promptIds: readonly number[], opts: GenerateOptions): AsyncGenerator<GenerationEvent, void, undefined> {
+    if (this.running) throw new EngineError('busy', 'this session is already generating; wait for it or abort it first');
+    const options = validateGenerateOptions(opts, this.model.config);
+    const arch = this.model.manifest.architecture;
+    validatePrompt(promptIds, arch.vocab_size, arch.max_positions);
+    if (options.mode !== 'ar') this.model.requireHeads(options.mode);
+
+    this.running = true;
+    const emitted: number[] = [];
+    try {
+      yield* this.run(promptIds, options, emitted);
+    } finally {
+      // Whatever ended the generation, the cache keeps the prompt and the emitted tokens only.
+      this.cache.truncate(promptIds.length + emitted.length);
+      this.running = false;
+    }
+  }
+
+  private async *run(
+    prompt: readonly number[],
+    options: GenerateOptions,
+    emitted: number[],
+  ): AsyncGenerator<GenerationEvent, void, undefined> {
+    const { signal } = options;
+    const aborted = () => signal?.aborted === true;
+    const reuse = Math.min(this.cache.commonPrefix(prompt), prompt.length - 1);
+    this.cache.truncate(reuse);
+    const stats = new StatsRecorder(reuse, prompt.length - reuse);
+    const done = (finishReason: FinishReason): GenerationEvent => ({
+      type: 'done',
+      finishReason,
+      stats: stats.finish(this.gate.currentThreshold),
+    });
+
+    if (aborted()) return yield done('abort');
+    const ctx = this.stepContext();
+    const cursor = await this.prefill(ctx, prompt.slice(reuse), stats);
+    const loop = new DecodeLoop(ctx, cursor, this.plan(options), createSampler(options.sampling), this.eos, stats);
+    const text = new TextStream(this.model.tokenizer, options.stop ?? []);
+
+    for (;;) {
+      if (aborted()) return yield done('abort');
+      const remaining = options.maxTokens - emitted.length;
+      if (remaining <= 0 || loop.exhausted || this.cache.length >= this.cache.capacity) {
+        const tail = text.flush();
+        if (tail.text.length > 0) yield* this.emit(stats, [], tail.text);
+        return yield done(tail.stopped ? 'stop' : 'length');
+      }
+      const committed = await loop.step(remaining);
+      if (aborted()) return yield done('abort');
+
+      const ids: number[] = [];
+      let out = '';
+      let finish: FinishReason | undefined;
+      for (const id of committed.slice(0, remaining)) {
+        if (id === this.eos) {
+          finish = 'stop';
+          out += text.flush().text;
+          break;
+        }
+        ids.push(id);
+        const piece = text.push(id);
+        out += piece.text;
+        if (piece.stopped) {
+          finish = 'stop';
+          break;
+        }
+      }
+      emitted.push(...ids);
+      if (ids.length > 0 || out.length > 0) yield* this.emit(stats, ids, out);
+      if (finish !== undefined) return yield done(finish);
+    }
+  }
+
+  private *emit(stats: StatsRecorder, tokenIds: number[], text: string): Generator<GenerationEvent, void, undefined> {
+    stats.pause();
+    yield { type: 'tokens', tokenIds, text };
+    stats.resume();
+  }
+
+  /** Runs the uncached part of the prompt (at least its last token) and returns the cursor after it. */
+  private async prefill(ctx: StepContext, tokens: readonly number[], stats: StatsRecorder): Promise<Cursor> {
+    let cursor: Cursor | undefined;
+    for (let start = 0; start < tokens.length; start += this.model.config.prefillChunk) {
+      const chunk = tokens.slice(start, start + this.model.config.prefillChunk);
+      const p = this.cache.length;
+      const positions = chunk.map((_, i) => p + i);
+      const out = await forward(ctx.binding, this.cache, chunk, positions, causalMask(p, chunk.length, ctx.maskValue));
+      this.cache.append(chunk, out.present, chunk.length);
+      stats.addModelTime(out.modelMs);
+      cursor = cursorAt(out, chunk.length - 1, ctx.vocab, ctx.dModel);
+    }
+    return cursor!;
+  }
+
+  private plan(options: GenerateOptions): DecodePlan {
+    if (options.mode === 'ar') return { mode: 'ar' };
+    const { manifest, binding, costModel, config } = this.model;
+    const kind = options.mode;
+    const heads = manifest.heads[kind]!;
+    const budget = options.treeBudget ?? config.defaultTreeBudget;
+    let estimates = this.estimates.get(kind);
+    if (estimates === undefined) {
+      estimates = new AcceptanceEstimates(heads.valid_top1, heads.valid_top5);
+      this.estimates.set(kind, estimates);
+    }
+    const source =
+      options.tree === 'static'
+        ? { kind: 'static' as const, paths: manifest.trees[binding.backendClass] }
+        : { kind: 'adaptive' as const, estimates };
+    const trees = new TreePolicy(source, costModel, budget, heads.num_heads);
+    this.gate.reestimate(trees.stepRatio());
+    const { sampling } = options;
+    const rule =
+      sampling.kind === 'greedy'
+        ? { kind: 'greedy' as const }
+        : typicalRule(sampling.temperature, sampling.typicalEpsilon ?? config.typicalEpsilon);
+    return { mode: kind, headKind: kind, trees, gate: this.gate, gated: options.gate, rule };
+  }
+
+  private stepContext(): StepContext {
+    const arch = this.model.manifest.architecture;
+    return {
+      binding: this.model.binding,
+      cache: this.cache,
+      vocab: arch.vocab_size,
+      dModel: arch.d_model,
+      maskValue: this.model.manifest.base.mask_value,
+    };
+  }
+
+  private get eos(): number {
+    return this.model.manifest.tokenizer.eos_token_id;
+  }
+}

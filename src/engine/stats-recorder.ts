@@ -1,0 +1,71 @@
+import type { StepStats } from './api';
+
+/** Collects one generation's StepStats. Time is counted only while the generator runs. */
+export class StatsRecorder {
+  private steps = 0;
+  private tokens = 0;
+  private arSteps = 0;
+  private parallelSteps = 0;
+  private zeroAccept = 0;
+  private readonly histogram: number[] = [];
+  private acceptedTotal = 0;
+  private modelMs = 0;
+  private activeMs = 0;
+  private resumedAt = performance.now();
+  treeSize = 0;
+
+  constructor(
+    readonly cachedTokens: number,
+    readonly prefillTokens: number,
+  ) {}
+
+  addModelTime(ms: number): void {
+    this.modelMs += ms;
+  }
+
+  arStep(tokens: number): void {
+    this.steps++;
+    this.arSteps++;
+    this.tokens += tokens;
+  }
+
+  /** `accepted`: candidates accepted beyond the root. */
+  parallelStep(tokens: number, accepted: number): void {
+    this.steps++;
+    this.parallelSteps++;
+    this.tokens += tokens;
+    this.acceptedTotal += accepted;
+    if (accepted === 0) this.zeroAccept++;
+    while (this.histogram.length <= accepted) this.histogram.push(0);
+    this.histogram[accepted]!++;
+  }
+
+  /** The generator is about to yield: the consumer's time is not ours. */
+  pause(): void {
+    this.activeMs += performance.now() - this.resumedAt;
+  }
+
+  resume(): void {
+    this.resumedAt = performance.now();
+  }
+
+  finish(threshold: number): StepStats {
+    this.pause();
+    return {
+      steps: this.steps,
+      tokens: this.tokens,
+      arSteps: this.arSteps,
+      parallelSteps: this.parallelSteps,
+      zeroAcceptSteps: this.zeroAccept,
+      acceptedHistogram: [...this.histogram],
+      meanAccepted: this.parallelSteps === 0 ? 0 : this.acceptedTotal / this.parallelSteps,
+      modelMs: this.modelMs,
+      jsMs: Math.max(0, this.activeMs - this.modelMs),
+      wallMs: this.activeMs,
+      threshold,
+      cachedTokens: this.cachedTokens,
+      prefillTokens: this.prefillTokens,
+      treeSize: this.treeSize,
+    };
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The engine's public API: what workers/ and the Deno / Node entries import. Nothing else in src/ is
+ * part of the contract.
+ *
+ *   const model = await loadModel(source, { backend: 'auto' });
+ *   const session = model.createSession({ gatePolicy });
+ *   const prompt = model.tokenizer.encode(renderChat(messages));
+ *   for await (const event of session.generate(prompt, { maxTokens: 128, sampling: { kind: 'greedy' },
+ *                                                         mode: 'cerberus', gate: true })) { ... }
+ */
+export { loadModel, type Model } from './engine/model';
+export { Session } from './engine/session';
+export { EngineError, isEngineError, type EngineErrorCode } from './engine/errors';
+export { ENGINE_CONFIG, type EngineConfig } from './engine/config';
+export { restoreGateState } from './gate/gate-state';
+export { renderChat, type ChatMessage } from './tokenizer/chat-template';
+export { TextTokenizer } from './tokenizer/text-tokenizer';
+export type { Manifest } from './model/manifest';
+export type {
+  CostModel,
+  DecodingMode,
+  FinishReason,
+  GatePolicy,
+  GateState,
+  GenerateOptions,
+  GenerationEvent,
+  LoadModelOptions,
+  ModelSource,
+  Sampling,
+  SessionOptions,
+  StepStats,
+} from './engine/api';
+export type { BackendName, HeadKind } from './runtime/binding';
