@@ -17,6 +17,8 @@ interface NativeModule extends OrtApi {
 }
 
 let loading: Promise<NativeModule> | undefined;
+/** Why CUDA could not start, once learnt: later attempts fail fast instead of re-probing ORT. */
+let cudaUnavailable: BindingError | undefined;
 
 async function importNative(): Promise<NativeModule> {
   if (!RUNTIME.isNode && !RUNTIME.isDeno) {
@@ -48,8 +50,10 @@ export async function createNativeBinding(
   options: NativeOptions,
 ): Promise<InferenceBinding> {
   const ort = await loadNative();
+  if (options.cuda && cudaUnavailable !== undefined) throw cudaUnavailable;
   if (options.cuda && !(ort.listSupportedBackends?.() ?? []).some((b) => b.name === 'cuda')) {
-    throw new BindingError('backend-unavailable', 'this onnxruntime-node build has no CUDA execution provider');
+    cudaUnavailable = new BindingError('backend-unavailable', 'this onnxruntime-node build has no CUDA execution provider');
+    throw cudaUnavailable;
   }
   const sessionOptions = {
     executionProviders: [options.cuda ? 'cuda' : 'cpu'],
@@ -69,9 +73,10 @@ export async function createNativeBinding(
     // A CUDA session that fails to start (no driver, no GPU, CUDA libraries not installed) is an
     // unavailable backend, not a bad model: let the caller fall back to the CPU.
     if (options.cuda && error instanceof BindingError && error.code === 'runtime-failure') {
-      throw new BindingError('backend-unavailable', `CUDA execution provider failed to start: ${error.message}`, {
+      cudaUnavailable = new BindingError('backend-unavailable', `CUDA execution provider failed to start: ${error.message}`, {
         cause: error,
       });
+      throw cudaUnavailable;
     }
     throw error;
   }

@@ -24,7 +24,7 @@ export interface CreateBindingOptions {
   readonly architecture: ModelArchitecture;
   /** Intra-op threads for onnxruntime-node; default: ORT's (one per physical core). wasm is single-threaded. */
   readonly threads?: number;
-  /** Receives why a preferred backend was skipped. Default: console.warn. */
+  /** Receives why a preferred backend was skipped. Default: console.warn, each distinct reason once. */
   readonly log?: (message: string) => void;
   /** Host facts; tests override them to exercise other hosts' choices. */
   readonly runtime?: RuntimeFacts;
@@ -43,11 +43,20 @@ function createOn(backend: BackendName, options: CreateBindingOptions, bytes: Mo
   }
 }
 
+/** Skip reasons already warned about: a CPU-only host would otherwise warn about CUDA on every binding. */
+const warned = new Set<string>();
+
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(message);
+}
+
 export async function createBinding(options: CreateBindingOptions): Promise<InferenceBinding> {
   const requested = options.backend ?? 'auto';
   const candidates = backendCandidates(requested, options.runtime ?? RUNTIME);
   validateArchitecture(options.architecture);
-  const log = options.log ?? ((message: string) => console.warn(message));
+  const log = options.log ?? warnOnce;
   const bytes: ModelBytes = { base: options.base, heads: options.heads };
   const skipped: string[] = [];
   for (const backend of candidates) {
