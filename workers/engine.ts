@@ -1,17 +1,18 @@
 /**
- * The one module in workers/ that touches the engine. Everything else in the service imports engine
- * names from here, so the engine's public surface (src/index.ts) is the only coupling.
+ * The one module in workers/ that imports the engine, and only through its public entry (src/index.ts):
+ * everything else in the service takes engine names from here.
  */
-// TODO(engine): switch to '../src/index' once the engine's public entry lands.
+export { isEngineError, loadModel, renderChat, type EngineErrorCode, type Model, type Session } from '../src/index';
 export type {
   DecodingMode,
   FinishReason,
   GatePolicy,
   GateState,
+  GenerationEvent,
+  HeadKind,
   ModelSource,
   Sampling,
   StepStats,
-} from '../src/engine/api';
-export type { HeadKind } from '../src/runtime/binding';
-export { isEngineError, type EngineErrorCode } from '../src/engine/errors';
-export type { GenerateOptions, GenerationEvent, SessionOptions } from '../src/engine/api';
+} from '../src/index';
+// TODO(engine): re-export provideWasmModule from src/index.ts; the Worker entry needs it (src/runtime/wasm-module.ts).
+export { provideWasmModule } from '../src/runtime';

@@ -1,13 +1,12 @@
 /**
  * One conversation: the engine session (which owns the KV cache) plus its log. Shared by SessionDO and
- * the in-memory store, so both runtimes get the same rules: one turn at a time, the cache rebuilt from
- * the log when it was lost, and a cancelled turn keeps exactly the tokens it emitted.
+ * the in-memory store, so both runtimes get the same rules: one turn at a time, the prompt built on the
+ * logged tokens, and a cancelled turn keeping exactly the tokens it emitted.
  */
-import type { GenerationEvent } from '../engine';
-import { ApiError } from '../http/api-error';
+import type { GenerationEvent, Model, Session } from '../engine';
 import type { ConversationLog, TurnRecord } from './conversation-log';
-import type { ConversationModel, EngineSession } from './conversation-model';
 import { toErrorInfo } from './engine-errors';
+import { encodePrompt } from './prompt';
 import { pullStream } from './pull-stream';
 import { toTurnStats } from './turn-stats';
 import type { TurnEvent, TurnRequest, TurnStart } from './turn';
@@ -15,7 +14,7 @@ import type { TurnEvent, TurnRequest, TurnStart } from './turn';
 type DoneEvent = Extract<GenerationEvent, { type: 'done' }>;
 
 interface LiveSession {
-  readonly session: EngineSession;
+  readonly session: Session;
   /** The tenant policy the session was created with; a different one needs a new session. */
   readonly policy: string;
 }
@@ -25,7 +24,7 @@ export class Conversation {
   #busy = false;
 
   constructor(
-    private readonly model: () => Promise<ConversationModel>,
+    private readonly model: () => Promise<Model>,
     private readonly log: ConversationLog,
     private readonly logError: (error: unknown) => void = (error) => console.error(error),
   ) {}
@@ -40,45 +39,15 @@ export class Conversation {
       return { ok: false, error: { status: 409, code: 'session_busy', message } };
     }
     this.#busy = true;
+    const release = () => {
+      this.#busy = false;
+    };
     try {
       const model = await this.model();
-      const promptIds = model.encodePrompt(turn.prompt);
-      checkPromptFits(promptIds.length, model.contextLength, turn.prompt.kind);
-      const session = await this.#sessionFor(model, turn);
+      const saved = this.log.load();
+      const promptIds = encodePrompt(model, turn.prompt, saved.tokens);
+      const session = this.#sessionFor(model, turn, saved.gateState);
       const abort = new AbortController();
-      const events = pullStream(this.#run(session, promptIds, turn, abort.signal), {
-        onCancel: () => abort.abort(),
-        onFinish: () => (this.#busy = false),
-      });
-      return { ok: true, events };
-    } catch (error) {
-      this.#busy = false;
-      return { ok: false, error: toErrorInfo(error, this.logError) };
-    }
-  }
-
-  /** The live engine session for this turn's policy: reused, or created and warmed from the log. */
-  async #sessionFor(model: ConversationModel, turn: TurnRequest): Promise<EngineSession> {
-    const policy = JSON.stringify([turn.headKind, turn.gatePolicy]);
-    if (this.#live?.policy === policy) return this.#live.session;
-    const saved = this.log.load();
-    const gateState = this.#live?.session.gateState() ?? saved.gateState;
-    const session = model.createSession({
-      headKind: turn.headKind,
-      gatePolicy: turn.gatePolicy,
-      ...(gateState === null ? {} : { gateState }),
-    });
-    this.#live = null;
-    if (saved.tokens.length > 0) await session.prefill(saved.tokens);
-    this.#live = { session, policy };
-    return session;
-  }
-
-  async *#run(session: EngineSession, promptIds: readonly number[], turn: TurnRequest, signal: AbortSignal): AsyncGenerator<TurnEvent> {
-    const emitted: number[] = [];
-    let done: DoneEvent | null = null;
-    let failed = false;
-    try {
       const generation = session.generate(promptIds, {
         maxTokens: turn.maxTokens,
         sampling: turn.sampling,
@@ -86,12 +55,53 @@ export class Conversation {
         mode: turn.mode,
         gate: turn.gate,
         treeBudget: turn.treeBudget,
-        signal,
+        signal: abort.signal,
       });
-      for await (const event of generation) {
+      const events = this.#events(session, generation, promptIds.length, turn);
+      // The prefill and first step run before answering, so a turn failing before any output gets a
+      // real HTTP status instead of an error event inside a 200 stream.
+      const first = await events.next();
+      if (!first.done && first.value.type === 'error') {
+        await events.return(undefined);
+        release();
+        return { ok: false, error: first.value.error };
+      }
+      return { ok: true, events: pullStream(events, { onCancel: () => abort.abort(), onFinish: release }, first) };
+    } catch (error) {
+      release();
+      return { ok: false, error: toErrorInfo(error, this.logError) };
+    }
+  }
+
+  /** The live engine session for this turn's policy, or a new one starting from the logged gate state. */
+  #sessionFor(model: Model, turn: TurnRequest, savedGate: ReturnType<ConversationLog['load']>['gateState']): Session {
+    const policy = JSON.stringify([turn.headKind, turn.gatePolicy]);
+    if (this.#live?.policy === policy) return this.#live.session;
+    const gateState = this.#live?.session.gateState() ?? savedGate;
+    const session = model.createSession({
+      headKind: turn.headKind,
+      gatePolicy: turn.gatePolicy,
+      ...(gateState === null ? {} : { gateState }),
+    });
+    this.#live = { session, policy };
+    return session;
+  }
+
+  async *#events(
+    session: Session,
+    generation: AsyncGenerator<GenerationEvent, void, undefined>,
+    promptTokens: number,
+    turn: TurnRequest,
+  ): AsyncGenerator<TurnEvent> {
+    let done: DoneEvent | null = null;
+    let emitted = 0;
+    let failed = false;
+    try {
+      for (let next = await generation.next(); !next.done; next = await generation.next()) {
+        const event = next.value;
         if (event.type === 'done') done = event;
         else {
-          emitted.push(...event.tokenIds);
+          emitted += event.tokenIds.length;
           if (event.text.length > 0) yield { type: 'text', text: event.text };
         }
       }
@@ -99,7 +109,7 @@ export class Conversation {
         yield {
           type: 'done',
           finishReason: done.finishReason,
-          usage: { prompt_tokens: promptIds.length, cached_tokens: done.stats.cachedTokens, completion_tokens: emitted.length },
+          usage: { prompt_tokens: promptTokens, cached_tokens: done.stats.cachedTokens, completion_tokens: emitted },
           stats: toTurnStats(done.stats, turn),
         };
       }
@@ -107,10 +117,16 @@ export class Conversation {
       failed = true;
       yield { type: 'error', error: toErrorInfo(error, this.logError) };
     } finally {
-      // After a failure the cache may be half-written: drop it, the next turn rebuilds it from the log.
-      if (failed) this.#live = null;
-      const gate = session.gateState();
-      this.log.saveTurn([...promptIds, ...emitted], gate, turnRecord(promptIds.length, emitted.length, done, gate.threshold));
+      // Closing the engine's generator (a no-op when it finished) makes it truncate the cache to the
+      // prompt and the emitted tokens: that is what the log records.
+      await generation.return(undefined);
+      if (failed) {
+        // The cache may be half-written: drop it; the log still holds the last consistent turn.
+        this.#live = null;
+      } else {
+        const gate = session.gateState();
+        this.log.saveTurn(session.tokens, gate, turnRecord(promptTokens, emitted, done, gate.threshold));
+      }
     }
   }
 }
@@ -128,17 +144,4 @@ function turnRecord(promptTokens: number, completionTokens: number, done: DoneEv
     zero_accept_steps: stats?.zeroAcceptSteps ?? 0,
     threshold: stats?.threshold ?? threshold,
   };
-}
-
-function checkPromptFits(promptTokens: number, contextLength: number, kind: TurnRequest['prompt']['kind']): void {
-  const param = kind === 'chat' ? 'messages' : 'prompt';
-  if (promptTokens === 0) throw new ApiError({ status: 400, code: 'empty_prompt', message: 'The prompt is empty; send some text.', param });
-  if (promptTokens >= contextLength) {
-    throw new ApiError({
-      status: 400,
-      code: 'context_length_exceeded',
-      message: `The prompt is ${promptTokens} tokens; this model's context is ${contextLength}. Shorten the conversation.`,
-      param,
-    });
-  }
 }

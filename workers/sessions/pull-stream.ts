@@ -9,7 +9,9 @@ export interface PullStreamHooks {
   readonly onFinish: () => void;
 }
 
-export function pullStream<T>(source: AsyncGenerator<T>, hooks: PullStreamHooks): ReadableStream<T> {
+/** `first`: a result already taken from `source` (to look at it before answering); it is delivered first. */
+export function pullStream<T>(source: AsyncGenerator<T>, hooks: PullStreamHooks, first?: IteratorResult<T>): ReadableStream<T> {
+  let primed = first;
   let finished = false;
   const finish = () => {
     if (finished) return;
@@ -20,7 +22,8 @@ export function pullStream<T>(source: AsyncGenerator<T>, hooks: PullStreamHooks)
     {
       async pull(controller) {
         try {
-          const next = await source.next();
+          const next = primed ?? (await source.next());
+          primed = undefined;
           if (next.done) {
             finish();
             controller.close();

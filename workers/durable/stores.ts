@@ -1,0 +1,33 @@
+/** The app's ports backed by Durable Objects: the Worker's side of the RPC. */
+import type { SessionDO } from '../sessions/session-do';
+import { decodeEvents } from '../sessions/event-codec';
+import { sessionObjectName } from '../sessions/session-key';
+import type { SessionStore } from '../sessions/turn';
+import type { TenantStore } from '../tenants/store';
+import type { TenantsDO } from '../tenants/tenants-do';
+
+export function durableSessionStore(namespace: DurableObjectNamespace<SessionDO>): SessionStore {
+  return {
+    async startTurn(key, turn) {
+      const stub = namespace.get(namespace.idFromName(sessionObjectName(key)));
+      const started = await stub.startTurn(turn);
+      if (!started.ok) return started;
+      return { ok: true, events: started.body.pipeThrough(decodeEvents()) };
+    },
+  };
+}
+
+/** All tenants live in one object: see README, "Tenant store", for why and how it would shard. */
+export const TENANTS_OBJECT_NAME = 'global';
+
+export function durableTenantStore(namespace: DurableObjectNamespace<TenantsDO>): TenantStore {
+  const stub = () => namespace.get(namespace.idFromName(TENANTS_OBJECT_NAME));
+  return {
+    authenticate: (keyHash, nowMs) => stub().authenticate(keyHash, nowMs),
+    create: (tenant) => stub().create(tenant),
+    get: (id) => stub().get(id),
+    updateConfig: (id, patch) => stub().updateConfig(id, patch),
+    recordUsage: (tenantId, usage) => stub().recordUsage(tenantId, usage),
+    usage: (tenantId) => stub().usage(tenantId),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * One conversation on Workers. Memory holds the engine session (the KV cache); SQLite holds the token
+ * context, the gate state and a record per turn, so an evicted or restarted object rebuilds its cache
+ * from storage on the next turn. Idle sessions delete themselves after SESSION_TTL_MS.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { workerModel } from '../worker-model';
+import { Conversation } from './conversation';
+import { encodeEvents } from './event-codec';
+import { SqliteConversationLog } from './sqlite-log';
+import type { TurnRequest } from './turn';
+import type { ErrorInfo } from '../http/api-error';
+
+export const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Over RPC the events travel as NDJSON bytes (RPC streams carry bytes only). */
+export type RpcTurnStart = { readonly ok: true; readonly body: ReadableStream<Uint8Array> } | { readonly ok: false; readonly error: ErrorInfo };
+
+export class SessionDO extends DurableObject<Env> {
+  readonly #log: SqliteConversationLog;
+  #conversation: Conversation;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#log = new SqliteConversationLog(ctx.storage);
+    void ctx.blockConcurrencyWhile(async () => this.#log.createSchema());
+    this.#conversation = this.#newConversation();
+  }
+
+  async startTurn(turn: TurnRequest): Promise<RpcTurnStart> {
+    const started = await this.#conversation.startTurn(turn);
+    if (!started.ok) return started;
+    await this.ctx.storage.setAlarm(Date.now() + SESSION_TTL_MS);
+    return { ok: true, body: started.events.pipeThrough(encodeEvents()) };
+  }
+
+  /** What storage holds, for operators and tests: the context, the gate state and every turn. */
+  state() {
+    return { ...this.#log.load(), turns: this.#log.turns() };
+  }
+
+  override async alarm(): Promise<void> {
+    if (this.#conversation.busy) {
+      await this.ctx.storage.setAlarm(Date.now() + SESSION_TTL_MS);
+      return;
+    }
+    await this.ctx.storage.deleteAll();
+    this.#log.createSchema();
+    this.#conversation = this.#newConversation();
+  }
+
+  #newConversation(): Conversation {
+    return new Conversation(() => workerModel(this.env), this.#log);
+  }
+}

@@ -1,0 +1,27 @@
+/** Cloudflare Workers entry: the shared Hono app over Durable Object stores and the assets-bound model. */
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import { createApp, type App } from './app/create-app';
+import { manifestCatalog } from './app/model-catalog';
+import { assetsModelSource } from './durable/assets-source';
+import { durableSessionStore, durableTenantStore } from './durable/stores';
+import { provideWasmModule } from './engine';
+
+// workerd cannot compile wasm at run time: onnxruntime-web gets the module wrangler precompiled.
+provideWasmModule(ortWasm);
+
+export { SessionDO } from './sessions/session-do';
+export { TenantsDO } from './tenants/tenants-do';
+
+let app: App | undefined;
+
+export default {
+  fetch(request, env, ctx) {
+    app ??= createApp({
+      tenants: durableTenantStore(env.TENANTS),
+      sessions: durableSessionStore(env.SESSIONS),
+      models: manifestCatalog(assetsModelSource(env.MODEL)),
+      adminSecret: env.ADMIN_SECRET,
+    });
+    return app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;
