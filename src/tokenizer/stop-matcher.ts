@@ -10,13 +10,19 @@ export class StopMatcher {
     this.stops = stops.filter((s) => s.length > 0);
   }
 
-  /** Text safe to emit, and whether a stop sequence was found (the stop and all after it are dropped). */
+  /**
+   * Text safe to emit, and whether a stop sequence completed (the stop and all after it are dropped).
+   */
   push(chunk: string): { text: string; stopped: boolean } {
     this.pending += chunk;
+    // Generation stops at the first stop sequence to complete: the earliest end (then the longest).
     let at = -1;
+    let end = Infinity;
     for (const stop of this.stops) {
       const i = this.pending.indexOf(stop);
-      if (i !== -1 && (at === -1 || i < at)) at = i;
+      if (i === -1) continue;
+      const e = i + stop.length;
+      if (e < end || (e === end && i < at)) [at, end] = [i, e];
     }
     if (at !== -1) {
       const text = this.pending.slice(0, at);
