@@ -10,6 +10,12 @@ describe('host', () => {
     expect(RUNTIME.isNode).toBe(false);
     expect(TEST_BACKENDS).toEqual(['wasm']);
   });
+
+  it('refuses to compile wasm from bytes, which is why ORT gets a precompiled module', async () => {
+    const emptyModule = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+    const wasm = WebAssembly as unknown as { compile(bytes: Uint8Array): Promise<WebAssembly.Module> };
+    await expect(wasm.compile(emptyModule)).rejects.toThrow(/disallowed/);
+  });
 });
 
 for (const backend of TEST_BACKENDS) bindingContract(backend);

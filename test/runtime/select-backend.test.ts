@@ -1,0 +1,68 @@
+/** Backend choice per host, including hosts this machine is not (workerd, Deno, browsers with WebGPU). */
+import { describe, expect, it } from 'vitest';
+import { backendCandidates, BindingError, RUNTIME, SUPPORTED_BACKENDS } from '../../src/runtime';
+import { detectRuntime, type RuntimeFacts } from '../../src/runtime/environment';
+
+const host = (facts: Partial<RuntimeFacts>): RuntimeFacts => ({
+  isWorkerd: false,
+  isDeno: false,
+  isNode: false,
+  hasWebGpu: false,
+  ...facts,
+});
+
+describe('detectRuntime', () => {
+  it('tells workerd with nodejs_compat (which defines process.versions.node) from Node', () => {
+    const facts = detectRuntime({ navigator: { userAgent: 'Cloudflare-Workers' }, process: { versions: { node: '22.0.0' } } });
+    expect(facts).toEqual({ isWorkerd: true, isDeno: false, isNode: false, hasWebGpu: false });
+  });
+
+  it('tells Deno (which also defines process.versions.node) from Node, and sees its navigator.gpu', () => {
+    const facts = detectRuntime({
+      Deno: { version: { deno: '2.9.6' } },
+      process: { versions: { node: '24.0.0' } },
+      navigator: { userAgent: 'Deno/2.9.6', gpu: {} },
+    });
+    expect(facts).toEqual({ isWorkerd: false, isDeno: true, isNode: false, hasWebGpu: true });
+  });
+
+  it('is frozen, and says Node here', () => {
+    expect(Object.isFrozen(RUNTIME)).toBe(true);
+    expect(RUNTIME.isNode).toBe(true);
+    expect(RUNTIME.isWorkerd || RUNTIME.isDeno).toBe(false);
+  });
+});
+
+describe('backendCandidates', () => {
+  it('auto: workerd runs wasm only, even with WebGPU present', () => {
+    expect(backendCandidates('auto', host({ isWorkerd: true, hasWebGpu: true }))).toEqual(['wasm']);
+  });
+
+  it('auto: Node and Deno try native (CUDA, CPU), then WebGPU when navigator.gpu exists, then wasm', () => {
+    expect(backendCandidates('auto', host({ isNode: true }))).toEqual(['native-cuda', 'native-cpu', 'wasm']);
+    expect(backendCandidates('auto', host({ isDeno: true, hasWebGpu: true }))).toEqual([
+      'native-cuda',
+      'native-cpu',
+      'webgpu',
+      'wasm',
+    ]);
+  });
+
+  it('auto: other hosts (browsers) prefer WebGPU, then wasm', () => {
+    expect(backendCandidates('auto', host({ hasWebGpu: true }))).toEqual(['webgpu', 'wasm']);
+    expect(backendCandidates('auto', host({}))).toEqual(['wasm']);
+  });
+
+  it('explicit GPU backends degrade to their CPU sibling; others stand alone', () => {
+    expect(backendCandidates('webgpu', host({ isNode: true }))).toEqual(['webgpu', 'wasm']);
+    expect(backendCandidates('native-cuda', host({ isNode: true }))).toEqual(['native-cuda', 'native-cpu']);
+    expect(backendCandidates('native-cpu', host({ isWorkerd: true }))).toEqual(['native-cpu']);
+    expect(backendCandidates('wasm', host({ isNode: true }))).toEqual(['wasm']);
+  });
+
+  it('rejects an unknown backend with the list of supported ones', () => {
+    const attempt = () => backendCandidates('cuda', host({ isNode: true }));
+    expect(attempt).toThrow(BindingError);
+    expect(attempt).toThrow(`unknown backend "cuda"; supported: ${SUPPORTED_BACKENDS.join(', ')}`);
+  });
+});
