@@ -3,6 +3,7 @@
  * everything else in the service takes engine names from here.
  */
 export { isEngineError, loadModel, renderChat, type EngineErrorCode, type Model, type Session } from '../src/index';
+export type { BackendName } from '../src/index';
 export type {
   DecodingMode,
   FinishReason,

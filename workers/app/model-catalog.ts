@@ -1,6 +1,7 @@
 /** What GET /v1/models lists and which `model` names requests may use: read from the model's manifest. */
 import { z } from 'zod';
 import type { ModelSource } from '../engine';
+import { onceRetrying } from '../once';
 
 export interface ModelCard {
   readonly id: string;
@@ -17,21 +18,12 @@ const manifestHead = z.object({
   architecture: z.object({ max_positions: z.int().positive() }),
 });
 
-/** A catalog of the one model in `source`; the manifest is read once, and again after a failed read. */
+/** A catalog of the one model in `source`; the manifest is read once (again after a failed read). */
 export function manifestCatalog(source: ModelSource): ModelCatalog {
-  let cards: Promise<readonly ModelCard[]> | undefined;
-  const read = async (): Promise<readonly ModelCard[]> => {
+  const list = onceRetrying(async (): Promise<readonly ModelCard[]> => {
     const bytes = await source.read('manifest.json');
     const manifest = manifestHead.parse(JSON.parse(new TextDecoder().decode(bytes)));
     return [{ id: manifest.name, context_length: manifest.architecture.max_positions }];
-  };
-  return {
-    list() {
-      cards ??= read().catch((error: unknown) => {
-        cards = undefined;
-        throw error;
-      });
-      return cards;
-    },
-  };
+  });
+  return { list };
 }
