@@ -45,12 +45,12 @@ function turnUsage(done: DoneEvent): TurnUsage {
 
 async function complete(c: Ctx, deps: AppDeps, kind: CompletionMeta['kind'], body: CommonRequest, prompt: TurnPrompt) {
   const tenant = c.get('tenant');
+  const turn = toTurnRequest(body, prompt, tenant.config);
+  const sessionId = sessionIdOf(c, body);
   const models = await deps.models.list();
   if (!models.some((m) => m.id === body.model)) {
     throw notFound('model_not_found', `The model "${body.model}" does not exist; GET /v1/models lists the served ones.`);
   }
-  const turn = toTurnRequest(body, prompt, tenant.config);
-  const sessionId = sessionIdOf(c, body);
   const started = await deps.sessions.startTurn({ tenantId: tenant.id, sessionId }, turn);
   if (!started.ok) throw new ApiError(started.error);
 
