@@ -15,5 +15,5 @@ export type {
   Sampling,
   StepStats,
 } from '../src/index';
-// TODO(engine): re-export provideWasmModule from src/index.ts; the Worker entry needs it (src/runtime/wasm-module.ts).
+// Worker entries hand onnxruntime-web its precompiled wasm through the runtime layer (src/runtime/README.md).
 export { provideWasmModule } from '../src/runtime';

@@ -1,0 +1,61 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { startWranglerDev, type DevServer } from './wrangler-dev';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const DEV_API_KEY = 'sk-dev-local'; // wrangler.toml [vars]
+
+interface CerberusChunk {
+  cerberus?: { steps: number; parallel_steps: number; ar_steps: number; mean_accepted_length: number };
+}
+
+describe('wrangler dev + the official openai client', () => {
+  let server: DevServer;
+  let client: OpenAI;
+  let model: string;
+
+  beforeAll(async () => {
+    server = await startWranglerDev(root, process.env['CERBERUS_E2E_MODEL_DIR']);
+    client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: DEV_API_KEY, maxRetries: 0 });
+    const models = await client.models.list();
+    model = models.data[0]!.id;
+  });
+  afterAll(async () => server?.stop());
+
+  const messages = [{ role: 'user' as const, content: 'Once upon a time, there was a little dog named Max.' }];
+
+  it('streams a chat completion whose text equals the non-streamed one at temperature 0', async () => {
+    const whole = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 48 });
+    const expected = whole.choices[0]?.message.content ?? '';
+    expect(expected.length).toBeGreaterThan(0);
+    expect(whole.usage?.completion_tokens).toBeGreaterThan(0);
+
+    const stream = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 48, stream: true });
+    let streamed = '';
+    let last: (OpenAI.Chat.Completions.ChatCompletionChunk & CerberusChunk) | undefined;
+    for await (const chunk of stream) {
+      streamed += chunk.choices[0]?.delta.content ?? '';
+      last = chunk;
+    }
+    expect(streamed).toBe(expected);
+    expect(last?.choices[0]?.finish_reason).toBe(whole.choices[0]?.finish_reason);
+    expect(last?.usage?.completion_tokens).toBe(whole.usage?.completion_tokens);
+    const stats = last?.cerberus;
+    expect(stats?.steps).toBe((stats?.parallel_steps ?? 0) + (stats?.ar_steps ?? 0));
+    expect(stats?.mean_accepted_length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('continues a conversation in one session, reusing its cached prefix', async () => {
+    const sessionId = `e2e-${Date.now()}`;
+    const headers = { 'x-session-id': sessionId };
+    const first = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 24 }, { headers });
+    const reply = first.choices[0]?.message.content ?? '';
+    const second = await client.chat.completions.create(
+      { model, temperature: 0, max_tokens: 24, messages: [...messages, { role: 'assistant', content: reply }, { role: 'user', content: 'One day' }] },
+      { headers },
+    );
+    const cached = second.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    expect(cached).toBe((first.usage?.prompt_tokens ?? 0) + (first.usage?.completion_tokens ?? 0));
+  });
+});
