@@ -1,0 +1,37 @@
+/** Benchmark prompts: TinyStories story openings (in-domain) and MT-Bench first turns (out of domain). */
+import { readFile } from 'node:fs/promises';
+import { renderChat } from '../../src/index';
+
+export interface BenchPrompt {
+  readonly set: 'stories' | 'mt-bench';
+  readonly label: string;
+  readonly text: string;
+}
+
+/** The first `words` words of the first `count` stories that open a paragraph with "Once upon a time". */
+export async function storyOpenings(path: string, count: number, words = 12): Promise<BenchPrompt[]> {
+  const paragraphs = (await readFile(path, 'utf8')).split(/\n\s*\n/).map((p) => p.trim());
+  return paragraphs
+    .filter((p) => p.startsWith('Once upon a time'))
+    .slice(0, count)
+    .map((p, i) => ({ set: 'stories', label: `story ${i + 1}`, text: p.split(/\s+/).slice(0, words).join(' ') }));
+}
+
+/** The first turn of `count` MT-Bench questions, spread over the categories round-robin. */
+export async function mtBenchQuestions(path: string, count: number): Promise<BenchPrompt[]> {
+  const rows = (await readFile(path, 'utf8'))
+    .split('\n')
+    .filter((l) => l.trim().length > 0)
+    .map((l) => JSON.parse(l) as { question_id: number; category: string; turns: string[] });
+  const byCategory = new Map<string, typeof rows>();
+  for (const r of rows) byCategory.set(r.category, [...(byCategory.get(r.category) ?? []), r]);
+  const picked: BenchPrompt[] = [];
+  for (let round = 0; picked.length < count && round < rows.length; round++) {
+    for (const [category, qs] of byCategory) {
+      const q = qs[round];
+      if (q === undefined || picked.length >= count) continue;
+      picked.push({ set: 'mt-bench', label: `${category} #${q.question_id}`, text: renderChat([{ role: 'user', content: q.turns[0]! }]) });
+    }
+  }
+  return picked;
+}

@@ -1,0 +1,87 @@
+/**
+ * The golden property of parallel decoding: at temperature 0, every parallel mode — Medusa or Cerberus
+ * heads, gated or not, static or cost-chosen tree, any budget — emits exactly the tokens plain AR does.
+ * Runs on the fixture; `npm run test:engine:models` runs it (and the other engine tests) on every model
+ * folder under models/ that has a manifest.json.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatePolicy, GenerateOptions } from '../../src/engine/api';
+import type { Model } from '../../src/engine/model';
+import { collect, GREEDY_AR, loadFixtureModel } from './engine-helpers';
+import { TEST_BACKENDS } from './support/fixture';
+
+const OPENINGS = [
+  'Once upon a time, there was a little',
+  'Tom and Sue went to the park. They saw a big',
+  'One day, a small bird',
+  'Lily liked to play with her ball. "Mom, can I',
+  'Write a story about a dragon who',
+  'What is the capital of France?',
+];
+
+describe.each(TEST_BACKENDS.map((b) => [b]))('greedy parity with AR on %s', (backend) => {
+  let model: Model;
+  beforeAll(async () => {
+    model = await loadFixtureModel(backend);
+  });
+  afterAll(() => model?.dispose());
+
+  it('every parallel configuration emits exactly the AR tokens', async () => {
+    const vocab = model.manifest.architecture.vocab_size;
+    const eos = model.manifest.tokenizer.eos_token_id;
+    const textPrompt = fc
+      .tuple(fc.constantFrom(...OPENINGS), fc.nat())
+      .map(([text, cut]) => {
+        const ids = model.tokenizer.encode(text);
+        return ids.slice(0, 1 + (cut % ids.length));
+      });
+    const randomPrompt = fc.array(fc.integer({ min: 0, max: vocab - 1 }).filter((id) => id !== eos), { minLength: 1, maxLength: 40 });
+    const config = fc.record({
+      maxTokens: fc.integer({ min: 1, max: 48 }),
+      treeBudget: fc.integer({ min: 1, max: 63 }),
+      threshold: fc.double({ min: 0, max: 6, noNaN: true }),
+      explorationRate: fc.double({ min: 0, max: 0.5, noNaN: true }),
+      adaptive: fc.boolean(),
+    });
+
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(textPrompt, randomPrompt), config, async (prompt, c) => {
+        const base: GenerateOptions = { ...GREEDY_AR, maxTokens: c.maxTokens };
+        const policy: GatePolicy = {
+          mode: c.adaptive ? 'adaptive' : 'fixed',
+          threshold: c.threshold,
+          min: 0,
+          max: 8,
+          explorationRate: c.explorationRate,
+        };
+        const reference = await collect(model.createSession({ gatePolicy: policy }).generate(prompt, base));
+        for (const mode of ['medusa', 'cerberus'] as const) {
+          for (const gate of [false, true]) {
+            for (const tree of ['static', 'adaptive'] as const) {
+              const opts: GenerateOptions = { ...base, mode, gate, tree, treeBudget: c.treeBudget };
+              const got = await collect(model.createSession({ gatePolicy: policy }).generate(prompt, opts));
+              const label = JSON.stringify({ prompt, mode, gate, tree, c });
+              expect(got.tokens, label).toEqual(reference.tokens);
+              expect(got.finishReason, label).toBe(reference.finishReason);
+            }
+          }
+        }
+      }),
+      { numRuns: backend === 'wasm' ? 12 : 30 },
+    );
+  });
+
+  it('a long generation through one session (cache reuse, online tree and gate learning) stays identical', async () => {
+    const prompt = model.tokenizer.encode(OPENINGS[0]!);
+    const reference = await collect(model.createSession({ gatePolicy: policyOpen }).generate(prompt, { ...GREEDY_AR, maxTokens: 200 }));
+    for (const mode of ['medusa', 'cerberus'] as const) {
+      const session = model.createSession({ gatePolicy: policyOpen });
+      const got = await collect(session.generate(prompt, { ...GREEDY_AR, mode, gate: true, maxTokens: 200 }));
+      expect(got.tokens).toEqual(reference.tokens);
+      expect(got.stats.parallelSteps).toBeGreaterThan(0);
+    }
+  });
+});
+
+const policyOpen: GatePolicy = { mode: 'adaptive', threshold: 3, min: 0, max: 8, explorationRate: 0.2 };
