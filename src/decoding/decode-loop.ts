@@ -59,14 +59,14 @@ export class DecodeLoop {
     // Nothing more will be generated after this token: it needs no forward pass.
     if (root === this.eosTokenId || maxDepth < 1) {
       this.ended = true;
-      this.stats.arStep(1);
+      this.stats.arStep();
       return [root];
     }
     if (plan.mode === 'ar' || !parallel) {
       const result = await arStep(this.ctx, root);
       this.cursor = result.cursor;
       this.stats.addModelTime(result.modelMs);
-      this.stats.arStep(1);
+      this.stats.arStep();
       return result.tokens;
     }
     const tree = plan.trees.treeFor(maxDepth);
@@ -74,7 +74,7 @@ export class DecodeLoop {
     this.cursor = result.cursor;
     const accepted = result.path.length - 1;
     this.stats.addModelTime(result.modelMs);
-    this.stats.parallelStep(result.tokens.length, accepted);
+    this.stats.parallelStep(accepted);
     this.stats.treeSize = tree.size;
     plan.trees.record(tree, result.path);
     plan.gate.record(entropy, accepted, plan.trees.stepRatio());

@@ -53,7 +53,9 @@ export interface GenerateOptions {
 }
 
 export interface StepStats {
+  /** Decoding steps (the prefill is not a step); each emits the base model's token plus any accepted. */
   readonly steps: number;
+  /** Tokens emitted to the caller (EOS and text past a stop sequence excluded). */
   readonly tokens: number;
   readonly arSteps: number;
   readonly parallelSteps: number;

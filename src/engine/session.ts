@@ -93,7 +93,7 @@ export class Session {
     const done = (finishReason: FinishReason): GenerationEvent => ({
       type: 'done',
       finishReason,
-      stats: stats.finish(this.gate.currentThreshold),
+      stats: stats.finish(this.gate.currentThreshold, emitted.length),
     });
 
     if (aborted()) return yield done('abort');

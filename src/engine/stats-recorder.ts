@@ -3,7 +3,6 @@ import type { StepStats } from './api';
 /** Collects one generation's StepStats. Time is counted only while the generator runs. */
 export class StatsRecorder {
   private steps = 0;
-  private tokens = 0;
   private arSteps = 0;
   private parallelSteps = 0;
   private zeroAccept = 0;
@@ -23,17 +22,15 @@ export class StatsRecorder {
     this.modelMs += ms;
   }
 
-  arStep(tokens: number): void {
+  arStep(): void {
     this.steps++;
     this.arSteps++;
-    this.tokens += tokens;
   }
 
   /** `accepted`: candidates accepted beyond the root. */
-  parallelStep(tokens: number, accepted: number): void {
+  parallelStep(accepted: number): void {
     this.steps++;
     this.parallelSteps++;
-    this.tokens += tokens;
     this.acceptedTotal += accepted;
     if (accepted === 0) this.zeroAccept++;
     while (this.histogram.length <= accepted) this.histogram.push(0);
@@ -49,11 +46,12 @@ export class StatsRecorder {
     this.resumedAt = performance.now();
   }
 
-  finish(threshold: number): StepStats {
+  /** `emitted`: tokens the caller received (steps may commit more than a limit or a stop lets through). */
+  finish(threshold: number, emitted: number): StepStats {
     this.pause();
     return {
       steps: this.steps,
-      tokens: this.tokens,
+      tokens: emitted,
       arSteps: this.arSteps,
       parallelSteps: this.parallelSteps,
       zeroAcceptSteps: this.zeroAccept,
