@@ -123,6 +123,28 @@ export function bindingContract(backend: BackendRequest): void {
       }
     });
 
+    it('reads typed-array views at an offset into larger buffers (how a packed cache hands them over)', async () => {
+      const p = 3;
+      const prefix = await binding.forward(causalInput(tokens.slice(0, p), emptyPast(arch), 0));
+      const inBigger = (data: Float32Array): Float32Array => {
+        const buffer = new Float32Array(data.length + 13).fill(Number.NaN);
+        buffer.set(data, 7);
+        return buffer.subarray(7, 7 + data.length);
+      };
+      const plain = causalInput(tokens.slice(p, p + 2), prefix.present, p);
+      const viewed = {
+        ...plain,
+        mask: inBigger(plain.mask),
+        past: prefix.present.map((layer) => ({ key: inBigger(layer.key), value: inBigger(layer.value) })),
+      };
+      const [a, b] = [await binding.forward(plain), await binding.forward(viewed)];
+      expect(Array.from(b.logits)).toEqual(Array.from(a.logits));
+      const kind = binding.headKinds[0]!;
+      const headsPlain = await binding.heads(kind, a.hidden.slice(), 2);
+      const headsViewed = await binding.heads(kind, inBigger(a.hidden), 2);
+      expect(Array.from(headsViewed.logits)).toEqual(Array.from(headsPlain.logits));
+    });
+
     it('serialises overlapping calls: concurrent forwards equal sequential ones', async () => {
       const inputs = [1, 2, 3, 4].map((t) => causalInput(tokens.slice(0, t), emptyPast(arch), 0));
       const sequential: ForwardOutput[] = [];
