@@ -30,7 +30,11 @@ function sessionIdOf(c: Ctx, body: CommonRequest): string {
   return fromHeader;
 }
 
-function turnUsage(done: DoneEvent): TurnUsage {
+/**
+ * `wallMs` is measured here, from the turn's start to its end: the engine's own clock reads zero inside
+ * workerd, which advances time only across I/O, and the router sees I/O for every event.
+ */
+function turnUsage(done: DoneEvent, wallMs: number): TurnUsage {
   const { stats, usage } = done;
   return {
     ...usage,
@@ -39,7 +43,7 @@ function turnUsage(done: DoneEvent): TurnUsage {
     parallel_steps: stats.parallel_steps,
     zero_accept_steps: stats.zero_accept_steps,
     accepted_extra_tokens: stats.accepted_histogram.reduce((sum, steps, extra) => sum + steps * extra, 0),
-    wall_ms: stats.wall_ms,
+    wall_ms: wallMs,
   };
 }
 
@@ -51,12 +55,14 @@ async function complete(c: Ctx, deps: AppDeps, kind: CompletionMeta['kind'], bod
   if (!models.some((m) => m.id === body.model)) {
     throw notFound('model_not_found', `The model "${body.model}" does not exist; GET /v1/models lists the served ones.`);
   }
+  const startedAt = deps.now();
   const started = await deps.sessions.startTurn({ tenantId: tenant.id, sessionId }, turn);
   if (!started.ok) throw new ApiError(started.error);
 
   c.header(SESSION_HEADER, sessionId);
   const meta = newCompletionMeta(kind, body.model, deps.now());
-  const record = (done: DoneEvent) => runInBackground(c, deps.tenants.recordUsage(tenant.id, turnUsage(done)), deps.log);
+  const record = (done: DoneEvent) =>
+    runInBackground(c, deps.tenants.recordUsage(tenant.id, turnUsage(done, deps.now() - startedAt)), deps.log);
   if (body.stream) {
     return c.body(started.events.pipeThrough(toServerSentEvents(meta, record)), 200, SSE_HEADERS);
   }

@@ -1,0 +1,111 @@
+/** SessionDO: prefix reuse, eviction and rebuild, tenant isolation, concurrency, cancellation, storage. */
+import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { call, createTenant, DEV_KEY, errorOf } from './support/http';
+import { chatTurn, eventually, servedModel, sessionStub, storedSession, type Message } from './support/sessions';
+import { readFirstText } from './support/sse';
+
+const FIRST: Message[] = [{ role: 'user', content: 'Once upon a time, there was a big red ball.' }];
+const followUp = (reply: string): Message[] => [...FIRST, { role: 'assistant', content: reply }, { role: 'user', content: 'One day' }];
+
+describe('a session across turns', () => {
+  it('reuses the cached prefix on a follow-up turn', async () => {
+    const id = `reuse-${crypto.randomUUID()}`;
+    const one = await chatTurn(DEV_KEY, id, FIRST);
+    expect(one.response.headers.get('x-session-id')).toBe(id);
+    const two = await chatTurn(DEV_KEY, id, followUp(one.body.choices[0]!.message.content));
+    // The whole first turn (prompt and reply) is served from the KV cache.
+    expect(two.body.usage.prompt_tokens_details.cached_tokens).toBe(one.body.usage.prompt_tokens + one.body.usage.completion_tokens);
+    const stored = await storedSession('dev', id);
+    expect(stored.tokens).toHaveLength(two.body.usage.prompt_tokens + two.body.usage.completion_tokens);
+    expect(stored.turns.map((t) => t.finish_reason)).toEqual([one.body.choices[0]!.finish_reason, two.body.choices[0]!.finish_reason]);
+  });
+
+  it('rebuilds from its log after eviction and loses nothing', async () => {
+    const kept = `kept-${crypto.randomUUID()}`;
+    const evicted = `evicted-${crypto.randomUUID()}`;
+    const keptOne = await chatTurn(DEV_KEY, kept, FIRST);
+    const reply = keptOne.body.choices[0]!.message.content;
+    const keptTwo = await chatTurn(DEV_KEY, kept, followUp(reply));
+    expect(keptTwo.body.usage.prompt_tokens_details.cached_tokens).toBeGreaterThan(0);
+
+    const evictedOne = await chatTurn(DEV_KEY, evicted, FIRST);
+    expect(evictedOne.body.choices[0]!.message.content).toBe(reply);
+    await abortAllDurableObjects(); // every object loses its memory (the KV cache); storage stays
+    const evictedTwo = await chatTurn(DEV_KEY, evicted, followUp(reply));
+
+    // Same tokens, same reply, same gate state: only the cache had to be recomputed.
+    expect(evictedTwo.body.choices[0]!.message.content).toBe(keptTwo.body.choices[0]!.message.content);
+    expect(evictedTwo.body.usage.prompt_tokens).toBe(keptTwo.body.usage.prompt_tokens);
+    expect(evictedTwo.body.usage.prompt_tokens_details.cached_tokens).toBe(0);
+    const [a, b] = await Promise.all([storedSession('dev', kept), storedSession('dev', evicted)]);
+    expect(b.tokens).toEqual(a.tokens);
+    expect(b.gateState).toEqual(a.gateState);
+    expect(b.turns).toHaveLength(2);
+  });
+
+  it('keeps tenants apart even when they use the same session id', async () => {
+    const a = await createTenant('session-a');
+    const b = await createTenant('session-b');
+    const shared = `shared-${crypto.randomUUID()}`;
+    const first = await chatTurn(a.api_key, shared, FIRST);
+    const second = await chatTurn(b.api_key, shared, followUp(first.body.choices[0]!.message.content));
+    expect(second.body.usage.prompt_tokens_details.cached_tokens).toBe(0);
+    const [storedA, storedB] = await Promise.all([storedSession(a.id, shared), storedSession(b.id, shared)]);
+    expect(storedA.turns).toHaveLength(1);
+    expect(storedB.turns).toHaveLength(1);
+    expect(storedB.tokens.length).toBeGreaterThan(storedA.tokens.length);
+  });
+});
+
+describe('concurrency and cancellation', () => {
+  it('answers 409 while generating; a cancelled stream stops the generation and keeps the emitted tokens', async () => {
+    const id = `cancel-${crypto.randomUUID()}`;
+    const streaming = await call('/v1/chat/completions', {
+      key: DEV_KEY,
+      headers: { 'x-session-id': id },
+      body: { model: await servedModel(DEV_KEY), messages: FIRST, temperature: 0, max_tokens: 256, stream: true },
+    });
+    expect(streaming.status).toBe(200);
+    const { reader, text } = await readFirstText(streaming);
+
+    const conflict = await call('/v1/chat/completions', {
+      key: DEV_KEY,
+      headers: { 'x-session-id': id },
+      body: { model: await servedModel(DEV_KEY), messages: FIRST },
+    });
+    expect(conflict.status).toBe(409);
+    expect(await errorOf(conflict)).toMatchObject({ type: 'conflict_error', code: 'session_busy' });
+
+    await reader.cancel();
+    const stored = await eventually(() => storedSession('dev', id), (s) => s.turns.length === 1);
+    const turn = stored.turns[0]!;
+    expect(turn.finish_reason).toBe('abort');
+    expect(turn.completion_tokens).toBeGreaterThan(0);
+    expect(turn.completion_tokens).toBeLessThan(256);
+    expect(stored.tokens).toHaveLength(turn.prompt_tokens + turn.completion_tokens);
+
+    // Consistent afterwards: the session takes the next turn, building on exactly the kept tokens.
+    const next = await chatTurn(DEV_KEY, id, FIRST);
+    expect(next.body.usage.prompt_tokens_details.cached_tokens).toBe(turn.prompt_tokens - 1);
+    expect(text.length).toBeGreaterThan(0);
+  });
+
+  it('answers 500 without leaking details when stored state is corrupt', async () => {
+    const id = `corrupt-${crypto.randomUUID()}`;
+    await chatTurn(DEV_KEY, id, FIRST);
+    await runInDurableObject(sessionStub('dev', id), (_instance, state) => {
+      state.storage.sql.exec("UPDATE meta SET value = '{\"version\": 7}' WHERE key = 'gate_state'");
+    });
+    await abortAllDurableObjects();
+    const response = await call('/v1/chat/completions', {
+      key: DEV_KEY,
+      headers: { 'x-session-id': id },
+      body: { model: await servedModel(DEV_KEY), messages: FIRST },
+    });
+    expect(response.status).toBe(500);
+    const error = await errorOf(response);
+    expect(error).toMatchObject({ type: 'server_error', code: 'internal_error' });
+    expect(error.message).not.toContain('version');
+  });
+});
