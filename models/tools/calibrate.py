@@ -43,7 +43,8 @@ def gate_calibration(*, entropy: np.ndarray, ranks: np.ndarray, targets: np.ndar
     full = (targets >= 0).all(1)
     acc = np.array([accepted_along_tree(tree, r) for r in ranks[full]])
     ent = entropy[full]
-    edges = BIN_EDGES + [round(float(np.log(vocab_size)), 4)]
+    top = round(float(np.log(vocab_size)), 4)  # the largest possible entropy
+    edges = [e for e in BIN_EDGES if e < top] + [top]
     b = np.clip(np.digitize(ent, edges[1:-1]), 0, len(edges) - 2)
     mean = [round(float(acc[b == i].mean()), 4) if (b == i).any() else 0.0 for i in range(len(edges) - 1)]
     count = [int((b == i).sum()) for i in range(len(edges) - 1)]
@@ -51,11 +52,14 @@ def gate_calibration(*, entropy: np.ndarray, ranks: np.ndarray, targets: np.ndar
 
 
 def default_threshold(cal: dict, *, tree_size: int, backend: str = "native", min_count: int = 20) -> float:
-    """Largest entropy up to which every (populated) bin pays: (1 + E[accepted]) / cost(tree + root) > 1."""
+    """Upper edge of the last populated bin before the first one where a parallel step stops paying:
+    (1 + E[accepted | bin]) / cost_ratio(tree + root) > 1. Bins with fewer than min_count steps are skipped."""
     cost = cost_ratio(backend, tree_size + 1)
     threshold = 0.0
     for i, (m, n) in enumerate(zip(cal["mean_accepted"], cal["count"])):
-        if n >= min_count and (1 + m) / cost <= 1:
+        if n < min_count:
+            continue
+        if (1 + m) / cost <= 1:
             break
         threshold = cal["bin_edges"][i + 1]
     return round(float(threshold), 4)

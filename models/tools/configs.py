@@ -38,9 +38,9 @@ CONFIGS = {
     "tinystories-6m": PipelineConfig(
         name="tinystories-6m", out="models/tinystories-6m", vocab_size=4096,
         model=dict(d_model=256, n_layers=6, n_heads=8, ffn_hidden=688, max_positions=512),
-        # ~2,200 tokens/s on 2 free cores: 50 minutes is ~6.6 M tokens, ~7.5 epochs of the 0.87 M-token corpus;
-        # early stopping on valid usually ends it sooner.
-        base=dict(seq_len=256, batch_size=16, max_steps=1700, eval_every=100, eval_windows=64, max_minutes=50.0,
+        # ~2,200 tokens/s on 2 free cores (less when shared): 60 minutes is at most ~8 M tokens, ~9 epochs of the
+        # 0.87 M-token corpus; the LR anneals by whichever budget ends first, early stopping may end it sooner.
+        base=dict(seq_len=256, batch_size=16, max_steps=2000, eval_every=100, eval_windows=64, max_minutes=60.0,
                   patience=3),
         heads=dict(steps=4000, batch_size=512, eval_every=250, max_minutes=10.0),
         distill_prompts=2048, valid_prompts=256, new_tokens=112, valid_data_rows=32768),

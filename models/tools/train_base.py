@@ -60,10 +60,12 @@ def evaluate(model: Transformer, stream: np.ndarray, *, seq_len: int, max_window
     return total / n
 
 
-def lr_at(step: int, tc: TrainConfig) -> float:
+def lr_at(step: int, tc: TrainConfig, *, minutes: float = 0.0) -> float:
+    """Warmup, then cosine to min_lr over whichever runs out first, steps or minutes: on a shared machine
+    the time budget may end the run, and it should still end annealed."""
     if step < tc.warmup_steps:
         return tc.lr * (step + 1) / tc.warmup_steps
-    frac = min(1.0, (step - tc.warmup_steps) / max(1, tc.max_steps - tc.warmup_steps))
+    frac = min(1.0, max((step - tc.warmup_steps) / max(1, tc.max_steps - tc.warmup_steps), minutes / tc.max_minutes))
     return tc.min_lr + 0.5 * (tc.lr - tc.min_lr) * (1 + math.cos(math.pi * frac))
 
 
@@ -87,7 +89,7 @@ def train_base(*, cfg: ModelConfig, tc: TrainConfig, train: np.ndarray, valid: n
     best, bad, t0, step, history = float("inf"), 0, time.time(), 0, []
     for step in range(tc.max_steps):
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, tc)
+            g["lr"] = lr_at(step, tc, minutes=(time.time() - t0) / 60)
         x, y = windows(train, seq_len=tc.seq_len, starts=rng.integers(0, len(train) - tc.seq_len - 1, tc.batch_size))
         loss = lm_loss(model, x, y)
         opt.zero_grad(set_to_none=True)

@@ -80,8 +80,9 @@ def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor
     vt = torch.from_numpy(valid_set["targets"][:8192])
     best, t0, step = float("inf"), time.time(), 0
     for step in range(tc.steps):
+        progress = max(step / tc.steps, (time.time() - t0) / 60 / tc.max_minutes)  # time budget ends annealed too
         for g in opt.param_groups:  # linear decay: the heads are small and converge quickly
-            g["lr"] = tc.lr * (1 - step / tc.steps)
+            g["lr"] = tc.lr * max(0.02, 1 - progress)
         h, t = sample_rows(rng, train_sets, batch=tc.batch_size, frac=tc.distill_frac)
         loss = heads_loss(heads, h, t, decay=tc.decay)
         opt.zero_grad(set_to_none=True)
