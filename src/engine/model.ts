@@ -36,7 +36,7 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   const tokenizer = TextTokenizer.fromJson(
     file(manifest.tokenizer.file),
     { id: manifest.tokenizer.eos_token_id, token: manifest.tokenizer.eos_token },
-    manifest.tokenizer.file,
+    { file: manifest.tokenizer.file, ...(manifest.tokenizer.config === undefined ? {} : { config: manifest.tokenizer.config }) },
   );
 
   const kinds = options.headKinds ?? HEAD_KINDS.filter((k) => manifest.heads[k] !== undefined);
@@ -62,12 +62,18 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
 /** The static trees must compile for every head kind present (depth <= its heads, parents first). */
 function checkTrees(manifest: Manifest): void {
   const depth = Math.min(...HEAD_KINDS.map((k) => manifest.heads[k]?.num_heads ?? Infinity));
-  for (const [backendClass, paths] of Object.entries(manifest.trees)) {
-    try {
-      compileTree(paths, depth);
-    } catch (cause) {
-      const detail = cause instanceof Error ? cause.message : String(cause);
-      throw new EngineError('invalid-manifest', `manifest.json trees.${backendClass}: ${detail}`, { file: 'manifest.json', cause });
+  const sets = [
+    ['trees', manifest.trees, depth] as const,
+    ...HEAD_KINDS.map((k) => [`heads.${k}.trees`, manifest.heads[k]?.trees, manifest.heads[k]?.num_heads ?? 0] as const),
+  ];
+  for (const [where, trees, heads] of sets) {
+    for (const [backendClass, paths] of Object.entries(trees ?? {})) {
+      try {
+        compileTree(paths, heads);
+      } catch (cause) {
+        const detail = cause instanceof Error ? cause.message : String(cause);
+        throw new EngineError('invalid-manifest', `manifest.json ${where}.${backendClass}: ${detail}`, { file: 'manifest.json', cause });
+      }
     }
   }
 }

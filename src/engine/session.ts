@@ -165,12 +165,12 @@ export class Session {
     const budget = options.treeBudget ?? config.defaultTreeBudget;
     let estimates = this.estimates.get(kind);
     if (estimates === undefined) {
-      estimates = new AcceptanceEstimates(heads.valid_top1, heads.valid_top5);
+      estimates = AcceptanceEstimates.fromManifest(heads);
       this.estimates.set(kind, estimates);
     }
     const source =
       options.tree === 'static'
-        ? { kind: 'static' as const, paths: manifest.trees[binding.backendClass] }
+        ? { kind: 'static' as const, paths: (heads.trees ?? manifest.trees)[binding.backendClass] }
         : { kind: 'adaptive' as const, estimates };
     const trees = new TreePolicy(source, costModel, budget, heads.num_heads);
     this.gate.reestimate(trees.stepRatio());

@@ -6,11 +6,18 @@ const positiveInt = z.number().int().positive();
 const probability = z.number().min(0).max(1);
 const treePaths = z.array(z.array(z.number().int().nonnegative()).min(1));
 
+const treesByClass = z.object({ wasm: treePaths, native: treePaths, gpu: treePaths });
+
 const headsSchema = z.object({
   file: z.string().min(1),
   num_heads: positiveInt,
+  /** Against the base model's greedy chain on valid text: what greedy verification accepts. */
   valid_top1: z.array(probability),
   valid_top5: z.array(probability),
+  /** rank_accuracy[k][r]: share of positions where head k's rank-r token is the greedy one. */
+  rank_accuracy: z.array(z.array(probability)).optional(),
+  /** This head kind's own best static trees (else the top-level `trees`). */
+  trees: treesByClass.optional(),
 });
 
 export const manifestSchema = z
@@ -33,11 +40,13 @@ export const manifestSchema = z
       file: z.string().min(1),
       eos_token_id: z.number().int().nonnegative(),
       eos_token: z.string().min(1),
+      /** tokenizers.js's second constructor argument (carries clean_up_tokenization_spaces: false). */
+      config: z.record(z.string(), z.unknown()).optional(),
     }),
     base: z.object({ file: z.string().min(1), mask_value: z.number().max(-1000) }),
     heads: z.object({ cerberus: headsSchema.optional(), medusa: headsSchema.optional() }),
     files: z.record(z.string(), z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
-    trees: z.object({ wasm: treePaths, native: treePaths, gpu: treePaths }),
+    trees: treesByClass,
     gate: z.object({
       default_threshold: z.number().nonnegative(),
       calibration: z.object({
@@ -48,6 +57,7 @@ export const manifestSchema = z
       }),
     }),
     training: z.record(z.string(), z.unknown()).optional(),
+    parity: z.object({ file: z.string().min(1) }).optional(),
   })
   .superRefine((m, ctx) => {
     const cal = m.gate.calibration;

@@ -9,12 +9,19 @@ export class TextTokenizer {
     readonly eosToken: string,
   ) {}
 
-  static fromJson(bytes: Uint8Array, eos: { id: number; token: string }, file = 'tokenizer.json'): TextTokenizer {
+  /** `config`: manifest.tokenizer.config (tokenizers.js's tokenizer_config). */
+  static fromJson(
+    bytes: Uint8Array,
+    eos: { id: number; token: string },
+    options: { file?: string; config?: Record<string, unknown> } = {},
+  ): TextTokenizer {
+    const file = options.file ?? 'tokenizer.json';
     let tokenizer: Tokenizer;
     try {
       const json: unknown = JSON.parse(new TextDecoder().decode(bytes));
-      // Decoding must be exact: the library's default clean-up rewrites " ." to "." and similar.
-      tokenizer = new Tokenizer(json as object, { clean_up_tokenization_spaces: false });
+      // Decoding must be exact whatever the config says: the library's default clean-up rewrites " ." to
+      // "." and similar (decode() also passes the flag explicitly).
+      tokenizer = new Tokenizer(json as object, { ...options.config, clean_up_tokenization_spaces: false });
     } catch (cause) {
       throw new EngineError('invalid-manifest', `${file}: not a Hugging Face tokenizer.json`, { file, cause });
     }

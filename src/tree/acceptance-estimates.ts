@@ -15,10 +15,28 @@ export class AcceptanceEstimates {
   private readonly hits: number[][];
   private readonly trials: number[][];
 
-  constructor(validTop1: readonly number[], validTop5: readonly number[]) {
-    const prior = validTop1.map((top1, d) => priorByRank(top1, validTop5[d] ?? top1));
+  /** `prior[d][r]`: the starting estimate per head and rank (missing ranks count as 0). */
+  constructor(prior: readonly (readonly number[])[]) {
     this.hits = prior.map((ranks) => ranks.map((p) => p * PRIOR_WEIGHT));
     this.trials = prior.map((ranks) => ranks.map(() => PRIOR_WEIGHT));
+  }
+
+  /**
+   * From the manifest: the measured per-rank accuracies when present, else top-1 / top-5 with the top-5
+   * surplus spread over ranks 1–4. Both are unconditional shares; the online updates make them
+   * conditional on the parent's acceptance.
+   */
+  static fromManifest(heads: {
+    readonly valid_top1: readonly number[];
+    readonly valid_top5: readonly number[];
+    readonly rank_accuracy?: readonly (readonly number[])[] | undefined;
+  }): AcceptanceEstimates {
+    const prior = heads.valid_top1.map((top1, d) => {
+      const measured = heads.rank_accuracy?.[d];
+      const ranks = measured !== undefined ? [...measured] : priorByRank(top1, heads.valid_top5[d] ?? top1);
+      return Array.from({ length: MAX_RANK }, (_, r) => ranks[r] ?? 0);
+    });
+    return new AcceptanceEstimates(prior);
   }
 
   get numHeads(): number {
@@ -47,8 +65,7 @@ export class AcceptanceEstimates {
 /** Top-1 to rank 0; the top-5 surplus spread geometrically (halving) over ranks 1–4; a little beyond. */
 function priorByRank(top1: number, top5: number): number[] {
   const surplus = Math.max(0, top5 - top1);
-  const weights = [8, 4, 2, 1].map((w) => w / 15);
-  const ranks = [top1, ...weights.map((w) => surplus * w)];
-  while (ranks.length < MAX_RANK) ranks.push((ranks[ranks.length - 1] ?? 0) / 2);
+  const ranks = [top1, ...[8, 4, 2, 1].map((w) => (surplus * w) / 15)];
+  while (ranks.length < MAX_RANK) ranks.push(ranks[ranks.length - 1]! / 2);
   return ranks;
 }

@@ -65,11 +65,13 @@ describe('chooseTree', () => {
 
 describe('AcceptanceEstimates', () => {
   it('starts from validation accuracy and moves towards observed acceptance', () => {
-    const est = new AcceptanceEstimates([0.6, 0.4], [0.8, 0.6]);
+    const est = AcceptanceEstimates.fromManifest({ valid_top1: [0.6, 0.4], valid_top5: [0.8, 0.6] });
     const start = est.probabilities();
     expect(start[0]![0]).toBeCloseTo(0.6);
     expect(start[0]!.slice(1, 5).reduce((a, b) => a + b)).toBeCloseTo(0.2);
     const tree = compileTree([[0], [1], [0, 0]], 2);
+    const measured = AcceptanceEstimates.fromManifest({ valid_top1: [0.6], valid_top5: [0.8], rank_accuracy: [[0.5, 0.2, 0.1]] });
+    expect(measured.probabilities()[0]!.slice(0, 4)).toEqual([0.5, 0.2, 0.1, 0]);
     // Head 0's top-1 is always right, head 1's top-1 never.
     for (let i = 0; i < 200; i++) est.record(tree, [0, 1]);
     const after = est.probabilities();

@@ -84,10 +84,11 @@ describe('loadModel', () => {
   it('streams real tokenizer output without splitting characters', async () => {
     const source = fixtureSource();
     const manifest = parseManifest(await source.read('manifest.json'));
-    const tokenizer = TextTokenizer.fromJson(await source.read(manifest.tokenizer.file), {
-      id: manifest.tokenizer.eos_token_id,
-      token: manifest.tokenizer.eos_token,
-    });
+    const tokenizer = TextTokenizer.fromJson(
+      await source.read(manifest.tokenizer.file),
+      { id: manifest.tokenizer.eos_token_id, token: manifest.tokenizer.eos_token },
+      { ...(manifest.tokenizer.config === undefined ? {} : { config: manifest.tokenizer.config }) },
+    );
     {
       const text = 'She said “café” — naïve 🙂 déjà vu.';
       const ids = tokenizer.encode(text);
