@@ -1,5 +1,5 @@
 import type { BackendClass, InferenceBinding } from '../runtime/binding';
-import { measureCostCurve } from '../runtime/index';
+import { measureCostCurve, RUNTIME } from '../runtime/index';
 import type { CostModel } from './api';
 import type { Manifest } from '../model/manifest';
 
@@ -7,15 +7,16 @@ const SIZES = [2, 4, 8, 16, 32, 64];
 
 /**
  * Times the backend once at load: base forwards of T query tokens after `past` cached ones, and one heads
- * call (the runtime's cost-curve helper). Where the clock cannot time (workerd freezes it during
- * execution: every duration reads 0) the documented fallback is used instead.
+ * call (the runtime's cost-curve helper). Where the clock cannot time (workerd advances it only on I/O,
+ * so a forward pass reads 0 ms) the documented fallback is used instead.
  */
 export async function measureCostModel(binding: InferenceBinding, manifest: Manifest): Promise<CostModel> {
+  if (RUNTIME.isWorkerd) return fallbackCostModel(binding.backendClass, manifest);
   const arch = manifest.architecture;
   const past = Math.max(1, Math.min(256, arch.max_positions - SIZES[SIZES.length - 1]! - 1));
   const curve = await measureCostCurve(binding, { architecture: arch, past, sizes: SIZES, repeats: 7 });
-  const base = curve.points.find((p) => p.tokens === 1)?.medianMs ?? 0;
-  const usable = base > 0 && Number.isFinite(curve.headsRatio) && curve.points.every((p) => Number.isFinite(p.ratio));
+  // A clock that does not advance during computation reads 0 somewhere: such a curve is noise.
+  const usable = curve.points.every((p) => p.medianMs > 0 && Number.isFinite(p.ratio)) && curve.headsMs > 0;
   if (!usable) return fallbackCostModel(binding.backendClass, manifest);
   return {
     points: curve.points.map(({ tokens, ratio }) => ({ tokens, ratio })),
