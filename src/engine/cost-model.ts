@@ -2,6 +2,7 @@ import type { BackendClass, InferenceBinding } from '../runtime/binding';
 import { measureCostCurve, RUNTIME } from '../runtime/index';
 import type { CostModel } from './api';
 import type { Manifest } from '../model/manifest';
+import { monotone } from '../tree/cost-curve';
 
 const SIZES = [2, 4, 8, 16, 32, 64];
 
@@ -14,15 +15,11 @@ export async function measureCostModel(binding: InferenceBinding, manifest: Mani
   if (RUNTIME.isWorkerd) return fallbackCostModel(binding.backendClass, manifest);
   const arch = manifest.architecture;
   const past = Math.max(1, Math.min(256, arch.max_positions - SIZES[SIZES.length - 1]! - 1));
-  const curve = await measureCostCurve(binding, { architecture: arch, past, sizes: SIZES, repeats: 7 });
+  const curve = await measureCostCurve(binding, { architecture: arch, past, sizes: SIZES, repeats: 15 });
   // A clock that does not advance during computation reads 0 somewhere: such a curve is noise.
   const usable = curve.points.every((p) => p.medianMs > 0 && Number.isFinite(p.ratio)) && curve.headsMs > 0;
   if (!usable) return fallbackCostModel(binding.backendClass, manifest);
-  return {
-    points: curve.points.map(({ tokens, ratio }) => ({ tokens, ratio })),
-    headsRatio: curve.headsRatio,
-    source: 'measured',
-  };
+  return { points: monotone(curve.points), headsRatio: curve.headsRatio, source: 'measured' };
 }
 
 /**

@@ -27,3 +27,15 @@ function lerp(a: { tokens: number; ratio: number }, b: { tokens: number; ratio: 
   if (b.tokens === a.tokens) return b.ratio;
   return a.ratio + ((b.ratio - a.ratio) * (t - a.tokens)) / (b.tokens - a.tokens);
 }
+
+/**
+ * More query tokens never cost less work, so a measured dip or spike is the shared machine's noise (a GC
+ * pause or another job during one size's runs). Each ratio becomes the smallest ratio measured at its
+ * size or any larger one — removing upward spikes, which would otherwise cap every tree below them —
+ * and at least 1.
+ */
+export function monotone(points: readonly { tokens: number; ratio: number }[]): { tokens: number; ratio: number }[] {
+  const out = points.map(({ tokens, ratio }) => ({ tokens, ratio }));
+  for (let i = out.length - 2; i >= 0; i--) out[i]!.ratio = Math.min(out[i]!.ratio, out[i + 1]!.ratio);
+  return out.map((p) => ({ tokens: p.tokens, ratio: Math.max(1, p.ratio) }));
+}

@@ -3,7 +3,7 @@ import type { CostModel } from '../../src/engine/api';
 import { AcceptanceEstimates } from '../../src/tree/acceptance-estimates';
 import { chooseTree } from '../../src/tree/choose-tree';
 import { compileTree } from '../../src/tree/compile-tree';
-import { costRatio } from '../../src/tree/cost-curve';
+import { costRatio, monotone } from '../../src/tree/cost-curve';
 
 const acceptance = [
   [0.6, 0.15, 0.08, 0.04],
@@ -25,6 +25,13 @@ describe('costRatio', () => {
     expect(costRatio(wasm, 1)).toBe(1);
     expect(costRatio(wasm, 3)).toBeCloseTo((1.06 + 1.41) / 2, 6);
     expect(costRatio(wasm, 128)).toBeCloseTo(10.5 + (10.5 - 5.63) * 2, 6);
+  });
+});
+
+describe('monotone (cost curve clean-up)', () => {
+  it('removes upward spikes and dips below cost(1)', () => {
+    const measured = [1, 0.76, 0.86, 50.2, 5.81, 35.2, 49.1].map((ratio, i) => ({ tokens: 2 ** i, ratio }));
+    expect(monotone(measured).map((p) => p.ratio)).toEqual([1, 1, 1, 5.81, 5.81, 35.2, 49.1]);
   });
 });
 
