@@ -51,10 +51,12 @@ export class DecodeLoop {
     const plan = this.plan;
     const room = cache.capacity - 1 - cache.length;
     const maxDepth = Math.min(remaining - 1, room);
-    // The gate reads the entropy of the distribution that is about to be sampled (temperature 1).
-    const entropy = plan.mode === 'ar' ? 0 : distribution(this.cursor.logits).entropy;
+    // The gate reads the entropy of the distribution that is about to be sampled (temperature 1). The
+    // same pass finds the argmax, so a greedy parallel step reads the V-wide row once.
+    const dist = plan.mode === 'ar' ? undefined : distribution(this.cursor.logits);
+    const entropy = dist?.entropy ?? 0;
     const parallel = plan.mode !== 'ar' && maxDepth >= 1 && (!plan.gated || plan.gate.decide(entropy));
-    const root = this.sampler.sample(this.cursor.logits);
+    const root = this.sampler.greedy && dist !== undefined ? dist.argmax : this.sampler.sample(this.cursor.logits);
 
     // Nothing more will be generated after this token: it needs no forward pass.
     if (root === this.eosTokenId || maxDepth < 1) {

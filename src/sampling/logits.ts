@@ -22,13 +22,15 @@ export interface RowDistribution {
   /** Entropy of softmax(l / temperature), in nats. */
   readonly entropy: number;
   readonly temperature: number;
+  /** Index of the largest logit (found by the max pass anyway, so greedy decoding needs no extra pass). */
+  readonly argmax: number;
 }
 
-/** log-sum-exp and entropy of softmax(row / temperature) in two passes, no allocation. */
+/** log-sum-exp, entropy and argmax of softmax(row / temperature) in two passes, no allocation. */
 export function distribution(row: Float32Array, temperature = 1): RowDistribution {
   const inv = 1 / temperature;
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]! * inv);
+  const best = argmax(row);
+  const max = row[best]! * inv;
   let sum = 0;
   let weighted = 0;
   for (let i = 0; i < row.length; i++) {
@@ -40,7 +42,7 @@ export function distribution(row: Float32Array, temperature = 1): RowDistributio
   const logSumExp = max + Math.log(sum);
   // H = -Σ p log p = log Σe^z - Σ p z   (z shifted by max; the shift cancels)
   const entropy = Math.log(sum) - weighted / sum;
-  return { logSumExp, entropy, temperature };
+  return { logSumExp, entropy, temperature, argmax: best };
 }
 
 /** p(token) under a distribution computed by `distribution` for the same row. */
