@@ -30,8 +30,9 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       miniflare: {
+        // wrangler.toml's date; the pool adds the Node.js compatibility it needs itself (production runs
+        // without it: test/runtime/workerd-bundle.test.ts covers that).
         compatibilityDate: '2026-04-20',
-        compatibilityFlags: ['nodejs_compat'],
         serviceBindings: { FIXTURE: serveFixture },
         // `.wasm` imports become WebAssembly.Module, as under wrangler's default rules.
         modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
