@@ -1,7 +1,8 @@
 /**
- * onnxruntime-web on WebGPU, where `navigator.gpu` exists (Deno, browsers). Untested on CI machines
- * without a GPU: it reports `backend-unavailable` (and create-binding falls back to wasm) when there is no
- * API, no adapter, or the session fails to start.
+ * onnxruntime-web on WebGPU, where `navigator.gpu` exists (Deno, browsers). Reports `backend-unavailable`
+ * (create-binding then falls back to wasm) when there is no API, no adapter, or the session fails to
+ * start. A software fallback adapter (e.g. llvmpipe, what Deno finds on a GPU-less machine) is refused
+ * unless asked for explicitly: it is correct but far slower than wasm (≈150 ms per fixture forward).
  */
 import type { ModelArchitecture } from './architecture';
 import type { InferenceBinding } from './binding';
@@ -12,6 +13,19 @@ import { createModelSessions, type ModelBytes } from './ort-sessions';
 
 interface GpuLike {
   requestAdapter(): Promise<unknown>;
+}
+
+export interface WebGpuOptions {
+  /** Accept a software fallback adapter (tests on GPU-less machines). Default false. */
+  readonly allowFallbackAdapter?: boolean;
+  /** The WebGPU API; default `navigator.gpu`. */
+  readonly gpu?: GpuLike;
+}
+
+/** `GPUAdapterInfo.isFallbackAdapter` (current spec) or the older `GPUAdapter.isFallbackAdapter`. */
+function isFallbackAdapter(adapter: unknown): boolean {
+  const a = adapter as { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean } };
+  return a.info?.isFallbackAdapter === true || a.isFallbackAdapter === true;
 }
 
 interface WebGpuOrt extends OrtApi {
@@ -25,8 +39,9 @@ function unavailable(reason: string, cause?: unknown): BindingError {
 export async function createWebGpuBinding(
   arch: ModelArchitecture,
   bytes: ModelBytes,
-  gpu: GpuLike | undefined = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu,
+  options: WebGpuOptions = {},
 ): Promise<InferenceBinding> {
+  const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
   if (gpu === undefined) throw unavailable('navigator.gpu is not defined');
   let adapter: unknown;
   try {
@@ -35,6 +50,9 @@ export async function createWebGpuBinding(
     throw unavailable(`requestAdapter() failed: ${String(cause)}`, cause);
   }
   if (adapter === null || adapter === undefined) throw unavailable('requestAdapter() returned no adapter');
+  if (isFallbackAdapter(adapter) && options.allowFallbackAdapter !== true) {
+    throw unavailable('only a software fallback adapter (request backend "webgpu" explicitly to use it)');
+  }
 
   // Computed specifier: this bundle (and its 26 MB asyncify wasm, which it locates itself from
   // import.meta.url) must stay out of workerd bundles, which use the plain wasm build.

@@ -30,13 +30,19 @@ export interface CreateBindingOptions {
   readonly runtime?: RuntimeFacts;
 }
 
-function createOn(backend: BackendName, options: CreateBindingOptions, bytes: ModelBytes): Promise<InferenceBinding> {
+function createOn(
+  backend: BackendName,
+  requested: BackendRequest,
+  options: CreateBindingOptions,
+  bytes: ModelBytes,
+): Promise<InferenceBinding> {
   const arch = options.architecture;
   switch (backend) {
     case 'wasm':
       return createWasmBinding(arch, bytes);
     case 'webgpu':
-      return createWebGpuBinding(arch, bytes);
+      // A software adapter only when WebGPU itself was asked for: 'auto' wants speed.
+      return createWebGpuBinding(arch, bytes, { allowFallbackAdapter: requested === 'webgpu' });
     case 'native-cpu':
     case 'native-cuda':
       return createNativeBinding(arch, bytes, { cuda: backend === 'native-cuda', threads: options.threads });
@@ -61,7 +67,7 @@ export async function createBinding(options: CreateBindingOptions): Promise<Infe
   const skipped: string[] = [];
   for (const backend of candidates) {
     try {
-      return await createOn(backend, options, bytes);
+      return await createOn(backend, requested, options, bytes);
     } catch (error) {
       // Only "cannot run here" moves on to the next backend; a bad model fails the same everywhere.
       if (!(error instanceof BindingError) || error.code !== 'backend-unavailable') throw error;

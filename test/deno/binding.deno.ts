@@ -1,20 +1,44 @@
 /**
- * Deno smoke test: the fixture through onnxruntime-node (native addon under Deno) and onnxruntime-web
- * wasm, one prefill and one tree step each, results compared. Uses the project's node_modules only.
- *   npm run test:deno
+ * Deno smoke test: the fixture through onnxruntime-node (native addon under Deno), onnxruntime-web wasm
+ * and onnxruntime-web WebGPU (Deno has navigator.gpu; on a GPU-less machine its adapter is llvmpipe,
+ * software Vulkan), one prefill, one tree step and the heads each, compared with native. Uses the
+ * project's node_modules only:   npm run test:deno
  * (Named *.deno.ts so vitest's `test/**\/*.test.ts` does not pick it up.)
  */
 import assert from 'node:assert/strict';
-import { emptyPast, RUNTIME, type InferenceBinding } from '../../src/runtime';
+import { createBinding, emptyPast, RUNTIME, type InferenceBinding } from '../../src/runtime';
 import { fixtureBinding, loadFixture } from '../engine/support/fixture';
 import { causalInput, depths, maxAbsDiff, treeMask } from '../runtime/masks';
 
 declare const Deno: { test(name: string, fn: () => Promise<void>): void };
 
-Deno.test('Deno: native and wasm bindings load the fixture and agree', async () => {
+async function run(binding: InferenceBinding) {
+  const { architecture: arch } = await loadFixture();
+  const tokens = [2, 7, 1, 8, 2, 8].map((t) => t % arch.vocab_size);
+  const prefill = await binding.forward(causalInput(tokens, emptyPast(arch), 0));
+  const parents = [-1, 0, 0, 1];
+  const p = tokens.length;
+  const tree = await binding.forward({
+    inputIds: [3, 1, 4, 1],
+    positionIds: depths(parents).map((d) => p + d),
+    mask: treeMask(parents, p),
+    past: prefill.present,
+    pastLength: p,
+  });
+  const heads = await binding.heads('cerberus', prefill.hidden, p);
+  return { prefill, tree, heads };
+}
+
+async function assertAgree(binding: InferenceBinding, reference: InferenceBinding): Promise<void> {
+  const [a, b] = [await run(binding), await run(reference)];
+  assert.ok(maxAbsDiff(a.prefill.logits, b.prefill.logits) < 1e-4, `${binding.backend}: prefill logits differ`);
+  assert.ok(maxAbsDiff(a.tree.logits, b.tree.logits) < 1e-4, `${binding.backend}: tree logits differ`);
+  assert.ok(maxAbsDiff(a.heads.logits, b.heads.logits) < 1e-4, `${binding.backend}: heads logits differ`);
+}
+
+Deno.test('Deno: native and wasm load the fixture and agree; auto picks native', async () => {
   assert.equal(RUNTIME.isDeno, true);
   assert.equal(RUNTIME.isNode, false);
-  const { architecture: arch } = await loadFixture();
   const native = await fixtureBinding('native-cpu');
   const wasm = await fixtureBinding('wasm');
   const auto = await fixtureBinding('auto');
@@ -22,31 +46,29 @@ Deno.test('Deno: native and wasm bindings load the fixture and agree', async () 
     assert.equal(native.backend, 'native-cpu');
     assert.equal(wasm.backend, 'wasm');
     assert.match(auto.backend, /^native-/);
-    const tokens = [2, 7, 1, 8, 2, 8].map((t) => t % arch.vocab_size);
-    const run = async (binding: InferenceBinding) => {
-      const prefill = await binding.forward(causalInput(tokens, emptyPast(arch), 0));
-      const parents = [-1, 0, 0, 1];
-      const p = tokens.length;
-      const tree = await binding.forward({
-        inputIds: [3, 1, 4, 1],
-        positionIds: depths(parents).map((d) => p + d),
-        mask: treeMask(parents, p),
-        past: prefill.present,
-        pastLength: p,
-      });
-      const kind = binding.headKinds[0];
-      const heads = kind === undefined ? undefined : await binding.heads(kind, prefill.hidden, p);
-      return { prefill, tree, heads };
-    };
-    const a = await run(native);
-    const b = await run(wasm);
-    assert.equal(a.prefill.logits.length, tokens.length * arch.vocab_size);
-    assert.ok(maxAbsDiff(a.prefill.logits, b.prefill.logits) < 1e-4, 'prefill logits differ');
-    assert.ok(maxAbsDiff(a.tree.logits, b.tree.logits) < 1e-4, 'tree logits differ');
-    if (a.heads !== undefined && b.heads !== undefined) {
-      assert.ok(maxAbsDiff(a.heads.logits, b.heads.logits) < 1e-4, 'heads logits differ');
-    }
+    await assertAgree(wasm, native);
   } finally {
     await Promise.all([native.dispose(), wasm.dispose(), auto.dispose()]);
+  }
+});
+
+Deno.test('Deno: explicit webgpu runs on the adapter Deno finds and agrees with native', async () => {
+  assert.equal(RUNTIME.hasWebGpu, true);
+  const { base, heads, architecture } = await loadFixture();
+  const logs: string[] = [];
+  const gpu = await createBinding({ backend: 'webgpu', base, heads, architecture, log: (m) => logs.push(m) });
+  const native = await fixtureBinding('native-cpu');
+  try {
+    console.log(`explicit webgpu ran on: ${gpu.backend}`);
+    if (gpu.backend === 'webgpu') {
+      assert.equal(gpu.backendClass, 'gpu');
+      await assertAgree(gpu, native);
+    } else {
+      // No adapter at all on this machine: the degradation must say why.
+      assert.equal(gpu.backend, 'wasm');
+      assert.match(logs.join('\n'), /skipping webgpu: WebGPU unavailable/);
+    }
+  } finally {
+    await Promise.all([gpu.dispose(), native.dispose()]);
   }
 });

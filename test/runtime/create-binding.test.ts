@@ -39,11 +39,19 @@ describe('createBinding', () => {
   });
 
   it('WebGPU with an API but no adapter is unavailable, not a crash', async () => {
-    const error = await failure(createWebGpuBinding((await loadFixture()).architecture, { base: new Uint8Array(), heads: {} }, {
-      requestAdapter: async () => null,
-    }));
+    const { architecture } = await loadFixture();
+    const noModel = { base: new Uint8Array(), heads: {} };
+    const error = await failure(createWebGpuBinding(architecture, noModel, { gpu: { requestAdapter: async () => null } }));
     expect(error.code).toBe('backend-unavailable');
     expect(error.message).toMatch(/no adapter/);
+  });
+
+  it('WebGPU refuses a software fallback adapter unless it is allowed', async () => {
+    const { architecture } = await loadFixture();
+    const software = { requestAdapter: async () => ({ info: { isFallbackAdapter: true } }) };
+    const error = await failure(createWebGpuBinding(architecture, { base: new Uint8Array(), heads: {} }, { gpu: software }));
+    expect(error.code).toBe('backend-unavailable');
+    expect(error.message).toMatch(/software fallback adapter/);
   });
 
   it('an unknown backend name fails with the list of supported ones', async () => {
