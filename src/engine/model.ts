@@ -9,6 +9,7 @@ import { ENGINE_CONFIG, type EngineConfig } from './config';
 import { measureCostModel } from './cost-model';
 import { EngineError } from './errors';
 import type { ModelParts } from './model-parts';
+import { validateCostModel } from './validate-options';
 import { Session } from './session';
 
 /** A loaded model: shared, read-only; each conversation gets its own Session. */
@@ -29,6 +30,7 @@ const HEAD_KINDS: readonly HeadKind[] = ['cerberus', 'medusa'];
  * (best backend unless one is named), loads the tokenizer and calibrates the cost model.
  */
 export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Model> {
+  const given = options.costModel === undefined || options.costModel === 'measure' ? undefined : validateCostModel(options.costModel);
   const manifest = parseManifest(await readFile(source, 'manifest.json'));
   checkTrees(manifest);
   const files = await readVerifiedFiles(source, manifest);
@@ -51,7 +53,7 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
 
   const binding = await createModelBinding(manifest, file(manifest.base.file), heads, decodingHeads, options);
   try {
-    const costModel = await costModelFor(binding, manifest, options);
+    const costModel: CostModel = given === undefined ? await measure(binding, manifest) : { ...given, source: 'given' };
     return assemble(manifest, tokenizer, binding, costModel, ENGINE_CONFIG);
   } catch (error) {
     await binding.dispose();
@@ -100,9 +102,7 @@ async function createModelBinding(
   }
 }
 
-async function costModelFor(binding: InferenceBinding, manifest: Manifest, options: LoadModelOptions): Promise<CostModel> {
-  const given = options.costModel;
-  if (given !== undefined && given !== 'measure') return { ...given, source: 'given' };
+async function measure(binding: InferenceBinding, manifest: Manifest): Promise<CostModel> {
   try {
     return await measureCostModel(binding, manifest);
   } catch (cause) {

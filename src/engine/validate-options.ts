@@ -40,6 +40,17 @@ const gatePolicy = z
   })
   .refine((p) => p.min <= p.max, { message: 'min must be <= max' });
 
+const costModel = z.object({
+  points: z
+    .array(z.object({ tokens: z.number().int().min(1), ratio: finite.refine((r) => r > 0, 'must be > 0') }))
+    .refine((ps) => ps.every((p, i) => i === 0 || p.tokens > ps[i - 1]!.tokens), 'tokens must increase'),
+  headsRatio: finite.refine((r) => r >= 0, 'must be >= 0'),
+});
+
+export function validateCostModel(value: unknown): z.infer<typeof costModel> {
+  return check(costModel, value, 'invalid cost model');
+}
+
 function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {

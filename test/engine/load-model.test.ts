@@ -6,7 +6,7 @@ import { RUNTIME } from '../../src/runtime/index';
 import { parseManifest } from '../../src/model/manifest';
 import { StreamDecoder } from '../../src/tokenizer/stream-decoder';
 import { TextTokenizer } from '../../src/tokenizer/text-tokenizer';
-import { loadFixtureModel, thrown } from './engine-helpers';
+import { BACKEND, loadFixtureModel, thrown } from './engine-helpers';
 import { fixtureSource } from './support/fixture';
 
 /** The fixture with one file's bytes replaced. */
@@ -55,6 +55,18 @@ describe('loadModel', () => {
     expect(isEngineError(error, 'model-file-corrupt')).toBe(true);
     expect((error as { file?: string }).file).toBe(file);
     expect(String((error as Error).message)).toContain(file);
+  });
+
+  it('uses a given cost model as is, and rejects a malformed one', async () => {
+    const given = { points: [{ tokens: 4, ratio: 1.3 }, { tokens: 16, ratio: 2 }], headsRatio: 0.4 };
+    const model = await loadModel(fixtureSource(), { backend: BACKEND, costModel: given });
+    try {
+      expect(model.costModel).toEqual({ ...given, source: 'given' });
+    } finally {
+      await model.dispose();
+    }
+    const bad = { points: [{ tokens: 4, ratio: Number.NaN }], headsRatio: 0.4 };
+    expect(isEngineError(await thrown(() => loadModel(fixtureSource(), { costModel: bad })), 'invalid-options')).toBe(true);
   });
 
   it('rejects a missing file as model-file-missing', async () => {

@@ -94,6 +94,36 @@ describe('Session: generation', () => {
     expect(outputs[2]).toEqual(outputs[0]);
   });
 
+  it('EOS ends the generation with stop, is never emitted, and every mode agrees', async () => {
+    const eos = model.manifest.tokenizer.eos_token_id;
+    const endings = ['The cat was happy. The end.', 'They were best friends forever. The end.', 'And they lived happily ever after.'];
+    let found: { prompt: number[]; tokens: number[] } | undefined;
+    for (const text of endings) {
+      const ids = model.tokenizer.encode(`Once upon a time, there was a little cat. ${text}`);
+      const g = await collect(newSession(model).generate(ids, { ...GREEDY_AR, maxTokens: 300 }));
+      if (g.finishReason === 'stop') {
+        found = { prompt: ids, tokens: g.tokens };
+        break;
+      }
+    }
+    expect(found, 'no prompt made the fixture emit EOS within 300 tokens: add a story ending').toBeDefined();
+    const { prompt: ids, tokens } = found!;
+    expect(tokens).not.toContain(eos);
+    for (const mode of ['medusa', 'cerberus'] as const) {
+      const g = await collect(newSession(model).generate(ids, { ...GREEDY_AR, mode, gate: true, maxTokens: 300 }));
+      expect(g.finishReason).toBe('stop');
+      expect(g.tokens).toEqual(tokens);
+    }
+  });
+
+  it('typical acceptance accepts head candidates when sampling', async () => {
+    const sampling = { kind: 'sample' as const, temperature: 0.7, seed: 5 };
+    const g = await collect(newSession(model).generate(prompt, { ...cerberus, sampling, maxTokens: 60 }));
+    expect(g.stats.parallelSteps).toBeGreaterThan(0);
+    expect(g.stats.meanAccepted).toBeGreaterThan(0);
+    expect(g.text).toBe(model.tokenizer.decode(g.tokens));
+  });
+
   it('emits text equal to the decoded tokens', async () => {
     const g = await collect(newSession(model).generate(prompt, { ...cerberus, maxTokens: 40 }));
     expect(g.text).toBe(model.tokenizer.decode(g.tokens));
