@@ -26,6 +26,8 @@ export interface CostCurveOptions {
 export interface CostPoint {
   readonly tokens: number;
   readonly medianMs: number;
+  /** Fastest run: what the machine does unloaded (the median also carries other jobs' preemptions). */
+  readonly minMs: number;
   /** medianMs / medianMs at T = 1 */
   readonly ratio: number;
 }
@@ -91,8 +93,9 @@ export async function measureCostCurve(binding: InferenceBinding, options: CostC
   }
   const base = median(samples.get(1)!);
   const points = sizes.map((tokens) => {
-    const medianMs = median(samples.get(tokens)!);
-    return { tokens, medianMs, ratio: medianMs / base };
+    const runs = samples.get(tokens)!;
+    const medianMs = median(runs);
+    return { tokens, medianMs, minMs: Math.min(...runs), ratio: medianMs / base };
   });
   const headsMs = headKind === undefined ? 0 : median(samples.get('heads')!);
   return { backend: binding.backend, past, points, headsMs, headsRatio: headsMs / base };

@@ -35,6 +35,7 @@ const sizes = values.sizes.split(',').map(Number);
 const past = Number(values.past);
 
 console.log(`model ${manifest.name} (${manifest.architecture.parameters} params), past ${past}, ${values.repeats} repeats`);
+console.log('medians (ratios = cost(T)/cost(1)); in brackets: the same from each T\'s fastest run');
 console.log(`| backend | T=1 (ms) | ${sizes.filter((t) => t > 1).map((t) => `T=${t}`).join(' | ')} | heads/cost(1) |`);
 console.log(`|---|---|${sizes.filter((t) => t > 1).map(() => '---|').join('')}---|`);
 for (const backend of values.backends.split(',') as BackendRequest[]) {
@@ -55,6 +56,8 @@ for (const backend of values.backends.split(',') as BackendRequest[]) {
   const [first, ...rest] = curve.points;
   const threads = backend.startsWith('native') ? `, ${values.threads ?? 'default'} threads` : ', 1 thread';
   console.log(
-    `| ${curve.backend}${threads} | ${first!.medianMs.toFixed(2)} | ${rest.map((p) => p.ratio.toFixed(2)).join(' | ')} | ${curve.headsRatio.toFixed(2)} |`,
+    `| ${curve.backend}${threads} | ${first!.medianMs.toFixed(2)} [${first!.minMs.toFixed(2)}] | ` +
+      rest.map((p) => `${p.ratio.toFixed(2)} [${(p.minMs / first!.minMs).toFixed(2)}]`).join(' | ') +
+      ` | ${curve.headsRatio.toFixed(2)} |`,
   );
 }

@@ -18,6 +18,8 @@ it('times every requested T over a real cache, ratios relative to T = 1, heads i
   expect(curve.points[0]!.ratio).toBe(1);
   for (const point of curve.points) {
     expect(point.medianMs).toBeGreaterThan(0);
+    expect(point.minMs).toBeGreaterThan(0);
+    expect(point.minMs).toBeLessThanOrEqual(point.medianMs);
     expect(point.ratio).toBeCloseTo(point.medianMs / curve.points[0]!.medianMs, 10);
   }
   expect(curve.headsMs).toBeGreaterThan(0);
