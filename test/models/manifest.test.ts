@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, modelFolders, readJson } from './model-folders';
 
-const MB = 1 << 20;
+const MB = 1_000_000; // decimal: the stricter reading of "1 MB" and "40 MB"
 
 describe.each(modelFolders())('manifest of %s', (folder) => {
   const manifest = readJson(folder, 'manifest.json');

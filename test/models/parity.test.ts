@@ -3,7 +3,7 @@
 import path from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain ES module shared with the Python pipeline (models/tools/parity.mjs)
+// plain ES module shared with the Python pipeline (types in parity.d.mts)
 import { loadWebOrt, runParity } from '../../models/tools/parity.mjs';
 import { REPO_ROOT, modelFolders } from './model-folders';
 
