@@ -98,7 +98,8 @@ export class Session {
 
     if (aborted()) return yield done('abort');
     const ctx = this.stepContext();
-    const cursor = await this.prefill(ctx, prompt.slice(reuse), stats);
+    const cursor = await this.prefill(ctx, prompt.slice(reuse), stats, aborted);
+    if (cursor === undefined) return yield done('abort');
     const loop = new DecodeLoop(ctx, cursor, this.plan(options), createSampler(options.sampling), this.eos, stats);
     const text = new TextStream(this.model.tokenizer, options.stop ?? []);
 
@@ -142,10 +143,19 @@ export class Session {
     stats.resume();
   }
 
-  /** Runs the uncached part of the prompt (at least its last token) and returns the cursor after it. */
-  private async prefill(ctx: StepContext, tokens: readonly number[], stats: StatsRecorder): Promise<Cursor> {
+  /**
+   * Runs the uncached part of the prompt (at least its last token) and returns the cursor after it;
+   * undefined when aborted between chunks (the chunks run stay cached: they are prompt tokens).
+   */
+  private async prefill(
+    ctx: StepContext,
+    tokens: readonly number[],
+    stats: StatsRecorder,
+    aborted: () => boolean,
+  ): Promise<Cursor | undefined> {
     let cursor: Cursor | undefined;
     for (let start = 0; start < tokens.length; start += this.model.config.prefillChunk) {
+      if (aborted()) return undefined;
       const chunk = tokens.slice(start, start + this.model.config.prefillChunk);
       const p = this.cache.length;
       const positions = chunk.map((_, i) => p + i);
@@ -154,7 +164,7 @@ export class Session {
       stats.addModelTime(out.modelMs);
       cursor = cursorAt(out, chunk.length - 1, ctx.vocab, ctx.dModel);
     }
-    return cursor!;
+    return cursor;
   }
 
   private plan(options: GenerateOptions): DecodePlan {

@@ -211,6 +211,15 @@ describe('Session: cache and conversation', () => {
     }
   });
 
+  it('an already aborted signal ends at once with nothing emitted', async () => {
+    const session = newSession(model);
+    await collect(session.generate(prompt, GREEDY_AR));
+    const g = await collect(session.generate(prompt, { ...cerberus, signal: AbortSignal.abort() }));
+    expect(g.finishReason).toBe('abort');
+    expect(g.tokens).toEqual([]);
+    expect(prompt.slice(0, session.tokens.length)).toEqual(session.tokens);
+  });
+
   it('leaving the loop early keeps the session consistent too', async () => {
     const session = newSession(model);
     const emitted: number[] = [];
