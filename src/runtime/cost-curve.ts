@@ -19,8 +19,14 @@ export interface CostCurveOptions {
   readonly past?: number;
   /** Query-token counts to time; 1 is always added (it is the ratios' denominator). */
   readonly sizes?: readonly number[];
-  /** Timed runs per size (after one untimed warm-up each). Default 15. */
+  /** Timed runs per size. Default 15. */
   readonly repeats?: number;
+  /**
+   * Untimed rounds over all sizes for at least this long first. Default 500. V8 compiles wasm hot
+   * functions with TurboFan in the background after the first calls; on a 2-core machine those compile
+   * threads slow the first forwards of onnxruntime-web's 14 MB module several-fold for a second or so.
+   */
+  readonly warmupMs?: number;
 }
 
 export interface CostPoint {
@@ -63,6 +69,16 @@ function block(t: number, start: number) {
   };
 }
 
+/** At least one round; stops early where the clock does not advance (workerd), at most 200 rounds. */
+async function warmUp(runs: readonly (() => Promise<unknown>)[], ms: number): Promise<void> {
+  const start = performance.now();
+  for (let round = 0; round < 200; round++) {
+    for (const run of runs) await run();
+    const elapsed = performance.now() - start;
+    if (elapsed >= ms || elapsed === 0) return;
+  }
+}
+
 export async function measureCostCurve(binding: InferenceBinding, options: CostCurveOptions): Promise<CostCurve> {
   const past = options.past ?? 256;
   const repeats = options.repeats ?? 15;
@@ -82,7 +98,7 @@ export async function measureCostCurve(binding: InferenceBinding, options: CostC
   );
   if (headKind !== undefined) runs.set('heads', () => binding.heads(headKind, hidden, 1));
   const samples = new Map([...runs.keys()].map((key) => [key, [] as number[]]));
-  for (const run of runs.values()) await run();
+  await warmUp([...runs.values()], options.warmupMs ?? 500);
   // Round-robin over sizes so a burst of load on the shared machine spreads over all of them.
   for (let r = 0; r < repeats; r++) {
     for (const [key, run] of runs) {

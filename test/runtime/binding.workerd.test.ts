@@ -1,7 +1,7 @@
 /** The binding contract inside workerd: onnxruntime-web wasm is the only backend there. */
 import { describe, expect, it } from 'vitest';
-import { RUNTIME } from '../../src/runtime';
-import { TEST_BACKENDS } from '../engine/support/fixture';
+import { measureCostCurve, RUNTIME } from '../../src/runtime';
+import { fixtureBinding, loadFixture, TEST_BACKENDS } from '../engine/support/fixture';
 import { bindingContract } from './binding.case';
 
 describe('host', () => {
@@ -15,6 +15,21 @@ describe('host', () => {
     const emptyModule = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
     const wasm = WebAssembly as unknown as { compile(bytes: Uint8Array): Promise<WebAssembly.Module> };
     await expect(wasm.compile(emptyModule)).rejects.toThrow(/disallowed/);
+  });
+});
+
+describe('measureCostCurve in workerd', () => {
+  it('terminates although the clock only moves on I/O, in whole milliseconds', async () => {
+    const { architecture } = await loadFixture();
+    const binding = await fixtureBinding('wasm');
+    try {
+      // The warm-up loop would spin for 500 ms of a clock that does not run; it must stop on its own.
+      const curve = await measureCostCurve(binding, { architecture, past: 8, sizes: [2], repeats: 3 });
+      expect(curve.points.map((p) => p.tokens)).toEqual([1, 2]);
+      for (const point of curve.points) expect(Number.isInteger(point.medianMs)).toBe(true);
+    } finally {
+      await binding.dispose();
+    }
   });
 });
 
