@@ -4,6 +4,7 @@
  *
  *   npm run bench:cost-curve -- [--model test/fixtures/tiny] [--backends native-cpu,wasm]
  *                                [--past 256] [--sizes 1,2,4,8,16,32] [--repeats 20] [--threads N]
+ *                                [--warmup 2000 (ms, see CostCurveOptions.warmupMs)]
  *
  * Run through esbuild + node (Node 20 cannot run TypeScript itself; see the npm script). One backend
  * at a time, round-robin over T, so load on the shared machine spreads over every T.
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '1,2,4,8,16,32' },
     repeats: { type: 'string', default: '20' },
     threads: { type: 'string' },
+    warmup: { type: 'string', default: '2000' },
   },
 });
 
@@ -51,6 +53,7 @@ for (const backend of values.backends.split(',') as BackendRequest[]) {
     past,
     sizes,
     repeats: Number(values.repeats),
+    warmupMs: Number(values.warmup),
   });
   await binding.dispose();
   const [first, ...rest] = curve.points;
