@@ -56,6 +56,8 @@ describe('wrangler dev + the official openai client', () => {
       { headers },
     );
     const cached = second.usage?.prompt_tokens_details?.cached_tokens ?? 0;
-    expect(cached).toBe((first.usage?.prompt_tokens ?? 0) + (first.usage?.completion_tokens ?? 0));
+    const firstTurn = (first.usage?.prompt_tokens ?? 0) + (first.usage?.completion_tokens ?? 0);
+    expect(cached).toBeGreaterThanOrEqual(firstTurn - 1); // the last reply token may not have K/V yet
+    expect(cached).toBeLessThanOrEqual(firstTurn);
   });
 });

@@ -1,8 +1,8 @@
 /** SessionDO: prefix reuse, eviction and rebuild, tenant isolation, concurrency, cancellation, storage. */
-import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test';
+import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { call, createTenant, DEV_KEY, errorOf } from './support/http';
-import { chatTurn, eventually, servedModel, sessionStub, storedSession, type Message } from './support/sessions';
+import { call, callWorker, createTenant, DEV_KEY, errorOf } from './support/http';
+import { chatTurn, evict, eventually, servedModel, sessionStub, storedSession, type Message } from './support/sessions';
 import { readFirstText } from './support/sse';
 
 const FIRST: Message[] = [{ role: 'user', content: 'Once upon a time, there was a big red ball.' }];
@@ -14,8 +14,12 @@ describe('a session across turns', () => {
     const one = await chatTurn(DEV_KEY, id, FIRST);
     expect(one.response.headers.get('x-session-id')).toBe(id);
     const two = await chatTurn(DEV_KEY, id, followUp(one.body.choices[0]!.message.content));
-    // The whole first turn (prompt and reply) is served from the KV cache.
-    expect(two.body.usage.prompt_tokens_details.cached_tokens).toBe(one.body.usage.prompt_tokens + one.body.usage.completion_tokens);
+    // The first turn comes from the KV cache: all of it, or all but the last reply token when no
+    // forward pass has computed that token's K/V yet (it depends on the kind of the last step).
+    const firstTurn = one.body.usage.prompt_tokens + one.body.usage.completion_tokens;
+    const cached = two.body.usage.prompt_tokens_details.cached_tokens;
+    expect(cached).toBeGreaterThanOrEqual(firstTurn - 1);
+    expect(cached).toBeLessThanOrEqual(firstTurn);
     const stored = await storedSession('dev', id);
     expect(stored.tokens).toHaveLength(two.body.usage.prompt_tokens + two.body.usage.completion_tokens);
     expect(stored.turns.map((t) => t.finish_reason)).toEqual([one.body.choices[0]!.finish_reason, two.body.choices[0]!.finish_reason]);
@@ -31,17 +35,22 @@ describe('a session across turns', () => {
 
     const evictedOne = await chatTurn(DEV_KEY, evicted, FIRST);
     expect(evictedOne.body.choices[0]!.message.content).toBe(reply);
-    await abortAllDurableObjects(); // every object loses its memory (the KV cache); storage stays
+    const gateBefore = (await storedSession('dev', evicted)).gateState!;
+    await evict('dev', evicted);
     const evictedTwo = await chatTurn(DEV_KEY, evicted, followUp(reply));
 
-    // Same tokens, same reply, same gate state: only the cache had to be recomputed.
+    // The same tokens and the same reply: only the cache had to be recomputed.
     expect(evictedTwo.body.choices[0]!.message.content).toBe(keptTwo.body.choices[0]!.message.content);
     expect(evictedTwo.body.usage.prompt_tokens).toBe(keptTwo.body.usage.prompt_tokens);
     expect(evictedTwo.body.usage.prompt_tokens_details.cached_tokens).toBe(0);
     const [a, b] = await Promise.all([storedSession('dev', kept), storedSession('dev', evicted)]);
     expect(b.tokens).toEqual(a.tokens);
-    expect(b.gateState).toEqual(a.gateState);
     expect(b.turns).toHaveLength(2);
+    // The gate went on from its stored statistics (one observation per parallel step), not from the
+    // model's calibration prior.
+    const total = (counts: readonly number[]) => counts.reduce((x, y) => x + y, 0);
+    expect(evictedOne.body.cerberus.parallel_steps).toBeGreaterThan(0);
+    expect(total(b.gateState!.count)).toBeCloseTo(total(gateBefore.count) + evictedTwo.body.cerberus.parallel_steps, 9);
   });
 
   it('keeps tenants apart even when they use the same session id', async () => {
@@ -61,13 +70,15 @@ describe('a session across turns', () => {
 describe('concurrency and cancellation', () => {
   it('answers 409 while generating; a cancelled stream stops the generation and keeps the emitted tokens', async () => {
     const id = `cancel-${crypto.randomUUID()}`;
-    const streaming = await call('/v1/chat/completions', {
+    const client = new AbortController();
+    const streaming = await callWorker('/v1/chat/completions', {
       key: DEV_KEY,
+      signal: client.signal,
       headers: { 'x-session-id': id },
       body: { model: await servedModel(DEV_KEY), messages: FIRST, temperature: 0, max_tokens: 256, stream: true },
     });
     expect(streaming.status).toBe(200);
-    const { reader, text } = await readFirstText(streaming);
+    const { text } = await readFirstText(streaming);
 
     const conflict = await call('/v1/chat/completions', {
       key: DEV_KEY,
@@ -77,7 +88,7 @@ describe('concurrency and cancellation', () => {
     expect(conflict.status).toBe(409);
     expect(await errorOf(conflict)).toMatchObject({ type: 'conflict_error', code: 'session_busy' });
 
-    await reader.cancel();
+    client.abort(); // the client goes away mid-stream
     const stored = await eventually(() => storedSession('dev', id), (s) => s.turns.length === 1);
     const turn = stored.turns[0]!;
     expect(turn.finish_reason).toBe('abort');
@@ -97,7 +108,7 @@ describe('concurrency and cancellation', () => {
     await runInDurableObject(sessionStub('dev', id), (_instance, state) => {
       state.storage.sql.exec("UPDATE meta SET value = '{\"version\": 7}' WHERE key = 'gate_state'");
     });
-    await abortAllDurableObjects();
+    await evict('dev', id);
     const response = await call('/v1/chat/completions', {
       key: DEV_KEY,
       headers: { 'x-session-id': id },

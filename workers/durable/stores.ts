@@ -1,6 +1,7 @@
 /** The app's ports backed by Durable Objects: the Worker's side of the RPC. */
 import type { SessionDO } from '../sessions/session-do';
 import { decodeEvents } from '../sessions/event-codec';
+import { onCancel } from './on-cancel';
 import { sessionObjectName } from '../sessions/session-key';
 import type { SessionStore } from '../sessions/turn';
 import type { TenantStore } from '../tenants/store';
@@ -12,7 +13,8 @@ export function durableSessionStore(namespace: DurableObjectNamespace<SessionDO>
       const stub = namespace.get(namespace.idFromName(sessionObjectName(key)));
       const started = await stub.startTurn(turn);
       if (!started.ok) return started;
-      return { ok: true, events: started.body.pipeThrough(decodeEvents()) };
+      const body = onCancel(started.body, () => stub.cancelTurn(started.turnId));
+      return { ok: true, events: body.pipeThrough(decodeEvents()) };
     },
   };
 }

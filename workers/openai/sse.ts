@@ -1,6 +1,7 @@
 /**
- * Turn events → OpenAI Server-Sent Events. A transform stream, so cancelling the response (the client
- * went away) cancels the session's event stream behind it, which stops the generation.
+ * Turn events → OpenAI Server-Sent Events, read on demand. A client that goes away stops the turn two
+ * ways: the runtime cancels the response body, or aborts the request's signal. The signal path cancels
+ * the events directly: a pipe would first wait to deliver a chunk nobody reads any more.
  */
 import { ApiError } from '../http/api-error';
 import type { TurnEvent } from '../sessions/turn';
@@ -9,28 +10,60 @@ import { finalChunk, roleChunk, textChunk, type CompletionMeta, type DoneEvent }
 const encoder = new TextEncoder();
 const frame = (data: unknown): Uint8Array => encoder.encode(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
 
-export function toServerSentEvents(meta: CompletionMeta, onDone: (done: DoneEvent) => void): TransformStream<TurnEvent, Uint8Array> {
-  return new TransformStream({
-    start(controller) {
-      if (meta.kind === 'chat') controller.enqueue(frame(roleChunk(meta)));
+function framesOf(meta: CompletionMeta, event: TurnEvent, onDone: (done: DoneEvent) => void): Uint8Array[] {
+  switch (event.type) {
+    case 'text':
+      return event.text.length > 0 ? [frame(textChunk(meta, event.text))] : [];
+    case 'done':
+      onDone(event);
+      return [frame(finalChunk(meta, event)), frame('[DONE]')];
+    case 'error':
+      // Headers are gone by now: OpenAI's convention is an error object as the last data line.
+      return [frame(new ApiError(event.error).toBody())];
+  }
+}
+
+/** A reader of `events` that is cancelled when `signal` aborts; `release` stops listening. */
+function readerUntilAborted(events: ReadableStream<TurnEvent>, signal: AbortSignal) {
+  const reader = events.getReader();
+  const stop = () => void reader.cancel('the client went away').catch(() => undefined);
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
+  return { reader, release: () => signal.removeEventListener('abort', stop) };
+}
+
+export function serverSentEvents(
+  events: ReadableStream<TurnEvent>,
+  meta: CompletionMeta,
+  signal: AbortSignal,
+  onDone: (done: DoneEvent) => void,
+): ReadableStream<Uint8Array> {
+  const { reader, release } = readerUntilAborted(events, signal);
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        if (meta.kind === 'chat') controller.enqueue(frame(roleChunk(meta)));
+      },
+      async pull(controller) {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) {
+            release();
+            controller.close();
+            return;
+          }
+          const frames = framesOf(meta, value, onDone);
+          for (const f of frames) controller.enqueue(f);
+          if (frames.length > 0) return;
+        }
+      },
+      cancel(reason) {
+        release();
+        return reader.cancel(reason);
+      },
     },
-    transform(event, controller) {
-      switch (event.type) {
-        case 'text':
-          if (event.text.length > 0) controller.enqueue(frame(textChunk(meta, event.text)));
-          return;
-        case 'done':
-          controller.enqueue(frame(finalChunk(meta, event)));
-          controller.enqueue(frame('[DONE]'));
-          onDone(event);
-          return;
-        case 'error':
-          // Headers are gone by now: OpenAI's convention is an error object as the last data line.
-          controller.enqueue(frame(new ApiError(event.error).toBody()));
-          return;
-      }
-    },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
@@ -40,12 +73,19 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** Reads a whole turn for `stream: false`; a mid-turn failure becomes the response's error. */
-export async function collectTurn(events: ReadableStream<TurnEvent>): Promise<{ text: string; done: DoneEvent }> {
+export async function collectTurn(events: ReadableStream<TurnEvent>, signal: AbortSignal): Promise<{ text: string; done: DoneEvent }> {
+  const { reader, release } = readerUntilAborted(events, signal);
   let text = '';
-  for await (const event of events) {
-    if (event.type === 'text') text += event.text;
-    else if (event.type === 'done') return { text, done: event };
-    else throw new ApiError(event.error);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (value.type === 'text') text += value.text;
+      else if (value.type === 'done') return { text, done: value };
+      else throw new ApiError(value.error);
+    }
+  } finally {
+    release();
   }
-  throw new ApiError({ status: 500, code: 'turn_incomplete', message: 'The session ended the turn without finishing it; retry.' });
+  throw new ApiError({ status: 500, code: 'turn_incomplete', message: 'The turn ended without finishing (was the request cancelled?).' });
 }

@@ -13,6 +13,11 @@ import type { TurnEvent, TurnRequest, TurnStart } from './turn';
 
 type DoneEvent = Extract<GenerationEvent, { type: 'done' }>;
 
+/** A started turn can also be cancelled from this side (see PullStream.cancel). */
+export type ConversationTurn =
+  | (Extract<TurnStart, { ok: true }> & { readonly cancel: () => Promise<void> })
+  | Extract<TurnStart, { ok: false }>;
+
 interface LiveSession {
   readonly session: Session;
   /** The tenant policy the session was created with; a different one needs a new session. */
@@ -33,7 +38,7 @@ export class Conversation {
     return this.#busy;
   }
 
-  async startTurn(turn: TurnRequest): Promise<TurnStart> {
+  async startTurn(turn: TurnRequest): Promise<ConversationTurn> {
     if (this.#busy) {
       const message = 'This session is already generating a reply; wait for it to finish (or cancel it) and retry.';
       return { ok: false, error: { status: 409, code: 'session_busy', message } };
@@ -57,7 +62,7 @@ export class Conversation {
         treeBudget: turn.treeBudget,
         signal: abort.signal,
       });
-      const events = this.#events(session, generation, promptIds.length, turn);
+      const events = this.#events(session, generation, promptIds, turn);
       // The prefill and first step run before answering, so a turn failing before any output gets a
       // real HTTP status instead of an error event inside a 200 stream.
       const first = await events.next();
@@ -66,7 +71,8 @@ export class Conversation {
         release();
         return { ok: false, error: first.value.error };
       }
-      return { ok: true, events: pullStream(events, { onCancel: () => abort.abort(), onFinish: release }, first) };
+      const { stream, cancel } = pullStream(events, { onCancel: () => abort.abort(), onFinish: release }, first);
+      return { ok: true, events: stream, cancel };
     } catch (error) {
       release();
       return { ok: false, error: toErrorInfo(error, this.logError) };
@@ -90,18 +96,18 @@ export class Conversation {
   async *#events(
     session: Session,
     generation: AsyncGenerator<GenerationEvent, void, undefined>,
-    promptTokens: number,
+    promptIds: readonly number[],
     turn: TurnRequest,
   ): AsyncGenerator<TurnEvent> {
     let done: DoneEvent | null = null;
-    let emitted = 0;
+    const emitted: number[] = [];
     let failed = false;
     try {
       for (let next = await generation.next(); !next.done; next = await generation.next()) {
         const event = next.value;
         if (event.type === 'done') done = event;
         else {
-          emitted += event.tokenIds.length;
+          emitted.push(...event.tokenIds);
           if (event.text.length > 0) yield { type: 'text', text: event.text };
         }
       }
@@ -109,7 +115,7 @@ export class Conversation {
         yield {
           type: 'done',
           finishReason: done.finishReason,
-          usage: { prompt_tokens: promptTokens, cached_tokens: done.stats.cachedTokens, completion_tokens: emitted },
+          usage: { prompt_tokens: promptIds.length, cached_tokens: done.stats.cachedTokens, completion_tokens: emitted.length },
           stats: toTurnStats(done.stats, turn),
         };
       }
@@ -117,15 +123,16 @@ export class Conversation {
       failed = true;
       yield { type: 'error', error: toErrorInfo(error, this.logError) };
     } finally {
-      // Closing the engine's generator (a no-op when it finished) makes it truncate the cache to the
-      // prompt and the emitted tokens: that is what the log records.
+      // Closing the engine's generator (a no-op when it finished) makes it truncate its cache to the
+      // prompt and the emitted tokens. The log records those, not the cache's tokens: the last emitted
+      // token has no K/V until the next forward pass, which the next turn's prompt supplies.
       await generation.return(undefined);
       if (failed) {
         // The cache may be half-written: drop it; the log still holds the last consistent turn.
         this.#live = null;
       } else {
         const gate = session.gateState();
-        this.log.saveTurn(session.tokens, gate, turnRecord(promptTokens, emitted, done, gate.threshold));
+        this.log.saveTurn([...promptIds, ...emitted], gate, turnRecord(promptIds.length, emitted.length, done, gate.threshold));
       }
     }
   }

@@ -9,8 +9,17 @@ export interface PullStreamHooks {
   readonly onFinish: () => void;
 }
 
+export interface PullStream<T> {
+  readonly stream: ReadableStream<T>;
+  /**
+   * Cancels from the producing side, for when the consumer's cancel cannot reach the stream (Durable
+   * Object RPC does not carry it back). Idempotent; a no-op once the stream ended.
+   */
+  cancel(): Promise<void>;
+}
+
 /** `first`: a result already taken from `source` (to look at it before answering); it is delivered first. */
-export function pullStream<T>(source: AsyncGenerator<T>, hooks: PullStreamHooks, first?: IteratorResult<T>): ReadableStream<T> {
+export function pullStream<T>(source: AsyncGenerator<T>, hooks: PullStreamHooks, first?: IteratorResult<T>): PullStream<T> {
   let primed = first;
   let finished = false;
   const finish = () => {
@@ -18,7 +27,16 @@ export function pullStream<T>(source: AsyncGenerator<T>, hooks: PullStreamHooks,
     finished = true;
     hooks.onFinish();
   };
-  return new ReadableStream<T>(
+  const cancel = async () => {
+    if (finished) return;
+    hooks.onCancel();
+    try {
+      await source.return(undefined);
+    } finally {
+      finish();
+    }
+  };
+  const stream = new ReadableStream<T>(
     {
       async pull(controller) {
         try {
@@ -33,15 +51,9 @@ export function pullStream<T>(source: AsyncGenerator<T>, hooks: PullStreamHooks,
           controller.error(error);
         }
       },
-      async cancel() {
-        hooks.onCancel();
-        try {
-          await source.return(undefined);
-        } finally {
-          finish();
-        }
-      },
+      cancel,
     },
     { highWaterMark: 0 },
   );
+  return { stream, cancel };
 }

@@ -13,12 +13,18 @@ import type { ErrorInfo } from '../http/api-error';
 
 export const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** Over RPC the events travel as NDJSON bytes (RPC streams carry bytes only). */
-export type RpcTurnStart = { readonly ok: true; readonly body: ReadableStream<Uint8Array> } | { readonly ok: false; readonly error: ErrorInfo };
+/**
+ * Over RPC the events travel as NDJSON bytes (RPC streams carry bytes only). A caller's cancel of `body`
+ * does not reach this object (checked in workerd 2026-04), so the caller cancels by `cancelTurn(turnId)`.
+ */
+export type RpcTurnStart =
+  | { readonly ok: true; readonly turnId: string; readonly body: ReadableStream<Uint8Array> }
+  | { readonly ok: false; readonly error: ErrorInfo };
 
 export class SessionDO extends DurableObject<Env> {
   readonly #log: SqliteConversationLog;
   #conversation: Conversation;
+  #current: { readonly turnId: string; readonly cancel: () => Promise<void> } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -30,8 +36,15 @@ export class SessionDO extends DurableObject<Env> {
   async startTurn(turn: TurnRequest): Promise<RpcTurnStart> {
     const started = await this.#conversation.startTurn(turn);
     if (!started.ok) return started;
+    const turnId = crypto.randomUUID();
+    this.#current = { turnId, cancel: started.cancel };
     await this.ctx.storage.setAlarm(Date.now() + SESSION_TTL_MS);
-    return { ok: true, body: started.events.pipeThrough(encodeEvents()) };
+    return { ok: true, turnId, body: started.events.pipeThrough(encodeEvents()) };
+  }
+
+  /** Stops the turn `turnId` if it is still running; it keeps the tokens emitted so far. */
+  async cancelTurn(turnId: string): Promise<void> {
+    if (this.#current?.turnId === turnId) await this.#current.cancel();
   }
 
   /** What storage holds, for operators and tests: the context, the gate state and every turn. */

@@ -1,12 +1,21 @@
-/** Requests against the real Worker entry (SELF), and readers for what it answers. */
-import { env, SELF } from 'cloudflare:test';
+/** Requests against the real Worker entry, and readers for what it answers. */
+import { createExecutionContext, env, SELF } from 'cloudflare:test';
+import worker from '../../../workers/worker';
 
 export const DEV_KEY = env.DEV_API_KEY ?? 'sk-dev-local';
 export const ADMIN = env.ADMIN_SECRET ?? 'dev-admin-secret';
 
 const ORIGIN = 'https://cerberus.test';
 
-export function call(path: string, init: { method?: string; key?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
+export interface CallInit {
+  method?: string;
+  key?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+function request(path: string, init: CallInit): Request {
   const headers = new Headers(init.headers);
   if (init.key !== undefined) headers.set('authorization', `Bearer ${init.key}`);
   let body: string | undefined;
@@ -14,7 +23,22 @@ export function call(path: string, init: { method?: string; key?: string; body?:
     body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
     headers.set('content-type', 'application/json');
   }
-  return SELF.fetch(`${ORIGIN}${path}`, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
+  const method = init.method ?? (body === undefined ? 'GET' : 'POST');
+  return new Request(`${ORIGIN}${path}`, { method, headers, body, ...(init.signal ? { signal: init.signal } : {}) });
+}
+
+/** Through the runtime's HTTP path to the Worker (SELF). */
+export function call(path: string, init: CallInit = {}): Promise<Response> {
+  return SELF.fetch(request(path, init));
+}
+
+/**
+ * Straight into the Worker's fetch handler, with the request's AbortSignal as the client's: the test
+ * pool's SELF does not pass a client abort on, and this is how a disconnect reaches the Worker
+ * (request.signal, enable_request_signal). The e2e test checks the same over real HTTP.
+ */
+export async function callWorker(path: string, init: CallInit = {}): Promise<Response> {
+  return worker.fetch(request(path, init) as Request<unknown, IncomingRequestCfProperties>, env, createExecutionContext());
 }
 
 export interface OpenAiError {

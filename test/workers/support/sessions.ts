@@ -58,6 +58,14 @@ export function sessionStub(tenantId: string, sessionId: string): DurableObjectS
   return env.SESSIONS.get(env.SESSIONS.idFromName(sessionObjectName({ tenantId, sessionId })));
 }
 
+/**
+ * Evicts one session object the way the runtime may at any time: its memory (the KV cache) is gone,
+ * its storage stays. The abort rejects the call that triggered it, which is expected.
+ */
+export async function evict(tenantId: string, sessionId: string): Promise<void> {
+  await runInDurableObject(sessionStub(tenantId, sessionId), (_instance, state) => state.abort('evicted by the test')).catch(() => undefined);
+}
+
 export function storedSession(tenantId: string, sessionId: string) {
   return runInDurableObject(sessionStub(tenantId, sessionId), (instance: SessionDO) => instance.state());
 }

@@ -5,7 +5,7 @@ import { parseBody } from '../../http/body';
 import type { TenantVariables } from '../../http/auth';
 import { chatCompletionRequest, completionRequest, SESSION_ID_PATTERN, type CommonRequest } from '../../openai/requests';
 import { completionBody, newCompletionMeta, type CompletionMeta, type DoneEvent } from '../../openai/responses';
-import { collectTurn, SSE_HEADERS, toServerSentEvents } from '../../openai/sse';
+import { collectTurn, serverSentEvents, SSE_HEADERS } from '../../openai/sse';
 import { chatPrompt, textPrompt, toTurnRequest } from '../../openai/turn-request';
 import type { TurnPrompt } from '../../sessions/turn';
 import type { TurnUsage } from '../../tenants/usage';
@@ -63,10 +63,9 @@ async function complete(c: Ctx, deps: AppDeps, kind: CompletionMeta['kind'], bod
   const meta = newCompletionMeta(kind, body.model, deps.now());
   const record = (done: DoneEvent) =>
     runInBackground(c, deps.tenants.recordUsage(tenant.id, turnUsage(done, deps.now() - startedAt)), deps.log);
-  if (body.stream) {
-    return c.body(started.events.pipeThrough(toServerSentEvents(meta, record)), 200, SSE_HEADERS);
-  }
-  const { text, done } = await collectTurn(started.events);
+  const signal = c.req.raw.signal;
+  if (body.stream) return c.body(serverSentEvents(started.events, meta, signal, record), 200, SSE_HEADERS);
+  const { text, done } = await collectTurn(started.events, signal);
   record(done);
   return c.json(completionBody(meta, text, done));
 }
