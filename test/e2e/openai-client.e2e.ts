@@ -5,6 +5,7 @@ import { startWranglerDev, type DevServer } from './wrangler-dev';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const DEV_API_KEY = 'sk-dev-local'; // wrangler.toml [vars]
+const IDLE_TIMEOUT_MS = 3_000;
 
 interface CerberusChunk {
   cerberus?: { steps: number; parallel_steps: number; ar_steps: number; mean_accepted_length: number };
@@ -16,7 +17,7 @@ describe('wrangler dev + the official openai client', () => {
   let model: string;
 
   beforeAll(async () => {
-    server = await startWranglerDev(root, process.env['CERBERUS_E2E_MODEL_DIR']);
+    server = await startWranglerDev(root, process.env['CERBERUS_E2E_MODEL_DIR'], { TURN_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) });
     client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: DEV_API_KEY, maxRetries: 0 });
     const models = await client.models.list();
     model = models.data[0]!.id;
@@ -59,5 +60,30 @@ describe('wrangler dev + the official openai client', () => {
     const firstTurn = (first.usage?.prompt_tokens ?? 0) + (first.usage?.completion_tokens ?? 0);
     expect(cached).toBeGreaterThanOrEqual(firstTurn - 1); // the last reply token may not have K/V yet
     expect(cached).toBeLessThanOrEqual(firstTurn);
+  });
+
+  it('frees the session after the client disconnects mid-stream', async () => {
+    const sessionId = `e2e-abort-${Date.now()}`;
+    const headers = { 'x-session-id': sessionId };
+    const stream = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 256, stream: true }, { headers });
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content) break; // leaving the loop aborts the HTTP request
+    }
+    const disconnectedAt = Date.now();
+    // While the abandoned turn runs, the session answers 409. wrangler dev's proxy does not pass the
+    // disconnect on, so here the turn ends by the idle timeout (TURN_IDLE_TIMEOUT_MS) at the latest.
+    let status = 0;
+    while (Date.now() - disconnectedAt < IDLE_TIMEOUT_MS + 15_000) {
+      const response = await fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...headers, authorization: `Bearer ${DEV_API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages, temperature: 0, max_tokens: 4 }),
+      });
+      status = response.status;
+      await response.body?.cancel();
+      if (status !== 409) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(status).toBe(200);
   });
 });

@@ -41,12 +41,13 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 }
 
 /** `modelDir` overrides wrangler.toml's assets directory (the shipped model) when given. */
-export async function startWranglerDev(root: string, modelDir?: string): Promise<DevServer> {
+export async function startWranglerDev(root: string, modelDir?: string, vars: Record<string, string> = {}): Promise<DevServer> {
   const port = await freePort();
   const state = await mkdtemp(join(tmpdir(), 'cerberus-e2e-'));
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
     '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn'];
   if (modelDir !== undefined) args.push('--assets', resolve(root, modelDir));
+  for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
   const child = spawn(join(root, 'node_modules/.bin/wrangler'), args, {
     cwd: root,
     detached: true, // own process group: stop() ends wrangler and the workerd it started

@@ -102,6 +102,21 @@ describe('concurrency and cancellation', () => {
     expect(text.length).toBeGreaterThan(0);
   });
 
+  it('cancels a turn nobody reads any more after TURN_IDLE_TIMEOUT_MS, keeping what was emitted', async () => {
+    const id = `idle-${crypto.randomUUID()}`;
+    const streaming = await call('/v1/chat/completions', {
+      key: DEV_KEY,
+      headers: { 'x-session-id': id },
+      body: { model: await servedModel(DEV_KEY), messages: FIRST, temperature: 0, max_tokens: 256, stream: true },
+    });
+    const { reader } = await readFirstText(streaming); // then stop reading, without cancelling
+    const stored = await eventually(() => storedSession('dev', id), (s) => s.turns.length === 1, 30_000);
+    expect(stored.turns[0]).toMatchObject({ finish_reason: 'abort' });
+    expect(stored.tokens).toHaveLength(stored.turns[0]!.prompt_tokens + stored.turns[0]!.completion_tokens);
+    expect((await chatTurn(DEV_KEY, id, FIRST)).response.status).toBe(200);
+    await reader.cancel();
+  });
+
   it('answers 500 without leaking details when stored state is corrupt', async () => {
     const id = `corrupt-${crypto.randomUUID()}`;
     await chatTurn(DEV_KEY, id, FIRST);

@@ -15,7 +15,11 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: resolve(root, 'wrangler.toml') },
-      miniflare: { assets: { directory: modelDir, binding: 'MODEL' } },
+      miniflare: {
+        assets: { directory: modelDir, binding: 'MODEL' },
+        // Short, so the idle-timeout test is quick; long enough for the tests that pause between reads.
+        bindings: { TURN_IDLE_TIMEOUT_MS: '3000' },
+      },
     }),
   ],
   test: {

@@ -18,6 +18,14 @@ export type ConversationTurn =
   | (Extract<TurnStart, { ok: true }> & { readonly cancel: () => Promise<void> })
   | Extract<TurnStart, { ok: false }>;
 
+export interface ConversationOptions {
+  readonly logError?: (error: unknown) => void;
+  /** A turn nobody reads for this long is cancelled (see PullStreamHooks.idleTimeoutMs). */
+  readonly idleTimeoutMs?: number;
+}
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 15_000;
+
 interface LiveSession {
   readonly session: Session;
   /** The tenant policy the session was created with; a different one needs a new session. */
@@ -28,11 +36,17 @@ export class Conversation {
   #live: LiveSession | null = null;
   #busy = false;
 
+  readonly #logError: (error: unknown) => void;
+  readonly #idleTimeoutMs: number;
+
   constructor(
     private readonly model: () => Promise<Model>,
     private readonly log: ConversationLog,
-    private readonly logError: (error: unknown) => void = (error) => console.error(error),
-  ) {}
+    options: ConversationOptions = {},
+  ) {
+    this.#logError = options.logError ?? ((error) => console.error(error));
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  }
 
   get busy(): boolean {
     return this.#busy;
@@ -71,11 +85,12 @@ export class Conversation {
         release();
         return { ok: false, error: first.value.error };
       }
-      const { stream, cancel } = pullStream(events, { onCancel: () => abort.abort(), onFinish: release }, first);
+      const hooks = { onCancel: () => abort.abort(), onFinish: release, idleTimeoutMs: this.#idleTimeoutMs };
+      const { stream, cancel } = pullStream(events, hooks, first);
       return { ok: true, events: stream, cancel };
     } catch (error) {
       release();
-      return { ok: false, error: toErrorInfo(error, this.logError) };
+      return { ok: false, error: toErrorInfo(error, this.#logError) };
     }
   }
 
@@ -121,7 +136,7 @@ export class Conversation {
       }
     } catch (error) {
       failed = true;
-      yield { type: 'error', error: toErrorInfo(error, this.logError) };
+      yield { type: 'error', error: toErrorInfo(error, this.#logError) };
     } finally {
       // Closing the engine's generator (a no-op when it finished) makes it truncate its cache to the
       // prompt and the emitted tokens. The log records those, not the cache's tokens: the last emitted

@@ -3,14 +3,13 @@
  * log in memory. The least recently used idle conversation is dropped past `maxSessions`.
  */
 import { MemoryConversationLog } from './conversation-log';
-import { Conversation } from './conversation';
+import { Conversation, type ConversationOptions } from './conversation';
 import type { Model } from '../engine';
 import { sessionObjectName } from './session-key';
 import type { SessionKey, SessionStore, TurnRequest, TurnStart } from './turn';
 
-export interface MemorySessionStoreOptions {
+export interface MemorySessionStoreOptions extends ConversationOptions {
   readonly maxSessions?: number;
-  readonly log?: (error: unknown) => void;
 }
 
 export class MemorySessionStore implements SessionStore {
@@ -27,7 +26,7 @@ export class MemorySessionStore implements SessionStore {
 
   async startTurn(key: SessionKey, turn: TurnRequest): Promise<TurnStart> {
     const name = sessionObjectName(key);
-    const conversation = this.#conversations.get(name) ?? new Conversation(this.model, new MemoryConversationLog(), this.options.log);
+    const conversation = this.#conversations.get(name) ?? new Conversation(this.model, new MemoryConversationLog(), this.options);
     this.#conversations.delete(name);
     this.#conversations.set(name, conversation);
     this.#dropIdleBeyondLimit();

@@ -7,6 +7,11 @@ export interface PullStreamHooks {
   readonly onCancel: () => void;
   /** Called once, when the stream ends for any reason (done, error or cancel). */
   readonly onFinish: () => void;
+  /**
+   * Cancels the stream when nobody has asked for the next value for this long: the consumer is gone
+   * even if its cancel never arrived (a proxy in between may swallow it).
+   */
+  readonly idleTimeoutMs: number;
 }
 
 export interface PullStream<T> {
@@ -22,7 +27,9 @@ export interface PullStream<T> {
 export function pullStream<T>(source: AsyncGenerator<T>, hooks: PullStreamHooks, first?: IteratorResult<T>): PullStream<T> {
   let primed = first;
   let finished = false;
+  let idle: ReturnType<typeof setTimeout> | undefined;
   const finish = () => {
+    clearTimeout(idle);
     if (finished) return;
     finished = true;
     hooks.onFinish();
@@ -36,16 +43,23 @@ export function pullStream<T>(source: AsyncGenerator<T>, hooks: PullStreamHooks,
       finish();
     }
   };
+  const waitForPull = () => {
+    idle = setTimeout(() => void cancel(), hooks.idleTimeoutMs);
+  };
   const stream = new ReadableStream<T>(
     {
       async pull(controller) {
+        clearTimeout(idle);
         try {
           const next = primed ?? (await source.next());
           primed = undefined;
           if (next.done) {
             finish();
             controller.close();
-          } else controller.enqueue(next.value);
+          } else {
+            controller.enqueue(next.value);
+            waitForPull();
+          }
         } catch (error) {
           finish();
           controller.error(error);
@@ -55,5 +69,6 @@ export function pullStream<T>(source: AsyncGenerator<T>, hooks: PullStreamHooks,
     },
     { highWaterMark: 0 },
   );
+  waitForPull();
   return { stream, cancel };
 }

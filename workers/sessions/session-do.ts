@@ -63,6 +63,7 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   #newConversation(): Conversation {
-    return new Conversation(() => workerModel(this.env), this.#log);
+    const idleTimeoutMs = Number(this.env.TURN_IDLE_TIMEOUT_MS);
+    return new Conversation(() => workerModel(this.env), this.#log, Number.isFinite(idleTimeoutMs) && idleTimeoutMs > 0 ? { idleTimeoutMs } : {});
   }
 }
