@@ -34,6 +34,15 @@ export async function createLocalApp(options: LocalAppOptions) {
   });
 }
 
+const BACKENDS = ['auto', 'wasm', 'webgpu', 'native-cpu', 'native-cuda'] as const;
+
+function backendFrom(value: string | undefined): BackendName | 'auto' {
+  if (value === undefined) return 'auto';
+  const backend = BACKENDS.find((b) => b === value);
+  if (backend === undefined) throw new Error(`CERBERUS_BACKEND=${value}: use one of ${BACKENDS.join(', ')}`);
+  return backend;
+}
+
 export interface ServeOptions extends LocalAppOptions {
   readonly port: number;
   readonly hostname: string;
@@ -49,6 +58,7 @@ export function serveOptions(env: (name: string) => string | undefined, dev: boo
     modelDir: env('CERBERUS_MODEL_DIR') ?? 'models/tinystories-6m',
     devApiKey: env('DEV_API_KEY') ?? (dev ? 'sk-dev-local' : undefined),
     adminSecret: env('ADMIN_SECRET') ?? (dev ? 'dev-admin-secret' : undefined),
+    backend: backendFrom(env('CERBERUS_BACKEND')),
     port: Number(env('PORT') ?? 8787),
     hostname: env('HOST') ?? '127.0.0.1',
   };
