@@ -76,16 +76,25 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
 export async function collectTurn(events: ReadableStream<TurnEvent>, signal: AbortSignal): Promise<{ text: string; done: DoneEvent }> {
   const { reader, release } = readerUntilAborted(events, signal);
   let text = '';
+  let finished: DoneEvent | undefined;
+  let ended = false;
   try {
+    // Read to the very end, past `done`: the session counts the turn as over only when its stream is.
     for (;;) {
       const { done, value } = await reader.read();
+      ended = done;
       if (done) break;
       if (value.type === 'text') text += value.text;
-      else if (value.type === 'done') return { text, done: value };
+      else if (value.type === 'done') finished = value;
       else throw new ApiError(value.error);
     }
   } finally {
     release();
+    // Leaving early (an error event, a failed read) must still end the turn, not leave it waiting.
+    if (!ended) void reader.cancel().catch(() => undefined);
   }
-  throw new ApiError({ status: 500, code: 'turn_incomplete', message: 'The turn ended without finishing (was the request cancelled?).' });
+  if (finished === undefined) {
+    throw new ApiError({ status: 500, code: 'turn_incomplete', message: 'The turn ended without finishing (was the request cancelled?).' });
+  }
+  return { text, done: finished };
 }

@@ -64,6 +64,7 @@ export class SessionDO extends DurableObject<Env> {
 
   #newConversation(): Conversation {
     const idleTimeoutMs = Number(this.env.TURN_IDLE_TIMEOUT_MS);
-    return new Conversation(() => workerModel(this.env), this.#log, Number.isFinite(idleTimeoutMs) && idleTimeoutMs > 0 ? { idleTimeoutMs } : {});
+    const options = Number.isFinite(idleTimeoutMs) && idleTimeoutMs > 0 ? { idleTimeoutMs } : {};
+    return new Conversation(() => workerModel(this.env), this.#log, options);
   }
 }
