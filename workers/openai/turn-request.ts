@@ -36,7 +36,8 @@ export function toTurnRequest(body: CommonRequest, prompt: TurnPrompt, config: T
   if (requested != null && requested > config.max_tokens) {
     throw badRequest('max_tokens_exceeded', `max_tokens may be at most ${config.max_tokens} for this API key.`, 'max_tokens');
   }
-  const mode = body.cerberus?.mode ?? config.head_kind;
+  // Default: the tenant's heads, or its first allowed mode when those heads are not allowed (e.g. AR only).
+  const mode = body.cerberus?.mode ?? (config.allowed_modes.includes(config.head_kind) ? config.head_kind : config.allowed_modes[0]!);
   if (!config.allowed_modes.includes(mode)) {
     throw new ApiError({
       status: 403,
