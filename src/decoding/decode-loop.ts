@@ -1,6 +1,7 @@
 import type { DecodingMode } from '../engine/api';
 import type { StatsRecorder } from '../engine/stats-recorder';
 import type { EntropyGate } from '../gate/entropy-gate';
+import type { ObservedCost } from '../gate/observed-cost';
 import type { HeadKind } from '../runtime/binding';
 import { distribution } from '../sampling/logits';
 import type { Sampler } from '../sampling/sampler';
@@ -20,6 +21,11 @@ export type DecodePlan =
       readonly gate: EntropyGate;
       /** false: every step parallel (plain Medusa / Cerberus). */
       readonly gated: boolean;
+      /**
+       * Whether the gate may use observed step times. Only when the output cannot depend on its decisions
+       * (greedy): timing is not reproducible, and a seeded sampled generation must be.
+       */
+      readonly timedGate: boolean;
       readonly rule: AcceptanceRule;
     };
 
@@ -27,17 +33,24 @@ export type DecodePlan =
  * The decoding loop's state between steps. One `step` = gate → root token → AR or parallel forward →
  * bookkeeping; it returns the tokens it committed, which the caller may still cut (EOS, max tokens).
  */
+export interface DecodeLoopParts {
+  readonly ctx: StepContext;
+  /** After the prefill. */
+  readonly cursor: Cursor;
+  readonly plan: DecodePlan;
+  readonly sampler: Sampler;
+  readonly eosTokenId: number;
+  readonly stats: StatsRecorder;
+  readonly observed: ObservedCost;
+}
+
 export class DecodeLoop {
   private ended = false;
+  private cursor: Cursor;
 
-  constructor(
-    private readonly ctx: StepContext,
-    private cursor: Cursor,
-    private readonly plan: DecodePlan,
-    private readonly sampler: Sampler,
-    private readonly eosTokenId: number,
-    private readonly stats: StatsRecorder,
-  ) {}
+  constructor(private readonly parts: DecodeLoopParts) {
+    this.cursor = parts.cursor;
+  }
 
   /** True once a step emitted a token without running it: there is no cursor after it to continue from. */
   get exhausted(): boolean {
@@ -47,8 +60,8 @@ export class DecodeLoop {
   /** Precondition: not exhausted, the cache has room for the root (length < capacity), remaining >= 1. */
   async step(remaining: number): Promise<readonly number[]> {
     if (this.ended) throw new Error('DecodeLoop.step after the last token');
-    const { cache } = this.ctx;
-    const plan = this.plan;
+    const { ctx, plan, sampler, stats, observed } = this.parts;
+    const { cache } = ctx;
     const room = cache.capacity - 1 - cache.length;
     const maxDepth = Math.min(remaining - 1, room);
     // The gate reads the entropy of the distribution that is about to be sampled (temperature 1). The
@@ -56,30 +69,35 @@ export class DecodeLoop {
     const dist = plan.mode === 'ar' ? undefined : distribution(this.cursor.logits);
     const entropy = dist?.entropy ?? 0;
     const parallel = plan.mode !== 'ar' && maxDepth >= 1 && (!plan.gated || plan.gate.decide(entropy));
-    const root = this.sampler.greedy && dist !== undefined ? dist.argmax : this.sampler.sample(this.cursor.logits);
+    const root = sampler.greedy && dist !== undefined ? dist.argmax : sampler.sample(this.cursor.logits);
 
     // Nothing more will be generated after this token: it needs no forward pass.
-    if (root === this.eosTokenId || maxDepth < 1) {
+    if (root === this.parts.eosTokenId || maxDepth < 1) {
       this.ended = true;
-      this.stats.arStep();
+      stats.arStep();
       return [root];
     }
+    const start = performance.now();
     if (plan.mode === 'ar' || !parallel) {
-      const result = await arStep(this.ctx, root);
+      const result = await arStep(ctx, root);
+      observed.recordAr(performance.now() - start);
       this.cursor = result.cursor;
-      this.stats.addModelTime(result.modelMs);
-      this.stats.arStep();
+      stats.addModelTime(result.modelMs);
+      stats.arStep();
       return result.tokens;
     }
     const tree = plan.trees.treeFor(maxDepth);
-    const result = await parallelStep(this.ctx, this.cursor, root, tree, plan.headKind, plan.rule);
+    const result = await parallelStep(ctx, this.cursor, root, tree, plan.headKind, plan.rule);
     this.cursor = result.cursor;
     const accepted = result.path.length - 1;
-    this.stats.addModelTime(result.modelMs);
-    this.stats.parallelStep(accepted);
-    this.stats.treeSize = tree.size;
+    const predicted = plan.trees.stepRatioFor(tree);
+    observed.recordParallel(performance.now() - start, predicted);
+    stats.addModelTime(result.modelMs);
+    stats.parallelStep(accepted);
+    stats.treeSize = tree.size;
     plan.trees.record(tree, result.path);
-    plan.gate.record(entropy, accepted, plan.trees.stepRatio());
+    // The gate weighs accepted tokens against what a parallel step costs here, as observed.
+    plan.gate.record(entropy, accepted, plan.trees.stepRatio() * (plan.timedGate ? observed.correction() : 1));
     return result.tokens;
   }
 }

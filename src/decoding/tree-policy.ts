@@ -43,9 +43,13 @@ export class TreePolicy {
     return cut;
   }
 
-  /** Cost of a parallel step with the current tree, in AR steps (heads included). */
+  /** Cost of a parallel step with the current tree, in AR steps (heads included), per the cost model. */
   stepRatio(): number {
-    return parallelStepRatio(this.cost, this.tree.size);
+    return this.stepRatioFor(this.tree);
+  }
+
+  stepRatioFor(tree: CompiledTree): number {
+    return parallelStepRatio(this.cost, tree.size);
   }
 
   get size(): number {

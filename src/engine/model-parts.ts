@@ -1,3 +1,4 @@
+import type { ObservedCost } from '../gate/observed-cost';
 import type { Manifest } from '../model/manifest';
 import type { HeadKind, InferenceBinding } from '../runtime/binding';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
@@ -11,6 +12,8 @@ export interface ModelParts {
   readonly binding: InferenceBinding;
   readonly costModel: CostModel;
   readonly config: EngineConfig;
+  /** Step times as decoding sees them, shared by the model's sessions. */
+  readonly observedCost: ObservedCost;
   /** Throws `unsupported-head-kind` unless the manifest has the heads and the binding loaded them. */
   requireHeads(kind: HeadKind): void;
 }

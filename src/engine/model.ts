@@ -2,6 +2,7 @@ import { parseManifest, type Manifest } from '../model/manifest';
 import { readFile, readVerifiedFiles } from '../model/verify-files';
 import type { BackendName, HeadKind, InferenceBinding } from '../runtime/binding';
 import { createBinding } from '../runtime/index';
+import { ObservedCost } from '../gate/observed-cost';
 import { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { compileTree } from '../tree/compile-tree';
 import type { CostModel, LoadModelOptions, ModelSource, SessionOptions } from './api';
@@ -124,6 +125,7 @@ function assemble(
     binding,
     costModel,
     config,
+    observedCost: new ObservedCost(),
     requireHeads(kind) {
       if (manifest.heads[kind] === undefined || !binding.headKinds.includes(kind)) {
         throw new EngineError(

@@ -100,7 +100,15 @@ export class Session {
     const ctx = this.stepContext();
     const cursor = await this.prefill(ctx, prompt.slice(reuse), stats, aborted);
     if (cursor === undefined) return yield done('abort');
-    const loop = new DecodeLoop(ctx, cursor, this.plan(options), createSampler(options.sampling), this.eos, stats);
+    const loop = new DecodeLoop({
+      ctx,
+      cursor,
+      plan: this.plan(options),
+      sampler: createSampler(options.sampling),
+      eosTokenId: this.eos,
+      stats,
+      observed: this.model.observedCost,
+    });
     const text = new TextStream(this.model.tokenizer, options.stop ?? []);
 
     for (;;) {
@@ -183,13 +191,14 @@ export class Session {
         ? { kind: 'static' as const, paths: (heads.trees ?? manifest.trees)[binding.backendClass] }
         : { kind: 'adaptive' as const, estimates };
     const trees = new TreePolicy(source, costModel, budget, heads.num_heads);
-    this.gate.reestimate(trees.stepRatio());
     const { sampling } = options;
+    const timedGate = sampling.kind === 'greedy';
+    this.gate.reestimate(trees.stepRatio() * (timedGate ? this.model.observedCost.correction() : 1));
     const rule =
       sampling.kind === 'greedy'
         ? { kind: 'greedy' as const }
         : typicalRule(sampling.temperature, sampling.typicalEpsilon ?? config.typicalEpsilon);
-    return { mode: kind, headKind: kind, trees, gate: this.gate, gated: options.gate, rule };
+    return { mode: kind, headKind: kind, trees, gate: this.gate, gated: options.gate, timedGate, rule };
   }
 
   private stepContext(): StepContext {

@@ -4,6 +4,7 @@ import { isEngineError } from '../../src/engine/errors';
 import { EntropyGate } from '../../src/gate/entropy-gate';
 import { binOf, estimateThreshold } from '../../src/gate/estimate-threshold';
 import { initialGateState, PRIOR_STEPS_PER_BIN, restoreGateState } from '../../src/gate/gate-state';
+import { ObservedCost } from '../../src/gate/observed-cost';
 
 const edges = [0, 1, 2, 3, 4, 6];
 const adaptive: GatePolicy = { mode: 'adaptive', threshold: 2.5, min: 0.5, max: 5, explorationRate: 0 };
@@ -119,5 +120,29 @@ describe('EntropyGate', () => {
       }
       expect(isEngineError(caught, 'invalid-gate-state'), JSON.stringify(state)).toBe(true);
     }
+  });
+});
+
+describe('ObservedCost', () => {
+  it('stays neutral until both step kinds were observed, and where the clock reads 0', () => {
+    const cost = new ObservedCost();
+    for (let i = 0; i < 100; i++) cost.recordParallel(3, 1.5);
+    expect(cost.correction()).toBe(1);
+    for (let i = 0; i < 100; i++) cost.recordAr(0);
+    expect(cost.correction()).toBe(1);
+  });
+
+  it('reports how much dearer parallel steps really are than the cost model says', () => {
+    const cost = new ObservedCost();
+    // AR steps take 1 ms; parallel steps predicted at 1.5 AR steps take 3 ms: twice the prediction.
+    for (let i = 0; i < 200; i++) {
+      cost.recordAr(1);
+      cost.recordParallel(3, 1.5);
+    }
+    expect(cost.correction()).toBeCloseTo(2, 6);
+    // A gate fed the corrected ratio stops paying for bins the raw model would still run in parallel.
+    const stats = { binEdges: edges, sumAccepted: [20, 15, 10, 5, 1], count: [10, 10, 10, 10, 10] };
+    expect(estimateThreshold(stats, 1.5, { min: 0, max: 10 })).toBe(3);
+    expect(estimateThreshold(stats, 1.5 * cost.correction(), { min: 0, max: 10 })).toBe(0);
   });
 });
