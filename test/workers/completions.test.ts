@@ -76,6 +76,15 @@ describe('chat and text completions', () => {
     expect(ungated.body.cerberus.ar_steps).toBe(0);
   });
 
+  it('samples reproducibly with a seed, and differently with another', async () => {
+    const sampled = async (seed: number) =>
+      (await chatTurn(DEV_KEY, undefined, STORY, { temperature: 1, top_p: 0.95, seed, max_tokens: 32 })).body.choices[0]!.message.content;
+    const [a, b] = [await sampled(7), await sampled(7)];
+    expect(b).toBe(a);
+    const others = [await sampled(8), await sampled(9), await sampled(10)];
+    expect(others.some((text) => text !== a)).toBe(true);
+  });
+
   it('decodes in the tenant’s only allowed mode when a request names none', async () => {
     const tenant = await createTenant('ar-only-default', { allowed_modes: ['ar'] });
     const { body } = await chatTurn(tenant.api_key, undefined, STORY);

@@ -58,6 +58,12 @@ describe('error responses', () => {
     expect(await errorOf(response)).toMatchObject({ type: 'not_found_error', code: 'route_not_found' });
   });
 
+  it('404 for a model that is not served', async () => {
+    const response = await call('/v1/chat/completions', { key: DEV_KEY, body: chat({ model: 'gpt-4o' }) });
+    expect(response.status).toBe(404);
+    expect(await errorOf(response)).toMatchObject({ type: 'not_found_error', code: 'model_not_found' });
+  });
+
   it('413 for a body over the size limit', async () => {
     const response = await call('/v1/chat/completions', {
       key: DEV_KEY,
