@@ -10,6 +10,15 @@ export interface Tenant {
   readonly created_at: number;
 }
 
+/** A tenant as the API shows it (never with a key: only its hash is stored, and not shown). */
+export const tenantView = (tenant: Tenant) => ({
+  object: 'tenant',
+  id: tenant.id,
+  name: tenant.name,
+  config: tenant.config,
+  created_at: tenant.created_at,
+});
+
 export interface NewTenant {
   readonly id: string;
   readonly name: string;

@@ -33,10 +33,11 @@ export function addUsage(totals: UsageTotals, turn: TurnUsage): UsageTotals {
 
 const ratio = (num: number, den: number): number | null => (den > 0 ? num / den : null);
 
-/** What GET /v1/metrics shows: rates derived from the sums (null until there is something to divide). */
-export function metricsView(totals: UsageTotals) {
+/** What the metrics endpoints show: rates derived from the sums (null until there is something to divide). */
+export function metricsView(tenantId: string, totals: UsageTotals) {
   return {
     object: 'cerberus.metrics',
+    tenant_id: tenantId,
     requests: totals.requests,
     prompt_tokens: totals.prompt_tokens,
     cached_prompt_tokens: totals.cached_tokens,

@@ -5,7 +5,7 @@ import { badRequest, notFound } from '../../http/api-error';
 import { parseBody } from '../../http/body';
 import { applyConfigPatch, DEFAULT_TENANT_CONFIG, tenantConfigPatchSchema } from '../../tenants/config';
 import { hashApiKey, newApiKey, newTenantId } from '../../tenants/keys';
-import type { Tenant } from '../../tenants/store';
+import { tenantView, type Tenant } from '../../tenants/store';
 import { metricsView } from '../../tenants/usage';
 import type { AppDeps } from '../deps';
 
@@ -14,8 +14,6 @@ const createTenantBody = z.object({
   config: tenantConfigPatchSchema.optional(),
 });
 const updateTenantBody = z.object({ config: tenantConfigPatchSchema });
-
-const tenantView = (tenant: Tenant) => ({ object: 'tenant', ...tenant });
 
 export function adminRoutes(deps: AppDeps) {
   const requireTenant = async (id: string): Promise<Tenant> => {
@@ -48,6 +46,6 @@ export function adminRoutes(deps: AppDeps) {
     })
     .get('/tenants/:id/metrics', async (c) => {
       const tenant = await requireTenant(c.req.param('id'));
-      return c.json({ tenant_id: tenant.id, ...metricsView(await deps.tenants.usage(tenant.id)) });
+      return c.json(metricsView(tenant.id, await deps.tenants.usage(tenant.id)));
     });
 }

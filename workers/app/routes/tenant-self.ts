@@ -1,6 +1,7 @@
 /** GET /v1/models, /v1/metrics and /v1/tenant: what a tenant may read about itself and the service. */
 import { Hono } from 'hono';
 import type { TenantVariables } from '../../http/auth';
+import { tenantView } from '../../tenants/store';
 import { metricsView } from '../../tenants/usage';
 import type { AppDeps } from '../deps';
 
@@ -13,15 +14,18 @@ export function tenantSelfRoutes(deps: AppDeps) {
       const models = await deps.models.list();
       return c.json({
         object: 'list',
-        data: models.map((m) => ({ id: m.id, object: 'model', created: MODEL_CREATED, owned_by: 'cerberus-edge', context_length: m.context_length })),
+        data: models.map((m) => ({
+          id: m.id,
+          object: 'model',
+          created: MODEL_CREATED,
+          owned_by: 'cerberus-edge',
+          context_length: m.context_length,
+        })),
       });
     })
     .get('/metrics', async (c) => {
       const tenant = c.get('tenant');
-      return c.json({ tenant_id: tenant.id, ...metricsView(await deps.tenants.usage(tenant.id)) });
+      return c.json(metricsView(tenant.id, await deps.tenants.usage(tenant.id)));
     })
-    .get('/tenant', (c) => {
-      const { id, name, config, created_at } = c.get('tenant');
-      return c.json({ object: 'tenant', id, name, config, created_at });
-    });
+    .get('/tenant', (c) => c.json(tenantView(c.get('tenant'))));
 }
