@@ -1,5 +1,5 @@
 /** SQLite rows from Durable Object storage, validated rather than cast: a bad row fails loudly here. */
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export function selectRows<S extends z.ZodType>(
   sql: SqlStorage,
@@ -18,4 +18,12 @@ export function selectOne<S extends z.ZodType>(
 ): z.output<S> | null {
   const rows = selectRows(sql, schema, query, ...bindings);
   return rows[0] ?? null;
+}
+
+/** A TEXT column holding JSON, parsed and then validated by `schema`. */
+export function jsonColumn<S extends z.ZodType>(schema: S) {
+  return z
+    .string()
+    .transform((text) => JSON.parse(text) as unknown)
+    .pipe(schema);
 }

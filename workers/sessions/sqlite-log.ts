@@ -1,11 +1,11 @@
 /** ConversationLog on a Durable Object's SQLite: one row per context token, so a turn rewrites only its tail. */
 import { z } from 'zod';
-import { selectOne, selectRows } from '../durable/sql-rows';
+import { jsonColumn, selectOne, selectRows } from '../durable/sql-rows';
 import type { GateState } from '../engine';
 import { gateStateSchema, turnRecordSchema, type ConversationLog, type SavedConversation, type TurnRecord } from './conversation-log';
 
 const tokenRow = z.object({ token: z.int().nonnegative() });
-const gateRow = z.object({ value: z.string().transform((text) => JSON.parse(text) as unknown).pipe(gateStateSchema) });
+const gateRow = z.object({ value: jsonColumn(gateStateSchema) });
 
 export class SqliteConversationLog implements ConversationLog {
   constructor(private readonly storage: DurableObjectStorage) {}

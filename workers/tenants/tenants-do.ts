@@ -5,23 +5,21 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import { selectOne } from '../durable/sql-rows';
+import { jsonColumn, selectOne } from '../durable/sql-rows';
 import { applyConfigPatch, DEFAULT_TENANT_CONFIG, tenantConfigSchema, type TenantConfigPatch } from './config';
 import { DEV_TENANT_ID, hashApiKey } from './keys';
 import { admitRequest } from './rate-window';
 import type { Authentication, ConfigUpdate, NewTenant, Tenant } from './store';
 import { addUsage, EMPTY_USAGE, turnUsageSchema, usageTotalsSchema, type TurnUsage, type UsageTotals } from './usage';
 
-const json = <S extends z.ZodType>(schema: S) => z.string().transform((text) => JSON.parse(text) as unknown).pipe(schema);
-
 const tenantRow = z.object({
   id: z.string(),
   name: z.string(),
-  config: json(tenantConfigSchema),
+  config: jsonColumn(tenantConfigSchema),
   created_at: z.number(),
 });
 const windowRow = z.object({ window_start: z.number(), count: z.number() });
-const usageRow = z.object({ totals: json(usageTotalsSchema) });
+const usageRow = z.object({ totals: jsonColumn(usageTotalsSchema) });
 
 const TENANT_COLUMNS = 'id, name, config, created_at';
 
