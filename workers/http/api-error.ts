@@ -3,7 +3,7 @@
  * error shape so existing clients surface it unchanged: `{ error: { message, type, param, code } }`.
  */
 
-export const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 429, 500, 503] as const;
+export const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 429, 500] as const;
 export type ErrorStatus = (typeof ERROR_STATUSES)[number];
 
 const TYPE_BY_STATUS: Readonly<Record<ErrorStatus, string>> = {
@@ -15,7 +15,6 @@ const TYPE_BY_STATUS: Readonly<Record<ErrorStatus, string>> = {
   413: 'invalid_request_error',
   429: 'rate_limit_error',
   500: 'server_error',
-  503: 'server_error',
 };
 
 /** Plain-data form: crosses Durable Object RPC (class instances do not) and is rebuilt on the other side. */
