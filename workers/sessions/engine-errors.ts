@@ -19,8 +19,10 @@ export function toErrorInfo(error: unknown, log: (error: unknown) => void): Erro
   if (error instanceof ApiError) return error.toInfo();
   if (isEngineError(error)) {
     const mapped = STATUS_BY_CODE[error.code];
-    if (mapped.status >= 500) log(error);
-    return { ...mapped, message: error.message };
+    if (mapped.status < 500) return { ...mapped, message: error.message };
+    // Server-side failures are logged in full; the caller learns only what kind of failure it was.
+    log(error);
+    return { ...mapped, message: `The server could not run the model (${error.code}). Retry; if it persists, report it.` };
   }
   log(error);
   return { status: 500, code: 'internal_error', message: 'The session failed while handling this turn. Retry; if it persists, report it.' };
