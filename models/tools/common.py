@@ -59,7 +59,9 @@ def log(*parts: object) -> None:
 
 def set_threads(n: int | None = None) -> None:
     import torch
-    torch.set_num_threads(n or int(os.environ.get("CERBERUS_THREADS", "2")))
+    # 1 by default: on this shared 2-core machine two OpenMP threads were often slower than one (smoke run
+    # 50 s vs 15 s, fixture base 9k vs 16k tokens/s); CERBERUS_THREADS=2 pays only on an idle machine.
+    torch.set_num_threads(n or int(os.environ.get("CERBERUS_THREADS", "1")))
 
 
 def die(msg: str) -> None:
