@@ -7,7 +7,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const VALID_TXT = path.join(REPO_ROOT, '..', 'shared', 'data', 'tinystories', 'valid.txt');
 
 /** Folders that must be present (committed artifacts). */
-export const REQUIRED_MODELS = ['test/fixtures/tiny'];
+export const REQUIRED_MODELS = ['models/tinystories-6m', 'test/fixtures/tiny'];
 
 /** Every folder under models/ or test/fixtures/ holding a manifest.json, plus the required ones. */
 export function modelFolders(): string[] {
