@@ -68,20 +68,24 @@ def b64(t: torch.Tensor) -> str:
     return base64.b64encode(t.detach().numpy().astype("<f4").tobytes()).decode()
 
 
-def tree_block(*, P: int) -> tuple[list[int], torch.Tensor, torch.Tensor]:
-    """A 6-node tree (root, two children, grandchildren): parents, tree position ids and additive mask."""
-    parents = [-1, 0, 0, 1, 1, 3]
-    depth = [0, 1, 1, 2, 2, 3]
+def tree_mask(parents: list[int], *, P: int) -> torch.Tensor:
+    """(1, 1, T, P+T) additive mask: every node sees the P cached tokens, itself and its ancestors."""
     T = len(parents)
     allowed = torch.zeros(T, P + T, dtype=torch.bool)
     allowed[:, :P] = True
     for i in range(T):
         j = i
-        while j >= 0:  # a node sees itself and its ancestors only
+        while j >= 0:
             allowed[i, P + j] = True
             j = parents[j]
-    mask = torch.where(allowed, 0.0, MASK_VALUE)[None, None]  # (1, 1, T, P+T)
-    return parents, torch.tensor([[P + d for d in depth]]), mask
+    return torch.where(allowed, 0.0, MASK_VALUE)[None, None]
+
+
+def tree_block(*, P: int) -> tuple[list[int], torch.Tensor, torch.Tensor]:
+    """A 6-node tree (root, two children, grandchildren): parents, tree position ids and additive mask."""
+    parents = [-1, 0, 0, 1, 1, 3]
+    depth = [0, 1, 1, 2, 2, 3]
+    return parents, torch.tensor([[P + d for d in depth]]), tree_mask(parents, P=P)
 
 
 @torch.no_grad()

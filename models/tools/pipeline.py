@@ -19,11 +19,11 @@ from common import REPO_ROOT, log, set_threads, write_json
 from configs import CONFIGS
 import stages
 
-ORDER = ["tokenizer", "base", "rows", "heads-cerberus", "heads-medusa", "calibrate", "export", "parity", "samples",
-         "manifest"]
+ORDER = ["tokenizer", "base", "rows", "heads-cerberus", "heads-medusa", "calibrate", "verify", "export", "parity",
+         "samples", "manifest"]
 DONE_FILE = {"tokenizer": "train.npy", "base": "base-result.json", "rows": "rows-train-data.npz",
              "heads-cerberus": "heads-cerberus-result.json", "heads-medusa": "heads-medusa-result.json",
-             "calibrate": "calibration.json", "export": "export.done", "parity": "parity-result.json",
+             "calibrate": "calibration.json", "verify": "verify.done", "export": "export.done", "parity": "parity-result.json",
              "samples": "samples.json", "manifest": "manifest.done"}
 
 
@@ -38,6 +38,10 @@ def run_stage(name: str, pc, work: Path, out: Path) -> None:
         stages.stage_heads(pc, work, name.split("-", 1)[1])
     elif name == "calibrate":
         stages.stage_calibrate(pc, work)
+    elif name == "verify":
+        from verify_acceptance import verify
+        verify(work=work)  # raises if calibrate's accepted lengths disagree with real tree verification
+        (work / "verify.done").touch()
     elif name == "export":
         stages.stage_export(pc, work, out)
         (work / "export.done").touch()
