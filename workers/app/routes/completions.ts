@@ -31,10 +31,12 @@ function sessionIdOf(c: Ctx, body: CommonRequest): string {
 }
 
 /**
- * `wallMs` is measured here, from the turn's start to its end: the engine's own clock reads zero inside
- * workerd, which advances time only across I/O, and the router sees I/O for every event.
+ * Time for tokens/s: the engine's active generation time where its clock runs (Node, Deno, local
+ * workerd). Deployed Workers advance the clock only across I/O, so there the engine reads 0 and the
+ * router's time from turn start to end stands in (it sees I/O for every event; it includes the prefill,
+ * and a cold start's model load).
  */
-function turnUsage(done: DoneEvent, wallMs: number): TurnUsage {
+function turnUsage(done: DoneEvent, routerMs: number): TurnUsage {
   const { stats, usage } = done;
   return {
     ...usage,
@@ -43,7 +45,7 @@ function turnUsage(done: DoneEvent, wallMs: number): TurnUsage {
     parallel_steps: stats.parallel_steps,
     zero_accept_steps: stats.zero_accept_steps,
     accepted_extra_tokens: stats.accepted_histogram.reduce((sum, steps, extra) => sum + steps * extra, 0),
-    wall_ms: wallMs,
+    wall_ms: stats.wall_ms > 0 ? stats.wall_ms : routerMs,
   };
 }
 
