@@ -1,7 +1,7 @@
 /**
  * End to end: `wrangler dev` serving the shipped model, called with the official openai client over
- * real HTTP. Run with `npm run test:e2e`; CERBERUS_E2E_MODEL_DIR serves another model folder instead
- * (e.g. test/fixtures/tiny).
+ * real HTTP. `npm test` runs it in the node project; `npm run test:e2e` runs it alone.
+ * CERBERUS_E2E_MODEL_DIR serves another model folder instead (e.g. test/fixtures/tiny).
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -10,7 +10,7 @@ export default defineConfig({
   test: {
     name: 'e2e',
     root: fileURLToPath(new URL('../..', import.meta.url)),
-    include: ['test/e2e/**/*.e2e.ts'],
+    include: ['test/e2e/**/*.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
   },
