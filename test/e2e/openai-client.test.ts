@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { startWranglerDev, type DevServer } from './wrangler-dev';
 
@@ -23,6 +23,7 @@ describe('wrangler dev + the official openai client', () => {
     model = models.data[0]!.id;
   });
   afterAll(async () => server?.stop());
+  beforeEach(() => onTestFailed(() => console.error(`wrangler dev output:\n${server?.output()}`)));
 
   const messages = [{ role: 'user' as const, content: 'Once upon a time, there was a little dog named Max.' }];
 

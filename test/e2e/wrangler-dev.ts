@@ -45,7 +45,7 @@ export async function startWranglerDev(root: string, modelDir?: string, vars: Re
   const port = await freePort();
   const state = await mkdtemp(join(tmpdir(), 'cerberus-e2e-'));
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
-    '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn'];
+    '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'info'];
   if (modelDir !== undefined) args.push('--assets', resolve(root, modelDir));
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
   const child = spawn(join(root, 'node_modules/.bin/wrangler'), args, {
