@@ -24,16 +24,16 @@ function blockFeeds(a: any, ids: number[], P: number, past: Record<string, ort.T
 }
 
 /** Concatenate two caches [1, H, P, Dh] + [1, H, T, Dh] along the sequence axis (what the engine does). */
-function appendKv(a: any, past: ort.Tensor, fresh: ort.Tensor): ort.Tensor {
-  const [, H, P] = past.dims as number[];
-  const T = fresh.dims[2] as number;
+function appendKv(a: { head_dim: number }, past: ort.Tensor, fresh: ort.Tensor): ort.Tensor {
+  const [, H = 0, P = 0] = past.dims;
+  const T = fresh.dims[2] ?? 0;
   const Dh = a.head_dim;
-  const out = new Float32Array(H * (P! + T) * Dh);
-  for (let h = 0; h < H!; h++) {
-    out.set((past.data as Float32Array).subarray(h * P! * Dh, (h + 1) * P! * Dh), h * (P! + T) * Dh);
-    out.set((fresh.data as Float32Array).subarray(h * T * Dh, (h + 1) * T * Dh), h * (P! + T) * Dh + P! * Dh);
+  const out = new Float32Array(H * (P + T) * Dh);
+  for (let h = 0; h < H; h++) {
+    out.set((past.data as Float32Array).subarray(h * P * Dh, (h + 1) * P * Dh), h * (P + T) * Dh);
+    out.set((fresh.data as Float32Array).subarray(h * T * Dh, (h + 1) * T * Dh), h * (P + T) * Dh + P * Dh);
   }
-  return new ort.Tensor('float32', out, [1, H!, P! + T, Dh]);
+  return new ort.Tensor('float32', out, [1, H, P + T, Dh]);
 }
 
 describe.each(modelFolders())('ONNX contract of %s', (folder) => {
