@@ -58,6 +58,11 @@ export async function createNativeBinding(
   const sessionOptions = {
     executionProviders: [options.cuda ? 'cuda' : 'cpu'],
     graphOptimizationLevel: 'all' as const,
+    // ORT's intra-op workers spin-wait after every op by default. With more than one thread on a small
+    // shared machine the spinning worker takes the core the JS thread and other jobs need: measured on
+    // tinystories-6m (2 cores, default threads) AR 3.7–5.5 ms/step with spinning, 1.5–2.7 without, and
+    // T = 8–16 tree forwards 1.9–2.8 AR steps instead of the start-up curve's 1.1–1.6.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
     ...(options.threads === undefined ? {} : { intraOpNumThreads: options.threads }),
   };
   try {
