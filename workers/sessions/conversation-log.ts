@@ -42,14 +42,12 @@ export interface ConversationLog {
 
 export class MemoryConversationLog implements ConversationLog {
   #saved: SavedConversation = { tokens: [], gateState: null };
-  readonly turns: TurnRecord[] = [];
 
   load(): SavedConversation {
     return this.#saved;
   }
 
-  saveTurn(tokens: readonly number[], gateState: GateState, turn: TurnRecord): void {
+  saveTurn(tokens: readonly number[], gateState: GateState): void {
     this.#saved = { tokens: [...tokens], gateState };
-    this.turns.push(turn);
   }
 }

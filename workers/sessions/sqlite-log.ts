@@ -8,10 +8,14 @@ const tokenRow = z.object({ token: z.int().nonnegative() });
 const gateRow = z.object({ value: jsonColumn(gateStateSchema) });
 
 export class SqliteConversationLog implements ConversationLog {
+  /** The context as stored, kept after a load or save so a turn reads the table at most once. */
+  #tokens: readonly number[] | undefined;
+
   constructor(private readonly storage: DurableObjectStorage) {}
 
   /** Idempotent; SessionDO runs it in its constructor under blockConcurrencyWhile. */
   createSchema(): void {
+    this.#tokens = undefined;
     const sql = this.storage.sql;
     sql.exec('CREATE TABLE IF NOT EXISTS context (pos INTEGER PRIMARY KEY, token INTEGER NOT NULL)');
     sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
@@ -23,17 +27,20 @@ export class SqliteConversationLog implements ConversationLog {
   }
 
   load(): SavedConversation {
-    const sql = this.storage.sql;
-    const tokens = selectRows(sql, tokenRow, 'SELECT token FROM context ORDER BY pos').map((r) => r.token);
-    const gate = selectOne(sql, gateRow, "SELECT value FROM meta WHERE key = 'gate_state'");
-    return { tokens, gateState: gate?.value ?? null };
+    const gate = selectOne(this.storage.sql, gateRow, "SELECT value FROM meta WHERE key = 'gate_state'");
+    return { tokens: this.#storedTokens(), gateState: gate?.value ?? null };
+  }
+
+  #storedTokens(): readonly number[] {
+    this.#tokens ??= selectRows(this.storage.sql, tokenRow, 'SELECT token FROM context ORDER BY pos').map((r) => r.token);
+    return this.#tokens;
   }
 
   saveTurn(tokens: readonly number[], gateState: GateState, turn: TurnRecord): void {
     const record = turnRecordSchema.parse(turn);
     this.storage.transactionSync(() => {
       const sql = this.storage.sql;
-      const stored = this.load().tokens;
+      const stored = this.#storedTokens();
       let keep = 0;
       while (keep < stored.length && keep < tokens.length && stored[keep] === tokens[keep]) keep++;
       sql.exec('DELETE FROM context WHERE pos >= ?', keep);
@@ -57,6 +64,7 @@ export class SqliteConversationLog implements ConversationLog {
         record.threshold,
       );
     });
+    this.#tokens = [...tokens];
   }
 
   turns(): TurnRecord[] {
