@@ -1,4 +1,3 @@
-import type { DecodingMode } from '../engine/api';
 import type { StatsRecorder } from '../engine/stats-recorder';
 import type { EntropyGate } from '../gate/entropy-gate';
 import type { ObservedCost } from '../gate/observed-cost';
@@ -14,8 +13,8 @@ import type { AcceptanceRule } from './verify';
 export type DecodePlan =
   | { readonly mode: 'ar' }
   | {
-      readonly mode: Exclude<DecodingMode, 'ar'>;
-      readonly headKind: HeadKind;
+      /** The head kind that proposes candidates ('medusa' | 'cerberus'). */
+      readonly mode: HeadKind;
       readonly trees: TreePolicy;
       /** The session's gate: it learns from every parallel step, and decides only when `gated`. */
       readonly gate: EntropyGate;
@@ -87,7 +86,7 @@ export class DecodeLoop {
       return result.tokens;
     }
     const tree = plan.trees.treeFor(maxDepth);
-    const result = await parallelStep(ctx, this.cursor, root, tree, plan.headKind, plan.rule);
+    const result = await parallelStep(ctx, this.cursor, root, tree, plan.mode, plan.rule);
     this.cursor = result.cursor;
     const accepted = result.path.length - 1;
     const predicted = plan.trees.stepRatioFor(tree);

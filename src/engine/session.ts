@@ -198,7 +198,7 @@ export class Session {
       sampling.kind === 'greedy'
         ? { kind: 'greedy' as const }
         : typicalRule(sampling.temperature, sampling.typicalEpsilon ?? config.typicalEpsilon);
-    return { mode: kind, headKind: kind, trees, gate: this.gate, gated: options.gate, timedGate, rule };
+    return { mode: kind, trees, gate: this.gate, gated: options.gate, timedGate, rule };
   }
 
   private stepContext(): StepContext {
