@@ -11,7 +11,7 @@ interface CerberusChunk {
   cerberus?: { steps: number; parallel_steps: number; ar_steps: number; mean_accepted_length: number };
 }
 
-describe('wrangler dev + the official openai client', () => {
+describe('npm start (wrangler dev server) + the official openai client', () => {
   let server: DevServer;
   let client: OpenAI;
   let model: string;
@@ -23,7 +23,7 @@ describe('wrangler dev + the official openai client', () => {
     model = models.data[0]!.id;
   });
   afterAll(async () => server?.stop());
-  beforeEach(() => onTestFailed(() => console.error(`wrangler dev output:\n${server?.output()}`)));
+  beforeEach(() => onTestFailed(() => console.error(`npm start output:\n${server?.output()}`)));
 
   const messages = [{ role: 'user' as const, content: 'Once upon a time, there was a little dog named Max.' }];
 

@@ -1,5 +1,5 @@
 /**
- * End to end: `wrangler dev` serving the shipped model, called with the official openai client over
+ * End to end: `npm start` (wrangler's dev server) serving the shipped model, called with the official openai client over
  * real HTTP. `npm test` runs it in the node project; `npm run test:e2e` runs it alone.
  * CERBERUS_E2E_MODEL_DIR serves another model folder instead (e.g. test/fixtures/tiny).
  */

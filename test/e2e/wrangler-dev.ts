@@ -1,6 +1,6 @@
 /**
- * Starts `wrangler dev` (local workerd, as `npm start` does) on a free loopback port with throwaway
- * state, and stops it with its whole process group.
+ * Starts the local dev server exactly as a user does (`npm start`: wrangler's dev server, workerd through
+ * Miniflare) on a free loopback port with throwaway state, and stops it with its whole process group.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -28,7 +28,7 @@ async function freePort(): Promise<number> {
 async function waitForHealth(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${output()}`);
+    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output()}`);
     try {
       const response = await fetch(`${url}/healthz`);
       if (response.ok) return;
@@ -37,20 +37,19 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`wrangler dev did not answer /healthz within ${timeoutMs} ms:\n${output()}`);
+  throw new Error(`npm start did not answer /healthz within ${timeoutMs} ms:\n${output()}`);
 }
 
 /** `modelDir` overrides wrangler.toml's assets directory (the shipped model) when given. */
 export async function startWranglerDev(root: string, modelDir?: string, vars: Record<string, string> = {}): Promise<DevServer> {
   const port = await freePort();
   const state = await mkdtemp(join(tmpdir(), 'cerberus-e2e-'));
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
-    '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'info'];
+  const args = ['run', '--silent', 'start', '--', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--log-level', 'info'];
   if (modelDir !== undefined) args.push('--assets', resolve(root, modelDir));
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
-  const child = spawn(join(root, 'node_modules/.bin/wrangler'), args, {
+  const child = spawn('npm', args, {
     cwd: root,
-    detached: true, // own process group: stop() ends wrangler and the workerd it started
+    detached: true, // own process group: stop() ends npm, wrangler and the workerd it started
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,96 @@
+/**
+ * `npm start`: wrangler's local dev server for wrangler.toml — workerd through Miniflare, the same runtime,
+ * bindings, Durable Objects and file watching as `wrangler dev` — started through wrangler's API so that the
+ * DevTools inspector can stay off.
+ *
+ * Why not the `wrangler dev` command: its inspector proxy forwards every DevTools message to wrangler as a
+ * loopback HTTP request of its own, and workerd reports every 4 KiB of a subrequest body as one message.
+ * Loading the shipped model through the assets binding (≈ 30 MB) fires ~7,000 such requests at once; the
+ * loopback resets connections, and requests in flight fail with "503 Your worker restarted mid-request".
+ * The command has no switch to turn the inspector off; the API has (`--inspect` turns it back on).
+ */
+import { parseArgs } from 'node:util';
+import { unstable_startWorker } from 'wrangler';
+
+const USAGE = `usage: npm start -- [options]
+  --ip ADDRESS          listen address (default: wrangler.toml [dev] ip)
+  --port N              listen port (default: wrangler.toml [dev] port)
+  --persist-to DIR      Durable Object storage folder (default: .wrangler/state)
+  --assets DIR          serve another model folder (default: wrangler.toml [assets] directory)
+  --var NAME:VALUE      override a [vars] entry; repeatable
+  --log-level LEVEL     debug | info | log | warn | error | none (default: log)
+  --inspect             open the DevTools inspector (see the note in README, Start)`;
+
+const LOG_LEVELS = ['debug', 'info', 'log', 'warn', 'error', 'none'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+
+function fail(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port ${value}: expected an integer from 0 to 65535`);
+  return port;
+}
+
+function parseVars(entries: readonly string[]): Record<string, { type: 'plain_text'; value: string }> {
+  const vars: Record<string, { type: 'plain_text'; value: string }> = {};
+  for (const entry of entries) {
+    const colon = entry.indexOf(':');
+    if (colon <= 0) fail(`--var ${entry}: expected NAME:VALUE`);
+    vars[entry.slice(0, colon)] = { type: 'plain_text', value: entry.slice(colon + 1) };
+  }
+  return vars;
+}
+
+function parseLogLevel(value: string | undefined): LogLevel | undefined {
+  if (value === undefined) return undefined;
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) fail(`--log-level ${value}: expected one of ${LOG_LEVELS.join(', ')}`);
+  return value as LogLevel;
+}
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        ip: { type: 'string' },
+        port: { type: 'string' },
+        'persist-to': { type: 'string' },
+        assets: { type: 'string' },
+        var: { type: 'string', multiple: true },
+        'log-level': { type: 'string' },
+        inspect: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+})();
+if (values.help === true) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const port = parsePort(values.port);
+const logLevel = parseLogLevel(values['log-level']);
+const worker = await unstable_startWorker({
+  config: 'wrangler.toml',
+  ...(values.assets !== undefined ? { assets: values.assets } : {}),
+  bindings: parseVars(values.var ?? []),
+  dev: {
+    inspector: values.inspect === true ? {} : false,
+    watch: true,
+    server: { ...(values.ip !== undefined ? { hostname: values.ip } : {}), ...(port !== undefined ? { port } : {}) },
+    ...(values['persist-to'] !== undefined ? { persist: values['persist-to'] } : {}),
+    ...(logLevel !== undefined ? { logLevel } : {}),
+  },
+});
+await worker.ready;
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void worker.dispose().finally(() => process.exit(0)));
+}
