@@ -22,6 +22,7 @@ export type {
   FinishReason,
   GatePolicy,
   GateState,
+  GateStateV1,
   GenerateOptions,
   GenerationEvent,
   LoadModelOptions,

@@ -9,6 +9,7 @@ export type {
   FinishReason,
   GatePolicy,
   GateState,
+  GateStateV1,
   GenerationEvent,
   HeadKind,
   ModelSource,

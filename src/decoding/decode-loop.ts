@@ -6,7 +6,7 @@ import { distribution } from '../sampling/logits';
 import type { Sampler } from '../sampling/sampler';
 import type { Cursor } from './cursor';
 import { arStep, parallelStep, type StepContext } from './steps';
-import type { TreePolicy } from './tree-policy';
+import { parallelOutlook, type TreePolicy } from './tree-policy';
 import type { AcceptanceRule } from './verify';
 
 /** How a generation decodes: AR, or parallel with a head kind and tree policy, gated or not. */
@@ -94,9 +94,11 @@ export class DecodeLoop {
     stats.addModelTime(result.modelMs);
     stats.parallelStep(accepted);
     stats.treeSize = tree.size;
+    // What this tree was expected to accept, read before the verification updates the estimates.
+    const expected = plan.trees.expectedAccepted(tree);
     plan.trees.record(tree, result.path);
     // The gate weighs accepted tokens against what a parallel step costs here, as observed.
-    plan.gate.record(entropy, accepted, plan.trees.stepRatio() * (plan.timedGate ? observed.correction() : 1));
+    plan.gate.record(entropy, accepted, expected, parallelOutlook(plan.trees, plan.timedGate ? observed.correction() : 1));
     return result.tokens;
   }
 }

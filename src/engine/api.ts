@@ -119,13 +119,24 @@ export interface LoadModelOptions {
 }
 
 
-/** Serialisable per-session gate state (a Durable Object persists it). */
+/**
+ * Serialisable per-session gate state (a Durable Object persists it). Per entropy bin: parallel steps seen,
+ * the extra tokens they accepted, and the extra tokens their trees were expected to accept (from the
+ * acceptance estimates when the step ran). The ratio of the two sums is the bin's acceptance relative to
+ * its tree's, so what the gate learned with one tree carries over to the next.
+ */
 export interface GateState {
-  readonly version: 1;
+  readonly version: 2;
   readonly threshold: number;
   readonly binEdges: readonly number[];
   readonly sumAccepted: readonly number[];
+  readonly sumExpected: readonly number[];
   readonly count: readonly number[];
+}
+
+/** A gate state persisted before version 2 (no `sumExpected`); restoring migrates it. */
+export interface GateStateV1 extends Omit<GateState, 'version' | 'sumExpected'> {
+  readonly version: 1;
 }
 
 export interface SessionOptions {
@@ -136,5 +147,5 @@ export interface SessionOptions {
   readonly headKind?: HeadKind;
   readonly gatePolicy: GatePolicy;
   /** A state persisted from `Session.gateState()`; validated (typed error when malformed). */
-  readonly gateState?: GateState;
+  readonly gateState?: GateState | GateStateV1;
 }

@@ -2,7 +2,7 @@ import { DecodeLoop, type DecodePlan } from '../decoding/decode-loop';
 import { cursorAt, type Cursor } from '../decoding/cursor';
 import { forward } from '../decoding/model-calls';
 import type { StepContext } from '../decoding/steps';
-import { TreePolicy } from '../decoding/tree-policy';
+import { parallelOutlook, TreePolicy } from '../decoding/tree-policy';
 import { typicalRule } from '../decoding/verify';
 import { EntropyGate } from '../gate/entropy-gate';
 import { initialGateState, restoreGateState } from '../gate/gate-state';
@@ -189,11 +189,11 @@ export class Session {
     const source =
       options.tree === 'static'
         ? { kind: 'static' as const, paths: (heads.trees ?? manifest.trees)[binding.backendClass] }
-        : { kind: 'adaptive' as const, estimates };
-    const trees = new TreePolicy(source, costModel, budget, heads.num_heads);
+        : { kind: 'adaptive' as const };
+    const trees = new TreePolicy(source, estimates, costModel, budget, heads.num_heads);
     const { sampling } = options;
     const timedGate = sampling.kind === 'greedy';
-    this.gate.reestimate(trees.stepRatio() * (timedGate ? this.model.observedCost.correction() : 1));
+    this.gate.reestimate(parallelOutlook(trees, timedGate ? this.model.observedCost.correction() : 1));
     const rule =
       sampling.kind === 'greedy'
         ? { kind: 'greedy' as const }

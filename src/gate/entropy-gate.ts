@@ -1,6 +1,6 @@
 import type { GatePolicy, GateState } from '../engine/api';
 import { mulberry32, type Prng } from '../sampling/prng';
-import { binOf, estimateThreshold } from './estimate-threshold';
+import { binOf, estimateThreshold, type ParallelOutlook } from './estimate-threshold';
 
 /** Per bin, observations beyond this are down-weighted so old behaviour fades (exponential forgetting). */
 export const MAX_STEPS_PER_BIN = 256;
@@ -13,6 +13,7 @@ export class EntropyGate {
   private threshold: number;
   private readonly edges: readonly number[];
   private readonly sum: number[];
+  private readonly expected: number[];
   private readonly count: number[];
   private readonly explore: Prng;
 
@@ -24,6 +25,7 @@ export class EntropyGate {
     this.threshold = policy.mode === 'fixed' ? policy.threshold : state.threshold;
     this.edges = state.binEdges;
     this.sum = [...state.sumAccepted];
+    this.expected = [...state.sumExpected];
     this.count = [...state.count];
     // A seeded stream, so exploration never makes a run irreproducible.
     this.explore = mulberry32(seed);
@@ -40,29 +42,39 @@ export class EntropyGate {
   }
 
   /**
-   * Records a parallel step's extra accepted tokens at its entropy and, when adaptive, re-estimates the
-   * threshold for the cost of the tree now in use.
+   * Records a parallel step's extra accepted tokens at its entropy, with the extra tokens its tree was
+   * expected to accept, then (when adaptive) re-estimates the threshold for the tree now in use.
    */
-  record(entropy: number, accepted: number, stepRatio: number): void {
+  record(entropy: number, accepted: number, expected: number, outlook: ParallelOutlook): void {
     const bin = binOf(this.edges, entropy);
     this.sum[bin]! += accepted;
+    this.expected[bin]! += expected;
     this.count[bin]! += 1;
     if (this.count[bin]! > MAX_STEPS_PER_BIN) {
       const keep = MAX_STEPS_PER_BIN / this.count[bin]!;
       this.sum[bin]! *= keep;
+      this.expected[bin]! *= keep;
       this.count[bin]! *= keep;
     }
-    this.reestimate(stepRatio);
+    this.reestimate(outlook);
   }
 
-  /** Re-estimates the threshold for a new step cost (the tree or the cost curve changed). */
-  reestimate(stepRatio: number): void {
+  /** Re-estimates the threshold for a new tree or step cost. */
+  reestimate(outlook: ParallelOutlook): void {
     if (this.policy.mode === 'adaptive') {
-      this.threshold = estimateThreshold({ binEdges: this.edges, sumAccepted: this.sum, count: this.count }, stepRatio, this.policy);
+      const stats = { binEdges: this.edges, sumAccepted: this.sum, sumExpected: this.expected, count: this.count };
+      this.threshold = estimateThreshold(stats, outlook, this.policy);
     }
   }
 
   state(): GateState {
-    return { version: 1, threshold: this.threshold, binEdges: [...this.edges], sumAccepted: [...this.sum], count: [...this.count] };
+    return {
+      version: 2,
+      threshold: this.threshold,
+      binEdges: [...this.edges],
+      sumAccepted: [...this.sum],
+      sumExpected: [...this.expected],
+      count: [...this.count],
+    };
   }
 }

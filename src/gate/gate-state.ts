@@ -15,32 +15,54 @@ export interface GateCalibration {
  */
 export const PRIOR_STEPS_PER_BIN = 16;
 
+/**
+ * The calibration was measured with one tree, so only its shape over entropy carries over: each bin's mean
+ * relative to the overall mean (the bin's `sumExpected` is its steps times the overall mean).
+ */
 export function initialGateState(calibration: GateCalibration, policy: GatePolicy): GateState {
   const count = calibration.count.map((c) => Math.min(c, PRIOR_STEPS_PER_BIN));
+  const sumAccepted = calibration.mean_accepted.map((m, i) => m * count[i]!);
   return {
-    version: 1,
+    version: 2,
     threshold: clamp(policy.threshold, policy),
     binEdges: [...calibration.bin_edges],
-    sumAccepted: calibration.mean_accepted.map((m, i) => m * count[i]!),
+    sumAccepted,
+    sumExpected: relativeBaseline(calibration.mean_accepted, calibration.count, count),
     count,
   };
 }
 
+/** Per bin, `weights[b]` times the `count`-weighted mean of `means` (zero where nothing was seen). */
+function relativeBaseline(means: readonly number[], counts: readonly number[], weights: readonly number[]): number[] {
+  const seen = counts.reduce((a, n) => a + n, 0);
+  const overall = seen > 0 ? means.reduce((a, m, i) => a + m * counts[i]!, 0) / seen : 0;
+  return weights.map((w) => w * overall);
+}
+
 const finite = z.number().refine(Number.isFinite, 'must be finite');
+const nonNegative = z.array(finite.refine((v) => v >= 0, 'must be >= 0'));
+const binsOf = (s: { binEdges: readonly number[] }) => s.binEdges.length - 1;
+const common = {
+  threshold: finite,
+  binEdges: z.array(finite).min(2),
+  sumAccepted: nonNegative,
+  count: nonNegative,
+};
 const gateStateSchema = z
-  .object({
-    version: z.literal(1),
-    threshold: finite,
-    binEdges: z.array(finite).min(2),
-    sumAccepted: z.array(finite.refine((v) => v >= 0, 'must be >= 0')),
-    count: z.array(finite.refine((v) => v >= 0, 'must be >= 0')),
-  })
-  .refine((s) => s.sumAccepted.length === s.binEdges.length - 1 && s.count.length === s.binEdges.length - 1, {
+  .discriminatedUnion('version', [
+    z.object({ version: z.literal(1), ...common }),
+    z.object({ version: z.literal(2), ...common, sumExpected: nonNegative }),
+  ])
+  .refine((s) => s.sumAccepted.length === binsOf(s) && s.count.length === binsOf(s), {
     message: 'sumAccepted and count need one entry per bin (binEdges.length - 1)',
   })
+  .refine((s) => s.version === 1 || s.sumExpected.length === binsOf(s), { message: 'sumExpected needs one entry per bin' })
   .refine((s) => s.binEdges.every((e, i) => i === 0 || e > s.binEdges[i - 1]!), { message: 'binEdges must increase' });
 
-/** Validates a persisted state (it crossed a storage boundary, so it is untrusted). */
+/**
+ * Validates a persisted state (it crossed a storage boundary, so it is untrusted). A version-1 state gets
+ * the baseline a calibration gets: its own per-bin means relative to its overall mean.
+ */
 export function restoreGateState(value: unknown): GateState {
   const parsed = gateStateSchema.safeParse(value);
   if (!parsed.success) {
@@ -48,7 +70,10 @@ export function restoreGateState(value: unknown): GateState {
       cause: parsed.error,
     });
   }
-  return parsed.data;
+  const state = parsed.data;
+  if (state.version === 2) return state;
+  const means = state.sumAccepted.map((sum, i) => (state.count[i]! > 0 ? sum / state.count[i]! : 0));
+  return { ...state, version: 2, sumExpected: relativeBaseline(means, state.count, state.count) };
 }
 
 export function clamp(threshold: number, policy: Pick<GatePolicy, 'min' | 'max'>): number {

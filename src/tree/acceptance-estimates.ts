@@ -48,6 +48,23 @@ export class AcceptanceEstimates {
     return this.hits.map((ranks, d) => ranks.map((h, r) => h / this.trials[d]![r]!));
   }
 
+  /**
+   * Expected extra tokens a verification of `tree` accepts: the sum over its nodes of the probability that
+   * the node and all its ancestors are accepted (parents come before children in a compiled tree).
+   */
+  expectedAccepted(tree: CompiledTree): number {
+    const p = this.probabilities();
+    const reach = new Float64Array(tree.size);
+    reach[0] = 1;
+    let sum = 0;
+    for (let node = 1; node < tree.size; node++) {
+      const q = p[tree.depth[node]! - 1]?.[tree.rank[node]!] ?? 0;
+      reach[node] = reach[tree.parent[node]!]! * q;
+      sum += reach[node]!;
+    }
+    return sum;
+  }
+
   /** Every node whose parent was accepted was a trial for its (head, rank); hit when it was accepted too. */
   record(tree: CompiledTree, acceptedPath: readonly number[]): void {
     const accepted = new Set(acceptedPath);

@@ -10,27 +10,50 @@ const edges = [0, 1, 2, 3, 4, 6];
 const adaptive: GatePolicy = { mode: 'adaptive', threshold: 2.5, min: 0.5, max: 5, explorationRate: 0 };
 const calibration = { bin_edges: edges, mean_accepted: [2, 1.5, 1, 0.5, 0.1], count: [500, 400, 300, 200, 10] };
 
-describe('estimateThreshold', () => {
-  const stats = { binEdges: edges, sumAccepted: [20, 15, 10, 5, 1], count: [10, 10, 10, 10, 10] };
+/** Bin statistics whose steps were each expected to accept one token, so a_b is the plain mean at `at(r, 1)`. */
+const bins = (sumAccepted: number[], count: number[]) => ({ binEdges: edges, sumAccepted, sumExpected: count, count });
+const at = (stepRatio: number, expectedAccepted = 1) => ({ stepRatio, expectedAccepted });
 
-  it('is the upper edge of the highest bin where (1 + E[accepted]) / cost > 1', () => {
-    // means 2, 1.5, 1, 0.5, 0.1; a step costing 1.8 AR steps pays while E[accepted] > 0.8
-    expect(estimateThreshold(stats, 1.8, { min: 0, max: 10 })).toBe(3);
+describe('estimateThreshold', () => {
+  const stats = bins([20, 15, 10, 5, 1], [10, 10, 10, 10, 10]);
+
+  it('is the cut that maximises expected tokens per unit of time', () => {
+    // means 2, 1.5, 1, 0.5, 0.1 at a step cost of 1.8 AR steps. Bin [2,3) alone beats AR ((1 + 1) / 1.8 > 1),
+    // but adding it lowers the throughput reached with the two bins below (95/74 < 85/66 tokens per AR step).
+    expect(estimateThreshold(stats, at(1.8), { min: 0, max: 10 })).toBe(2);
+  });
+
+  it('is not dragged up by a sparse high-entropy bin over bins that lose time', () => {
+    const noisy = bins([100, 75, 15, 15, 9], [50, 50, 50, 50, 3]);
+    // Bin [4,6) alone pays handsomely ((1 + 3) / 1.8), but crossing the two losing bins below it does not.
+    expect(estimateThreshold(noisy, at(1.8), { min: 0, max: 10 })).toBe(2);
+    const worthIt = bins([100, 75, 15, 15, 900], [50, 50, 50, 50, 300]);
+    expect(estimateThreshold(worthIt, at(1.8), { min: 0, max: 10 })).toBe(6);
   });
 
   it('rises when parallel steps get cheaper and falls when they get dearer', () => {
-    const cheap = estimateThreshold(stats, 1.3, { min: 0, max: 10 });
-    const dear = estimateThreshold(stats, 2.6, { min: 0, max: 10 });
+    const cheap = estimateThreshold(stats, at(1.3), { min: 0, max: 10 });
+    const dear = estimateThreshold(stats, at(2.6), { min: 0, max: 10 });
     expect(cheap).toBe(4);
     expect(dear).toBe(1);
-    expect(estimateThreshold(stats, 4, { min: 0, max: 10 })).toBe(0);
+    expect(estimateThreshold(stats, at(4), { min: 0, max: 10 })).toBe(0);
+  });
+
+  it('scales each bin by what the tree now in use is expected to accept', () => {
+    // The bins were learned with trees expected to accept 1 token; a tree expected to accept half as much
+    // halves every bin's expectation, a richer one doubles it.
+    expect(estimateThreshold(stats, at(1.8, 0.5), { min: 0, max: 10 })).toBe(1);
+    expect(estimateThreshold(stats, at(1.8, 2), { min: 0, max: 10 })).toBe(3);
+    // Learned with a rich tree (expected 2 per step) and used with one expected to accept 1: means halve.
+    const learnedRich = { ...stats, sumExpected: [20, 20, 20, 20, 20] };
+    expect(estimateThreshold(learnedRich, at(1.3), { min: 0, max: 10 })).toBe(estimateThreshold(stats, at(1.3, 0.5), { min: 0, max: 10 }));
   });
 
   it('is clamped by the policy, and ignores bins without observations', () => {
-    expect(estimateThreshold(stats, 1.3, { min: 0, max: 3.5 })).toBe(3.5);
-    expect(estimateThreshold(stats, 4, { min: 0.5, max: 10 })).toBe(0.5);
-    const sparse = { ...stats, count: [10, 10, 0, 0, 0] };
-    expect(estimateThreshold(sparse, 1.1, { min: 0, max: 10 })).toBe(2);
+    expect(estimateThreshold(stats, at(1.3), { min: 0, max: 3.5 })).toBe(3.5);
+    expect(estimateThreshold(stats, at(4), { min: 0.5, max: 10 })).toBe(0.5);
+    const sparse = bins([20, 15, 0, 0, 0], [10, 10, 0, 0, 0]);
+    expect(estimateThreshold(sparse, at(1.1), { min: 0, max: 10 })).toBe(2);
   });
 
   it('bins entropies, clamping outliers into the end bins', () => {
@@ -39,6 +62,10 @@ describe('estimateThreshold', () => {
 });
 
 describe('EntropyGate', () => {
+  // The calibration's overall mean: with a tree expected to accept that much, each bin expects its own mean.
+  const overall = (2 * 500 + 1.5 * 400 + 1 * 300 + 0.5 * 200 + 0.1 * 10) / 1410;
+  const tree = (stepRatio: number) => at(stepRatio, overall);
+
   it('decides parallel at or below the threshold, AR above', () => {
     const gate = new EntropyGate(adaptive, initialGateState(calibration, adaptive));
     expect(gate.currentThreshold).toBe(2.5);
@@ -54,19 +81,35 @@ describe('EntropyGate', () => {
 
   it('raises its threshold when high-entropy steps turn out to accept a lot', () => {
     const gate = new EntropyGate(adaptive, initialGateState(calibration, adaptive));
-    gate.reestimate(1.8);
-    expect(gate.currentThreshold).toBe(3); // calibration: bins up to [2,3) pay at cost 1.8
-    for (let i = 0; i < 100; i++) gate.record(3.5, 2, 1.8);
+    gate.reestimate(tree(1.8));
+    expect(gate.currentThreshold).toBe(2); // calibration: running bins up to [1,2) in parallel is fastest at cost 1.8
+    for (let i = 0; i < 100; i++) gate.record(3.5, 2, overall, tree(1.8));
     expect(gate.currentThreshold).toBe(4);
   });
 
   it('lowers its threshold when low-entropy steps accept nothing', () => {
     const gate = new EntropyGate(adaptive, initialGateState(calibration, adaptive));
-    gate.reestimate(1.8);
+    gate.reestimate(tree(1.8));
     for (let i = 0; i < 100; i++) {
-      gate.record(1.5, 0, 1.8);
-      gate.record(2.5, 0, 1.8);
+      gate.record(1.5, 0, overall, tree(1.8));
+      gate.record(2.5, 0, overall, tree(1.8));
     }
+    expect(gate.currentThreshold).toBe(1);
+  });
+
+  it('carries what a bin learned with one tree over to a smaller one', () => {
+    const flat = { bin_edges: edges, mean_accepted: [1, 1, 1, 1, 1], count: [100, 100, 100, 100, 100] };
+    const gate = new EntropyGate(adaptive, initialGateState(flat, adaptive));
+    // With a rich tree (expected 2 extra tokens), low-entropy steps accept 3 and high-entropy ones 0.5.
+    for (let i = 0; i < 300; i++) {
+      gate.record(0.5, 3, 2, at(1.5, 2));
+      gate.record(4.5, 0.5, 2, at(1.5, 2));
+    }
+    // At that tree every bin but [4,6) is worth it.
+    expect(gate.currentThreshold).toBe(4);
+    // A one-node tree expected to accept 0.4 at the same cost: bin [0,1) expects 0.6 and still pays; the
+    // middle bins (0.4, as the calibration's flat shape says) and [4,6) (0.1) no longer do.
+    gate.reestimate(at(1.5, 0.4));
     expect(gate.currentThreshold).toBe(1);
   });
 
@@ -84,28 +127,41 @@ describe('EntropyGate', () => {
   it('in fixed mode never moves and never explores', () => {
     const fixed: GatePolicy = { mode: 'fixed', threshold: 2, min: 0, max: 8, explorationRate: 0.5 };
     const gate = new EntropyGate(fixed, initialGateState(calibration, fixed));
-    for (let i = 0; i < 50; i++) gate.record(3.5, 3, 1.1);
-    gate.reestimate(1.1);
+    for (let i = 0; i < 50; i++) gate.record(3.5, 3, 1, at(1.1));
+    gate.reestimate(at(1.1));
     expect(gate.currentThreshold).toBe(2);
     expect(Array.from({ length: 200 }, () => gate.decide(2.01)).some(Boolean)).toBe(false);
   });
 
   it('serialises to JSON and restores to the same behaviour', () => {
     const gate = new EntropyGate(adaptive, initialGateState(calibration, adaptive));
-    for (let i = 0; i < 40; i++) gate.record(3.5, 3, 1.5);
+    for (let i = 0; i < 40; i++) gate.record(3.5, 3, 1.2, at(1.5, 1.2));
     const json = JSON.stringify(gate.state());
     const restored = new EntropyGate(adaptive, restoreGateState(JSON.parse(json)));
     expect(restored.state()).toEqual(gate.state());
-    gate.record(0.5, 1, 1.5);
-    restored.record(0.5, 1, 1.5);
+    gate.record(0.5, 1, 0.8, at(1.5, 0.8));
+    restored.record(0.5, 1, 0.8, at(1.5, 0.8));
     expect(restored.state()).toEqual(gate.state());
+  });
+
+  it('restores a version-1 state (stored before sumExpected), keeping its per-bin shape', () => {
+    const v1 = { version: 1, threshold: 2.5, binEdges: edges, sumAccepted: [20, 15, 10, 5, 1], count: [10, 10, 10, 10, 10] };
+    const restored = restoreGateState(JSON.parse(JSON.stringify(v1)));
+    expect(restored.version).toBe(2);
+    expect(restored.sumExpected).toEqual([10.2, 10.2, 10.2, 10.2, 10.2].map((v) => expect.closeTo(v, 9)));
+    // With a tree expected to accept its overall mean (51 / 50), each bin expects its own mean, as in version 1.
+    const gate = new EntropyGate(adaptive, restored);
+    gate.reestimate(at(1.8, 51 / 50));
+    expect(gate.currentThreshold).toBe(2);
   });
 
   it('rejects a malformed persisted state with a typed error', () => {
     const good = initialGateState(calibration, adaptive);
     const bad = [
       null,
-      { ...good, version: 2 },
+      { ...good, version: 3 },
+      { ...good, sumExpected: undefined },
+      { ...good, sumExpected: [1, 1] },
       { ...good, count: [1, 2] },
       { ...good, binEdges: [0, 2, 1, 3, 4, 5] },
       { ...good, threshold: Number.NaN },
@@ -141,8 +197,8 @@ describe('ObservedCost', () => {
     }
     expect(cost.correction()).toBeCloseTo(2, 6);
     // A gate fed the corrected ratio stops paying for bins the raw model would still run in parallel.
-    const stats = { binEdges: edges, sumAccepted: [20, 15, 10, 5, 1], count: [10, 10, 10, 10, 10] };
-    expect(estimateThreshold(stats, 1.5, { min: 0, max: 10 })).toBe(3);
-    expect(estimateThreshold(stats, 1.5 * cost.correction(), { min: 0, max: 10 })).toBe(0);
+    const stats = bins([20, 15, 10, 5, 1], [10, 10, 10, 10, 10]);
+    expect(estimateThreshold(stats, at(1.5), { min: 0, max: 10 })).toBe(3);
+    expect(estimateThreshold(stats, at(1.5 * cost.correction()), { min: 0, max: 10 })).toBe(0);
   });
 });

@@ -117,6 +117,25 @@ describe('concurrency and cancellation', () => {
     await reader.cancel();
   });
 
+  it('continues a session whose gate state was stored as version 1 (before sumExpected), storing version 2', async () => {
+    const id = `gate-v1-${crypto.randomUUID()}`;
+    await chatTurn(DEV_KEY, id, FIRST);
+    await runInDurableObject(sessionStub('dev', id), (_instance, state) => {
+      const [row] = state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'gate_state'").toArray();
+      const { sumExpected: _dropped, ...v1 } = JSON.parse(row!.value) as Record<string, unknown>;
+      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'gate_state'", JSON.stringify({ ...v1, version: 1 }));
+    });
+    await evict('dev', id);
+    const { response } = await chatTurn(DEV_KEY, id, FIRST);
+    expect(response.status).toBe(200);
+    await runInDurableObject(sessionStub('dev', id), (_instance, state) => {
+      const [row] = state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'gate_state'").toArray();
+      const stored = JSON.parse(row!.value) as { version: number; sumExpected: number[]; count: number[] };
+      expect(stored.version).toBe(2);
+      expect(stored.sumExpected).toHaveLength(stored.count.length);
+    });
+  });
+
   it('answers 500 without leaking details when stored state is corrupt', async () => {
     const id = `corrupt-${crypto.randomUUID()}`;
     await chatTurn(DEV_KEY, id, FIRST);

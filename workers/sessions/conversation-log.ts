@@ -3,17 +3,22 @@
  * turn. The KV cache is rebuilt from this after eviction or restart; SQLite in SessionDO, memory elsewhere.
  */
 import { z } from 'zod';
-import type { GateState } from '../engine';
+import type { GateState, GateStateV1 } from '../engine';
 
 const count = z.int().nonnegative();
 
-export const gateStateSchema = z.object({
-  version: z.literal(1),
+// The stored shape only; the engine validates the values when it restores the state. Version 1 was stored
+// before the gate kept `sumExpected`; the engine migrates it.
+const gateStateFields = {
   threshold: z.number(),
   binEdges: z.array(z.number()),
   sumAccepted: z.array(z.number()),
   count: z.array(z.number()),
-}) satisfies z.ZodType<GateState>;
+};
+export const gateStateSchema = z.discriminatedUnion('version', [
+  z.object({ version: z.literal(1), ...gateStateFields }),
+  z.object({ version: z.literal(2), ...gateStateFields, sumExpected: z.array(z.number()) }),
+]) satisfies z.ZodType<GateState | GateStateV1>;
 
 export const turnRecordSchema = z.object({
   finish_reason: z.enum(['stop', 'length', 'abort']),
@@ -31,7 +36,7 @@ export type TurnRecord = z.output<typeof turnRecordSchema>;
 export interface SavedConversation {
   /** Prompt and emitted tokens of every turn so far: exactly what the KV cache holds. */
   readonly tokens: readonly number[];
-  readonly gateState: GateState | null;
+  readonly gateState: GateState | GateStateV1 | null;
 }
 
 export interface ConversationLog {

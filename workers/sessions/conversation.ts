@@ -3,7 +3,7 @@
  * the in-memory store, so both runtimes get the same rules: one turn at a time, the prompt built on the
  * logged tokens, and a cancelled turn keeping exactly the tokens it emitted.
  */
-import type { GateState, GenerationEvent, Model, Session } from '../engine';
+import type { GateState, GateStateV1, GenerationEvent, Model, Session } from '../engine';
 import type { ConversationLog, TurnRecord } from './conversation-log';
 import { toErrorInfo } from './engine-errors';
 import { encodePrompt } from './prompt';
@@ -95,7 +95,7 @@ export class Conversation {
   }
 
   /** The live engine session for this turn's policy, or a new one starting from the logged gate state. */
-  #sessionFor(model: Model, turn: TurnRequest, savedGate: GateState | null): Session {
+  #sessionFor(model: Model, turn: TurnRequest, savedGate: GateState | GateStateV1 | null): Session {
     const policy = JSON.stringify([turn.headKind, turn.gatePolicy]);
     if (this.#live?.policy === policy) return this.#live.session;
     const gateState = this.#live?.session.gateState() ?? savedGate;
