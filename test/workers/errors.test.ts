@@ -1,6 +1,7 @@
 /** Every error status of the API, in OpenAI's error shape, from the real Worker. */
 import { describe, expect, it } from 'vitest';
 import { call, createTenant, DEV_KEY, errorOf } from './support/http';
+import { servedModel } from './support/sessions';
 
 const chat = (extra: Record<string, unknown> = {}) => ({
   model: 'any',
@@ -26,10 +27,39 @@ describe('error responses', () => {
     ['more than one choice', chat({ n: 2 }), 'n'],
     ['a bad role', chat({ messages: [{ role: 'robot', content: 'hi' }] }), 'messages.0.role'],
     ['an unknown cerberus option', chat({ cerberus: { mode: 'cerberus', turbo: true } }), 'cerberus'],
+    ['five stop sequences', chat({ stop: ['a', 'b', 'c', 'd', 'e'] }), 'stop'],
+    ['logprobs asked for', chat({ logprobs: true }), 'logprobs'],
+    ['top_logprobs asked for', chat({ top_logprobs: 3 }), 'top_logprobs'],
+    ['a presence penalty', chat({ presence_penalty: 0.5 }), 'presence_penalty'],
+    ['a logit bias', chat({ logit_bias: { '42': 5 } }), 'logit_bias'],
+    ['tools', chat({ tools: [{ type: 'function', function: { name: 'lookup' } }] }), 'tools'],
+    ['a JSON response format', chat({ response_format: { type: 'json_object' } }), 'response_format.type'],
   ])('400 naming the field for %s', async (_what, body, param) => {
     const response = await call('/v1/chat/completions', { key: DEV_KEY, body });
     expect(response.status).toBe(400);
     expect(await errorOf(response)).toMatchObject({ type: 'invalid_request_error', code: 'invalid_body', param });
+  });
+
+  it('accepts the neutral values clients send by default for features it does not offer', async () => {
+    const neutral = { logprobs: false, top_logprobs: 0, presence_penalty: 0, frequency_penalty: 0, logit_bias: {}, tools: [] };
+    const response = await call('/v1/chat/completions', {
+      key: DEV_KEY,
+      body: chat({ ...neutral, model: await servedModel(DEV_KEY), max_tokens: 2, response_format: { type: 'text' } }),
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it('400 for completions options it cannot honour', async () => {
+    for (const [field, value] of [['echo', true], ['best_of', 3], ['logprobs', 2]] as const) {
+      const response = await call('/v1/completions', { key: DEV_KEY, body: { model: 'any', prompt: 'Hi', [field]: value } });
+      expect(response.status, field).toBe(400);
+      expect(await errorOf(response)).toMatchObject({ code: 'invalid_body', param: field });
+    }
+  });
+
+  it('says what stop accepts', async () => {
+    const response = await call('/v1/chat/completions', { key: DEV_KEY, body: chat({ stop: ['a', 'b', 'c', 'd', 'e'] }) });
+    expect((await errorOf(response)).message).toContain('at most 4');
   });
 
   it('400 for a malformed session id', async () => {

@@ -24,13 +24,34 @@ const cerberusOptions = z
   })
   .strict();
 
+/**
+ * Fields clients send with a value that changes what they get back, which this server cannot honour. The
+ * neutral values (false, 0, empty, plain text) pass, since many clients send them by default.
+ */
+const unsupported = {
+  // A boolean in chat completions, a count in (legacy) completions.
+  logprobs: z.union([z.literal(false), z.literal(0)], { error: 'logprobs are not returned by this server; omit logprobs' }).nullish(),
+  top_logprobs: z.literal(0, { error: 'logprobs are not returned by this server; omit top_logprobs or send 0' }).nullish(),
+  presence_penalty: z.literal(0, { error: 'presence_penalty is not supported; omit it or send 0' }).nullish(),
+  frequency_penalty: z.literal(0, { error: 'frequency_penalty is not supported; omit it or send 0' }).nullish(),
+  logit_bias: z
+    .record(z.string(), z.number())
+    .refine((bias) => Object.keys(bias).length === 0, 'logit_bias is not supported; omit it or send {}')
+    .nullish(),
+};
+
 const commonFields = {
+  ...unsupported,
   model: z.string().min(1),
   max_tokens: z.int().min(1).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().gt(0).max(1).nullish(),
   seed: z.int().nullish(),
-  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
+  stop: z
+    .union([z.string().min(1), z.array(z.string().min(1)).max(4)], {
+      error: 'stop is a non-empty string or an array of at most 4 non-empty strings',
+    })
+    .nullish(),
   stream: z.boolean().nullish(),
   n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
   /** Pins the conversation to one session; the `x-session-id` header does the same and wins. */
@@ -42,11 +63,17 @@ export const chatCompletionRequest = z.object({
   ...commonFields,
   messages: z.array(chatMessage).min(1),
   max_completion_tokens: z.int().min(1).nullish(),
+  tools: z.array(z.unknown()).max(0, { error: 'tool calling is not supported by this model; omit tools' }).nullish(),
+  response_format: z
+    .object({ type: z.literal('text', { error: 'only response_format {"type": "text"} is supported' }) })
+    .nullish(),
 });
 
 export const completionRequest = z.object({
   ...commonFields,
   prompt: z.union([z.string(), z.array(z.string()).length(1, { error: 'send one prompt per request' })]),
+  echo: z.literal(false, { error: 'echo is not supported; the prompt is not repeated in the text' }).nullish(),
+  best_of: z.literal(1, { error: 'only best_of = 1 is supported' }).nullish(),
 });
 
 export type ChatCompletionRequest = z.output<typeof chatCompletionRequest>;
