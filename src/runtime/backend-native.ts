@@ -17,7 +17,7 @@ interface NativeModule extends OrtApi {
 }
 
 let loading: Promise<NativeModule> | undefined;
-/** Why CUDA could not start, once learnt: later attempts fail fast instead of re-probing ORT. */
+/** Why CUDA could not start (never a bad model's error), once learnt: later attempts fail fast instead of re-probing ORT. */
 let cudaUnavailable: BindingError | undefined;
 
 async function importNative(): Promise<NativeModule> {
@@ -75,14 +75,30 @@ export async function createNativeBinding(
       sessions,
     });
   } catch (error) {
-    // A CUDA session that fails to start (no driver, no GPU, CUDA libraries not installed) is an
-    // unavailable backend, not a bad model: let the caller fall back to the CPU.
     if (options.cuda && error instanceof BindingError && error.code === 'runtime-failure') {
-      cudaUnavailable = new BindingError('backend-unavailable', `CUDA execution provider failed to start: ${error.message}`, {
-        cause: error,
-      });
-      throw cudaUnavailable;
+      await blameCudaOrModel(ort, arch, bytes, { ...sessionOptions, executionProviders: ['cpu'] }, error);
     }
     throw error;
   }
+}
+
+/**
+ * A CUDA session that fails to start is either CUDA's fault (no driver, no GPU, libraries missing: the
+ * backend is unavailable for the whole process, and the caller falls back to the CPU) or the model's. Only
+ * the CPU taking the same model tells them apart; without that check, one bad model would disable CUDA for
+ * every later, valid one. When the CPU fails too, its error (the model's) is what the caller gets.
+ */
+async function blameCudaOrModel(
+  ort: NativeModule,
+  arch: ModelArchitecture,
+  bytes: ModelBytes,
+  cpuOptions: Parameters<typeof createModelSessions>[3],
+  cudaError: BindingError,
+): Promise<never> {
+  const cpu = await createModelSessions(ort, arch, bytes, cpuOptions);
+  await Promise.allSettled([cpu.base, ...cpu.heads.values()].map((session) => session.release()));
+  cudaUnavailable = new BindingError('backend-unavailable', `CUDA execution provider failed to start: ${cudaError.message}`, {
+    cause: cudaError,
+  });
+  throw cudaUnavailable;
 }
