@@ -9,11 +9,11 @@
  *
  * --model defaults to the first models/<name>/ with a manifest.json, else test/fixtures/tiny.
  */
-import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel, type GatePolicy, type GateState, type GenerateOptions, type Model } from '../../src/index';
 import { Totals } from './aggregate';
+import { defaultModelDir, fileSource, parseBackend } from './model-dir';
 import { mtBenchQuestions, storyOpenings, type BenchPrompt } from './prompts';
 
 const { values: args } = parseArgs({
@@ -26,7 +26,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string' },
     tree: { type: 'string', default: 'adaptive' },
     budget: { type: 'string', default: '32' },
-    data: { type: 'string', default: '/work/shared/data' },
+    data: { type: 'string', default: '../shared/data' },
   },
 });
 
@@ -43,19 +43,6 @@ const CONFIGS: readonly Config[] = [
   { name: 'Cerberus', mode: 'cerberus', gate: false },
   { name: 'Cerberus+gate', mode: 'cerberus', gate: true },
 ];
-
-async function defaultModelDir(): Promise<string> {
-  const models = resolve('models');
-  for (const entry of (await readdir(models, { withFileTypes: true })).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-    const dir = join(models, entry.name);
-    if ((await readdir(dir)).includes('manifest.json')) return dir;
-  }
-  return resolve('test/fixtures/tiny');
-}
-
-function fileSource(dir: string) {
-  return { read: async (name: string) => new Uint8Array(await readFile(join(dir, name))) };
-}
 
 async function benchBackend(model: Model, prompts: readonly BenchPrompt[], maxTokens: number): Promise<Map<string, Map<Config, Totals>>> {
   const policy: GatePolicy = {
@@ -137,8 +124,6 @@ function report(backend: string, model: Model, results: Map<string, Map<Config, 
   }
 }
 
-const BACKENDS = ['auto', 'wasm', 'webgpu', 'native-cpu', 'native-cuda'] as const;
-const isBackend = (name: string): name is (typeof BACKENDS)[number] => (BACKENDS as readonly string[]).includes(name);
 
 async function main(): Promise<void> {
   const dir = args.model === undefined ? await defaultModelDir() : resolve(args.model);
@@ -149,9 +134,8 @@ async function main(): Promise<void> {
   ];
   console.log(`# cerberus-edge benchmark: ${dir}, ${prompts.length} prompts, node ${process.version}`);
   for (const backend of (args.backends ?? '').split(',').filter(Boolean)) {
-    if (!isBackend(backend)) throw new Error(`unknown backend ${backend}; one of ${BACKENDS.join(', ')}`);
     const model = await loadModel(fileSource(dir), {
-      backend,
+      backend: parseBackend(backend),
       ...(args.threads === undefined ? {} : { threads: Number(args.threads) }),
     });
     try {
