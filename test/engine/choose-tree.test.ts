@@ -87,3 +87,21 @@ describe('AcceptanceEstimates', () => {
     expect(after[1]![0]).toBeLessThan(0.05);
   });
 });
+
+describe('AcceptanceEstimates.expectedAccepted', () => {
+  it('sums, over the nodes, the chance that the node and its ancestors are all accepted', () => {
+    const estimates = new AcceptanceEstimates(acceptance);
+    const tree = compileTree([[0], [1], [0, 0], [0, 1], [0, 0, 0]], 4);
+    const expected = 0.6 + 0.15 + 0.6 * 0.5 + 0.6 * 0.12 + 0.6 * 0.5 * 0.4;
+    expect(estimates.expectedAccepted(tree)).toBeCloseTo(expected, 12);
+    expect(estimates.expectedAccepted(compileTree([], 4))).toBe(0);
+  });
+
+  it('agrees with the expectation chooseTree maximised for the tree it chose', () => {
+    const estimates = new AcceptanceEstimates(acceptance);
+    for (const cost of [wasm, native, gpu]) {
+      const choice = chooseTree(acceptance, cost, 32);
+      expect(estimates.expectedAccepted(compileTree(choice.paths, 4))).toBeCloseTo(choice.expectedTokens - 1, 9);
+    }
+  });
+});
