@@ -132,6 +132,18 @@ export interface GateState {
   readonly sumAccepted: readonly number[];
   readonly sumExpected: readonly number[];
   readonly count: readonly number[];
+  /**
+   * The session's acceptance estimates per head kind (its adaptive trees grow from them), so they survive
+   * eviction too; only for kinds the session has used. Estimates whose shape does not fit the loaded model
+   * (another model since) are dropped for the manifest's prior.
+   */
+  readonly estimates?: Partial<Record<HeadKind, AcceptanceState>>;
+}
+
+/** Per head and rank: candidates verified whose parent was accepted (`trials`), and those accepted (`hits`). */
+export interface AcceptanceState {
+  readonly hits: readonly (readonly number[])[];
+  readonly trials: readonly (readonly number[])[];
 }
 
 /** A gate state persisted before version 2 (no `sumExpected`); restoring migrates it. */

@@ -26,6 +26,8 @@ export class Session {
   private readonly cache: KvCache;
   private readonly gate: EntropyGate;
   private readonly estimates = new Map<HeadKind, AcceptanceEstimates>();
+  /** Estimates restored from a persisted state, taken up when their head kind is first used. */
+  private readonly savedEstimates: NonNullable<GateState['estimates']>;
   private running = false;
 
   constructor(
@@ -39,6 +41,7 @@ export class Session {
     const state =
       options.gateState === undefined ? initialGateState(manifest.gate.calibration, policy) : restoreGateState(options.gateState);
     this.gate = new EntropyGate(policy, state);
+    this.savedEstimates = { ...state.estimates };
     this.cache = new KvCache(arch.n_layers, arch.n_kv_heads, arch.head_dim, arch.max_positions);
   }
 
@@ -51,9 +54,11 @@ export class Session {
     return this.running;
   }
 
-  /** The gate's learnt state, for persistence (plain JSON-able data). */
+  /** What the session has learnt — the gate's statistics and the acceptance estimates — for persistence (plain JSON-able data). */
   gateState(): GateState {
-    return this.gate.state();
+    const estimates = { ...this.savedEstimates };
+    for (const [kind, kindEstimates] of this.estimates) estimates[kind] = kindEstimates.state();
+    return { ...this.gate.state(), ...(Object.keys(estimates).length > 0 ? { estimates } : {}) };
   }
 
   /**
@@ -183,7 +188,8 @@ export class Session {
     const budget = options.treeBudget ?? config.defaultTreeBudget;
     let estimates = this.estimates.get(kind);
     if (estimates === undefined) {
-      estimates = AcceptanceEstimates.fromManifest(heads);
+      const saved = this.savedEstimates[kind];
+      estimates = (saved && AcceptanceEstimates.fromState(saved, heads.num_heads)) ?? AcceptanceEstimates.fromManifest(heads);
       this.estimates.set(kind, estimates);
     }
     const source =

@@ -48,10 +48,22 @@ const common = {
   sumAccepted: nonNegative,
   count: nonNegative,
 };
+const acceptanceSchema = z
+  .object({ hits: z.array(nonNegative), trials: z.array(nonNegative) })
+  .refine(
+    (a) => a.hits.length === a.trials.length && a.hits.every((ranks, d) => ranks.length === a.trials[d]!.length),
+    'hits and trials need the same heads and ranks',
+  )
+  .refine((a) => a.hits.every((ranks, d) => ranks.every((h, r) => h <= a.trials[d]![r]!)), 'hits cannot exceed trials');
 const gateStateSchema = z
   .discriminatedUnion('version', [
     z.object({ version: z.literal(1), ...common }),
-    z.object({ version: z.literal(2), ...common, sumExpected: nonNegative }),
+    z.object({
+      version: z.literal(2),
+      ...common,
+      sumExpected: nonNegative,
+      estimates: z.partialRecord(z.enum(['medusa', 'cerberus']), acceptanceSchema).optional(),
+    }),
   ])
   .refine((s) => s.sumAccepted.length === binsOf(s) && s.count.length === binsOf(s), {
     message: 'sumAccepted and count need one entry per bin (binEdges.length - 1)',

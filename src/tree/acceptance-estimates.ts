@@ -1,3 +1,4 @@
+import type { AcceptanceState } from '../engine/api';
 import type { CompiledTree } from './compile-tree';
 
 /** Ranks per head the estimates (and so the chosen trees) consider. */
@@ -37,6 +38,22 @@ export class AcceptanceEstimates {
       return Array.from({ length: MAX_RANK }, (_, r) => ranks[r] ?? 0);
     });
     return new AcceptanceEstimates(prior);
+  }
+
+  /**
+   * Estimates persisted with `state()`, when their shape fits a model with `numHeads` heads (validated by
+   * restoreGateState); undefined when it does not (the session then starts from the manifest again).
+   */
+  static fromState(state: AcceptanceState, numHeads: number): AcceptanceEstimates | undefined {
+    if (state.trials.length !== numHeads || state.trials.some((ranks) => ranks.length !== MAX_RANK)) return undefined;
+    const estimates = new AcceptanceEstimates([]);
+    estimates.hits.push(...state.hits.map((ranks) => [...ranks]));
+    estimates.trials.push(...state.trials.map((ranks) => [...ranks]));
+    return estimates;
+  }
+
+  state(): AcceptanceState {
+    return { hits: this.hits.map((ranks) => [...ranks]), trials: this.trials.map((ranks) => [...ranks]) };
   }
 
   get numHeads(): number {

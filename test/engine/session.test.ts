@@ -243,6 +243,32 @@ describe('Session: cache and conversation', () => {
     const broken = thrownSync(() => model.createSession({ gatePolicy: OPEN_GATE, gateState: { ...state, count: [] } }));
     expect(isEngineError(broken, 'invalid-gate-state')).toBe(true);
   });
+
+  it('persists the acceptance estimates it learnt, per head kind, through a restore and a turn that does not use them', async () => {
+    const session = newSession(model);
+    expect(session.gateState().estimates).toBeUndefined();
+    await collect(session.generate(prompt, { ...cerberus, maxTokens: 40 }));
+    const learnt = session.gateState().estimates?.cerberus;
+    const prior = model.createSession({ gatePolicy: OPEN_GATE });
+    await collect(prior.generate(prompt, { ...cerberus, maxTokens: 1 })); // one token: no parallel step, nothing learnt
+    const untouched = prior.gateState().estimates?.cerberus;
+    expect(learnt?.trials[0]![0]).toBeGreaterThan(untouched!.trials[0]![0]!); // verifications were counted
+
+    const restored = model.createSession({ gatePolicy: OPEN_GATE, gateState: JSON.parse(JSON.stringify(session.gateState())) });
+    await collect(restored.generate(prompt, { ...GREEDY_AR, maxTokens: 8 }));
+    expect(restored.gateState().estimates?.cerberus).toEqual(learnt);
+    expect(restored.gateState().estimates?.medusa).toBeUndefined();
+  });
+
+  it('drops persisted estimates that do not fit this model, and refuses impossible ones', async () => {
+    const state = newSession(model).gateState();
+    const otherModel = { ...state, estimates: { cerberus: { hits: [[1]], trials: [[2]] } } };
+    const session = model.createSession({ gatePolicy: OPEN_GATE, gateState: otherModel });
+    await collect(session.generate(prompt, { ...cerberus, maxTokens: 20 }));
+    expect(session.gateState().estimates?.cerberus?.trials).toHaveLength(model.manifest.heads.cerberus!.num_heads);
+    const impossible = { ...state, estimates: { cerberus: { hits: [[3]], trials: [[2]] } } };
+    expect(isEngineError(thrownSync(() => model.createSession({ gatePolicy: OPEN_GATE, gateState: impossible })), 'invalid-gate-state')).toBe(true);
+  });
 });
 
 function thrownSync(run: () => unknown): unknown {

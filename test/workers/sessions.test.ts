@@ -117,6 +117,21 @@ describe('concurrency and cancellation', () => {
     await reader.cancel();
   });
 
+  it('keeps the tree acceptance estimates through eviction, even across a turn that does not use them', async () => {
+    const id = `estimates-${crypto.randomUUID()}`;
+    const storedEstimates = () =>
+      runInDurableObject(sessionStub('dev', id), (_instance, state) => {
+        const [row] = state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'gate_state'").toArray();
+        return (JSON.parse(row!.value) as { estimates?: Record<string, { trials: number[][] }> }).estimates;
+      });
+    await chatTurn(DEV_KEY, id, FIRST, { cerberus: { mode: 'cerberus', gate: false } }); // every step parallel
+    const learnt = await storedEstimates();
+    expect(learnt?.['cerberus']?.trials[0]?.[0]).toBeGreaterThan(20); // the prior counts as 20 trials
+    await evict('dev', id);
+    await chatTurn(DEV_KEY, id, FIRST, { cerberus: { mode: 'ar' } });
+    expect(await storedEstimates()).toEqual(learnt);
+  });
+
   it('continues a session whose gate state was stored as version 1 (before sumExpected), storing version 2', async () => {
     const id = `gate-v1-${crypto.randomUUID()}`;
     await chatTurn(DEV_KEY, id, FIRST);

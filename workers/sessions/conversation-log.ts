@@ -17,7 +17,14 @@ const gateStateFields = {
 };
 export const gateStateSchema = z.discriminatedUnion('version', [
   z.object({ version: z.literal(1), ...gateStateFields }),
-  z.object({ version: z.literal(2), ...gateStateFields, sumExpected: z.array(z.number()) }),
+  z.object({
+    version: z.literal(2),
+    ...gateStateFields,
+    sumExpected: z.array(z.number()),
+    estimates: z
+      .partialRecord(z.enum(['medusa', 'cerberus']), z.object({ hits: z.array(z.array(z.number())), trials: z.array(z.array(z.number())) }))
+      .optional(),
+  }),
 ]) satisfies z.ZodType<GateState | GateStateV1>;
 
 export const turnRecordSchema = z.object({
