@@ -31,4 +31,5 @@ export type {
   SessionOptions,
   StepStats,
 } from './engine/api';
-export type { BackendName, HeadKind } from './runtime/binding';
+export { HEAD_KINDS, type BackendName, type HeadKind } from './runtime/binding';
+export { DECODING_MODES } from './engine/validate-options';

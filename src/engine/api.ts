@@ -11,7 +11,7 @@ export interface ModelSource {
   read(name: string): Promise<Uint8Array>;
 }
 
-export type DecodingMode = 'ar' | 'medusa' | 'cerberus';
+export type DecodingMode = 'ar' | HeadKind;
 
 export interface GatePolicy {
   readonly mode: 'fixed' | 'adaptive';

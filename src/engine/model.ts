@@ -1,6 +1,6 @@
 import { parseManifest, type Manifest } from '../model/manifest';
 import { readFile, readVerifiedFiles } from '../model/verify-files';
-import type { BackendName, HeadKind, InferenceBinding } from '../runtime/binding';
+import { HEAD_KINDS, type BackendName, type HeadKind, type InferenceBinding } from '../runtime/binding';
 import { createBinding } from '../runtime/index';
 import { ObservedCost } from '../gate/observed-cost';
 import { TextTokenizer } from '../tokenizer/text-tokenizer';
@@ -24,7 +24,6 @@ export interface Model {
   dispose(): Promise<void>;
 }
 
-const HEAD_KINDS: readonly HeadKind[] = ['cerberus', 'medusa'];
 
 /**
  * Reads and validates manifest.json, checks every file's size and sha256, creates the inference binding

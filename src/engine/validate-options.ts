@@ -1,7 +1,11 @@
 import { z } from 'zod';
-import type { GatePolicy, GenerateOptions } from './api';
+import { HEAD_KINDS } from '../runtime/binding';
+import type { DecodingMode, GatePolicy, GenerateOptions } from './api';
 import type { EngineConfig } from './config';
 import { EngineError } from './errors';
+
+/** Every value of `GenerateOptions.mode`. */
+export const DECODING_MODES: readonly [DecodingMode, ...DecodingMode[]] = ['ar', ...HEAD_KINDS];
 
 const finite = z.number().refine(Number.isFinite, 'must be finite');
 
@@ -22,7 +26,7 @@ function generateSchema(config: EngineConfig) {
     maxTokens: z.number().int().positive(),
     sampling,
     stop: z.array(z.string().min(1, 'stop sequences must not be empty')).optional(),
-    mode: z.enum(['ar', 'medusa', 'cerberus']),
+    mode: z.enum(DECODING_MODES),
     gate: z.boolean(),
     treeBudget: z.number().int().min(1).max(config.maxTreeBudget).optional(),
     tree: z.enum(['adaptive', 'static']).optional(),

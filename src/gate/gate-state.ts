@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { GatePolicy, GateState } from '../engine/api';
 import { EngineError } from '../engine/errors';
+import { HEAD_KINDS } from '../runtime/binding';
 
 /** The manifest's gate calibration: extra tokens accepted per parallel step, per entropy bin. */
 export interface GateCalibration {
@@ -62,7 +63,7 @@ const gateStateSchema = z
       version: z.literal(2),
       ...common,
       sumExpected: nonNegative,
-      estimates: z.partialRecord(z.enum(['medusa', 'cerberus']), acceptanceSchema).optional(),
+      estimates: z.partialRecord(z.enum(HEAD_KINDS), acceptanceSchema).optional(),
     }),
   ])
   .refine((s) => s.sumAccepted.length === binsOf(s) && s.count.length === binsOf(s), {

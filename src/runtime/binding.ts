@@ -11,7 +11,8 @@ export type BackendName = 'wasm' | 'webgpu' | 'native-cpu' | 'native-cuda';
 /** Backend class used to pick a default tree from the manifest (`trees.wasm | native | gpu`). */
 export type BackendClass = 'wasm' | 'native' | 'gpu';
 
-export type HeadKind = 'cerberus' | 'medusa';
+export const HEAD_KINDS = ['cerberus', 'medusa'] as const;
+export type HeadKind = (typeof HEAD_KINDS)[number];
 
 /** K/V of one layer: [H_kv, N, D_h] flattened, N = number of positions held. */
 export interface LayerKv {

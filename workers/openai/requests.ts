@@ -3,6 +3,7 @@
  * not use); fields we cannot honour with the value given are refused rather than silently dropped.
  */
 import { z } from 'zod';
+import { DECODING_MODES } from '../engine';
 
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 export const sessionIdSchema = z
@@ -19,7 +20,7 @@ const chatMessage = z.object({
 
 const cerberusOptions = z
   .object({
-    mode: z.enum(['ar', 'medusa', 'cerberus']).optional(),
+    mode: z.enum(DECODING_MODES).optional(),
     gate: z.boolean().optional(),
   })
   .strict();

@@ -3,7 +3,7 @@
  * turn. The KV cache is rebuilt from this after eviction or restart; SQLite in SessionDO, memory elsewhere.
  */
 import { z } from 'zod';
-import type { GateState, GateStateV1 } from '../engine';
+import { HEAD_KINDS, type GateState, type GateStateV1 } from '../engine';
 
 const count = z.int().nonnegative();
 
@@ -22,7 +22,7 @@ export const gateStateSchema = z.discriminatedUnion('version', [
     ...gateStateFields,
     sumExpected: z.array(z.number()),
     estimates: z
-      .partialRecord(z.enum(['medusa', 'cerberus']), z.object({ hits: z.array(z.array(z.number())), trials: z.array(z.array(z.number())) }))
+      .partialRecord(z.enum(HEAD_KINDS), z.object({ hits: z.array(z.array(z.number())), trials: z.array(z.array(z.number())) }))
       .optional(),
   }),
 ]) satisfies z.ZodType<GateState | GateStateV1>;

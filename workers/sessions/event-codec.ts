@@ -3,6 +3,7 @@
  * line, so a malformed event surfaces as an error instead of a wrong response.
  */
 import { z } from 'zod';
+import { DECODING_MODES } from '../engine';
 import { ERROR_STATUSES } from '../http/api-error';
 import type { TurnEvent } from './turn';
 
@@ -23,7 +24,7 @@ const turnEvent = z.discriminatedUnion('type', [
     finishReason: z.enum(['stop', 'length']),
     usage: z.object({ prompt_tokens: count, cached_tokens: count, completion_tokens: count }),
     stats: z.object({
-      mode: z.enum(['ar', 'medusa', 'cerberus']),
+      mode: z.enum(DECODING_MODES),
       gate: z.boolean(),
       steps: count,
       parallel_steps: count,

@@ -3,8 +3,9 @@
  * API's snake_case shape; `toGatePolicy` is the one place it turns into the engine's terms.
  */
 import { z } from 'zod';
+import { DECODING_MODES, HEAD_KINDS } from '../engine';
 
-const decodingMode = z.enum(['ar', 'medusa', 'cerberus']);
+const decodingMode = z.enum(DECODING_MODES);
 
 const gateFields = {
   mode: z.enum(['fixed', 'adaptive']),
@@ -17,7 +18,7 @@ const gateFields = {
 
 const configFields = {
   gate: z.object(gateFields).strict(),
-  head_kind: z.enum(['cerberus', 'medusa']),
+  head_kind: z.enum(HEAD_KINDS),
   allowed_modes: z.array(decodingMode).min(1),
   tree_budget: z.int().min(1).max(63),
   max_tokens: z.int().min(1).max(4096),
