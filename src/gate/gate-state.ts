@@ -50,7 +50,7 @@ const common = {
   count: nonNegative,
 };
 const acceptanceSchema = z
-  .object({ hits: z.array(nonNegative), trials: z.array(nonNegative) })
+  .object({ hits: z.array(nonNegative), trials: z.array(z.array(finite.refine((v) => v > 0, 'must be > 0'))) })
   .refine(
     (a) => a.hits.length === a.trials.length && a.hits.every((ranks, d) => ranks.length === a.trials[d]!.length),
     'hits and trials need the same heads and ranks',

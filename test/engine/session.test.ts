@@ -266,8 +266,10 @@ describe('Session: cache and conversation', () => {
     const session = model.createSession({ gatePolicy: OPEN_GATE, gateState: otherModel });
     await collect(session.generate(prompt, { ...cerberus, maxTokens: 20 }));
     expect(session.gateState().estimates?.cerberus?.trials).toHaveLength(model.manifest.heads.cerberus!.num_heads);
-    const impossible = { ...state, estimates: { cerberus: { hits: [[3]], trials: [[2]] } } };
-    expect(isEngineError(thrownSync(() => model.createSession({ gatePolicy: OPEN_GATE, gateState: impossible })), 'invalid-gate-state')).toBe(true);
+    for (const impossible of [{ hits: [[3]], trials: [[2]] }, { hits: [[0]], trials: [[0]] }]) {
+      const gateState = { ...state, estimates: { cerberus: impossible } };
+      expect(isEngineError(thrownSync(() => model.createSession({ gatePolicy: OPEN_GATE, gateState })), 'invalid-gate-state')).toBe(true);
+    }
   });
 });
 
