@@ -50,6 +50,24 @@ describe('chat and text completions', () => {
     expect(stats.steps).toBe(stats.parallel_steps + stats.ar_steps);
   });
 
+  it('sends usage in a chunk of its own, with no choices, when stream_options.include_usage asks for it', async () => {
+    const body = { model: await servedModel(DEV_KEY), messages: STORY, temperature: 0, max_tokens: 12, stream: true };
+    const plain = parseSse(await (await call('/v1/chat/completions', { key: DEV_KEY, body })).text());
+    const withUsage = parseSse(
+      await (await call('/v1/chat/completions', { key: DEV_KEY, body: { ...body, stream_options: { include_usage: true } } })).text(),
+    );
+    expect(withUsage.done).toBe(true);
+    // Chunks per step can differ between two sessions (their trees may); only the last one has no choices.
+    expect(withUsage.chunks.filter((c) => c.choices.length === 0)).toHaveLength(1);
+    const [finishing, last] = withUsage.chunks.slice(-2);
+    expect(finishing?.choices[0]?.finish_reason).toBe(plain.chunks.at(-1)?.choices[0]?.finish_reason);
+    expect(finishing?.usage).toBeUndefined();
+    expect(last?.choices).toEqual([]);
+    expect(last?.usage).toEqual(plain.chunks.at(-1)?.usage);
+    expect((last?.cerberus as { mode: string } | undefined)?.mode).toBe('cerberus');
+    expect(streamedText(withUsage.chunks)).toBe(streamedText(plain.chunks));
+  });
+
   it('serves /v1/completions, streamed and not, with the same text', async () => {
     const body = { model: await servedModel(DEV_KEY), prompt: 'Lily went to the park', temperature: 0, max_tokens: 16 };
     const whole = (await (await call('/v1/completions', { key: DEV_KEY, body })).json()) as {

@@ -54,6 +54,8 @@ const commonFields = {
     })
     .nullish(),
   stream: z.boolean().nullish(),
+  /** include_usage: usage (and the `cerberus` statistics) in one more chunk with no choices, as OpenAI does. */
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
   /** Pins the conversation to one session; the `x-session-id` header does the same and wins. */
   session_id: sessionIdSchema.optional(),

@@ -50,12 +50,22 @@ export function textChunk(meta: CompletionMeta, text: string) {
   return { ...envelope(meta, chunkObject(meta)), choices: [choice] };
 }
 
-export function finalChunk(meta: CompletionMeta, done: DoneEvent) {
+/**
+ * The chunk with the finish reason. It carries usage and the `cerberus` statistics itself unless the client
+ * asked for them in a chunk of their own (`stream_options.include_usage`: then see `usageChunk`).
+ */
+export function finalChunk(meta: CompletionMeta, done: DoneEvent, withUsage: boolean) {
   const choice =
     meta.kind === 'chat'
       ? { index: 0, delta: {}, logprobs: null, finish_reason: done.finishReason }
       : { index: 0, text: '', logprobs: null, finish_reason: done.finishReason };
-  return { ...envelope(meta, chunkObject(meta)), choices: [choice], usage: usage(done), cerberus: done.stats };
+  const chunk = { ...envelope(meta, chunkObject(meta)), choices: [choice] };
+  return withUsage ? { ...chunk, usage: usage(done), cerberus: done.stats } : chunk;
+}
+
+/** OpenAI's usage chunk (`stream_options.include_usage`): no choices, the whole stream's usage. */
+export function usageChunk(meta: CompletionMeta, done: DoneEvent) {
+  return { ...envelope(meta, chunkObject(meta)), choices: [], usage: usage(done), cerberus: done.stats };
 }
 
 export function completionBody(meta: CompletionMeta, text: string, done: DoneEvent) {

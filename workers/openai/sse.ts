@@ -5,18 +5,24 @@
  */
 import { ApiError } from '../http/api-error';
 import type { TurnEvent } from '../sessions/turn';
-import { finalChunk, roleChunk, textChunk, type CompletionMeta, type DoneEvent } from './responses';
+import { finalChunk, roleChunk, textChunk, usageChunk, type CompletionMeta, type DoneEvent } from './responses';
+
+export interface SseOptions {
+  /** `stream_options.include_usage`: usage in a last chunk of its own instead of on the finishing one. */
+  readonly usageChunk: boolean;
+}
 
 const encoder = new TextEncoder();
 const frame = (data: unknown): Uint8Array => encoder.encode(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
 
-function framesOf(meta: CompletionMeta, event: TurnEvent, onDone: (done: DoneEvent) => void): Uint8Array[] {
+function framesOf(meta: CompletionMeta, options: SseOptions, event: TurnEvent, onDone: (done: DoneEvent) => void): Uint8Array[] {
   switch (event.type) {
     case 'text':
       return event.text.length > 0 ? [frame(textChunk(meta, event.text))] : [];
     case 'done':
       onDone(event);
-      return [frame(finalChunk(meta, event)), frame('[DONE]')];
+      if (options.usageChunk) return [frame(finalChunk(meta, event, false)), frame(usageChunk(meta, event)), frame('[DONE]')];
+      return [frame(finalChunk(meta, event, true)), frame('[DONE]')];
     case 'error':
       // Headers are gone by now: OpenAI's convention is an error object as the last data line.
       return [frame(new ApiError(event.error).toBody())];
@@ -35,6 +41,7 @@ function readerUntilAborted(events: ReadableStream<TurnEvent>, signal: AbortSign
 export function serverSentEvents(
   events: ReadableStream<TurnEvent>,
   meta: CompletionMeta,
+  options: SseOptions,
   signal: AbortSignal,
   onDone: (done: DoneEvent) => void,
 ): ReadableStream<Uint8Array> {
@@ -52,7 +59,7 @@ export function serverSentEvents(
             controller.close();
             return;
           }
-          const frames = framesOf(meta, value, onDone);
+          const frames = framesOf(meta, options, value, onDone);
           for (const f of frames) controller.enqueue(f);
           if (frames.length > 0) return;
         }

@@ -66,7 +66,10 @@ async function complete(c: Ctx, deps: AppDeps, kind: CompletionMeta['kind'], bod
   const record = (done: DoneEvent) =>
     runInBackground(c, deps.tenants.recordUsage(tenant.id, turnUsage(done, deps.now() - startedAt)), deps.log);
   const signal = c.req.raw.signal;
-  if (body.stream) return c.body(serverSentEvents(started.events, meta, signal, record), 200, SSE_HEADERS);
+  if (body.stream) {
+    const options = { usageChunk: body.stream_options?.include_usage === true };
+    return c.body(serverSentEvents(started.events, meta, options, signal, record), 200, SSE_HEADERS);
+  }
   const { text, done } = await collectTurn(started.events, signal);
   record(done);
   return c.json(completionBody(meta, text, done));
