@@ -9,8 +9,9 @@
  * loopback resets connections, and requests in flight fail with "503 Your worker restarted mid-request".
  * The command has no switch to turn the inspector off; the API has (`--inspect` turns it back on).
  */
+import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
-import { unstable_startWorker } from 'wrangler';
+import { unstable_readConfig, unstable_startWorker } from 'wrangler';
 
 const USAGE = `usage: npm start -- [options]
   --ip ADDRESS          listen address (default: wrangler.toml [dev] ip)
@@ -21,11 +22,29 @@ const USAGE = `usage: npm start -- [options]
   --log-level LEVEL     debug | info | log | warn | error | none (default: log)
   --inspect             open the DevTools inspector (see the note in README, Start)`;
 
+const CONFIG = 'wrangler.toml';
+
+/**
+ * workerd dies on a taken port without the dev server noticing (it waits forever), so ask first, as the
+ * `wrangler dev` command does. Port 0 (any free port) is always fine.
+ */
+async function ensurePortFree(hostname: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      fail(`cannot listen on ${hostname}:${port} (${error.code ?? error.message}); stop what uses it or pass --port N`, false),
+    );
+    probe.listen(port, hostname, () => probe.close(() => resolve()));
+  });
+}
+
 const LOG_LEVELS = ['debug', 'info', 'log', 'warn', 'error', 'none'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
 
-function fail(message: string): never {
-  console.error(`${message}\n${USAGE}`);
+/** Exits with a message (and the usage, for a bad command line). */
+function fail(message: string, usage = true): never {
+  console.error(usage ? `${message}\n${USAGE}` : message);
   process.exit(2);
 }
 
@@ -77,8 +96,10 @@ if (values.help === true) {
 
 const port = parsePort(values.port);
 const logLevel = parseLogLevel(values['log-level']);
+const { dev } = unstable_readConfig({ config: CONFIG });
+await ensurePortFree(values.ip ?? dev.ip, port ?? dev.port ?? 8787);
 const worker = await unstable_startWorker({
-  config: 'wrangler.toml',
+  config: CONFIG,
   ...(values.assets !== undefined ? { assets: values.assets } : {}),
   bindings: parseVars(values.var ?? []),
   dev: {
