@@ -1,3 +1,9 @@
+/**
+ * `npm start` end to end, in one file so that its runs never overlap (each run rebuilds the launcher):
+ * the official openai client against the dev server, and the command line's refusals.
+ */
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { fileURLToPath } from 'node:url';
@@ -86,5 +92,42 @@ describe('npm start (wrangler dev server) + the official openai client', () => {
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(status).toBe(200);
+  });
+});
+
+function npmStart(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('npm', ['run', '--silent', 'start', '--', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('npm start command line', () => {
+  let taken: Server;
+  let port: number;
+  beforeAll(async () => {
+    taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const address = taken.address();
+    port = typeof address === 'object' && address !== null ? address.port : 0;
+  });
+  afterAll(() => new Promise<void>((r) => taken.close(() => r())));
+
+  it('exits 2 with a clear message when the port is taken, instead of hanging', async () => {
+    const { code, output } = await npmStart(['--ip', '127.0.0.1', '--port', String(port)]);
+    expect(code).toBe(2);
+    expect(output).toContain(`cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+  });
+
+  it('exits 2 naming a bad option', async () => {
+    const bad = await npmStart(['--port', 'eighty']);
+    expect(bad.code).toBe(2);
+    expect(bad.output).toContain('--port eighty: expected an integer');
+    const unknown = await npmStart(['--turbo']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.output).toContain("Unknown option '--turbo'");
   });
 });
