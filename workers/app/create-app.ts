@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { adminAuth, tenantAuth, type TenantVariables } from '../http/auth';
 import { jsonBodyLimit } from '../http/body';
+import { tenantApiCors } from '../http/cors';
 import { errorHandler, notFoundHandler } from '../http/error-handler';
 import { withDefaults, type AppPorts } from './deps';
 import { adminRoutes } from './routes/admin';
@@ -11,6 +12,7 @@ import { tenantSelfRoutes } from './routes/tenant-self';
 export function createApp(ports: AppPorts) {
   const deps = withDefaults(ports);
   const v1 = new Hono<{ Variables: TenantVariables }>()
+    .use(tenantApiCors())
     .use(tenantAuth(deps.tenants, deps.now))
     .use(jsonBodyLimit(deps.maxBodyBytes))
     .route('/', tenantSelfRoutes(deps))
