@@ -85,8 +85,9 @@ export class DecodeLoop {
       stats.arStep();
       return result.tokens;
     }
-    const tree = plan.trees.treeFor(maxDepth);
-    const result = await parallelStep(ctx, this.cursor, root, tree, plan.mode, plan.rule);
+    const pickTree = (headLogits: Float32Array) => plan.trees.treeForStep(maxDepth, headLogits, ctx.vocab);
+    const result = await parallelStep(ctx, this.cursor, root, pickTree, plan.mode, plan.rule);
+    const { tree } = result.step;
     this.cursor = result.cursor;
     const accepted = result.path.length - 1;
     const predicted = plan.trees.stepRatioFor(tree);
@@ -94,11 +95,9 @@ export class DecodeLoop {
     stats.addModelTime(result.modelMs);
     stats.parallelStep(accepted);
     stats.treeSize = tree.size;
-    // What this tree was expected to accept, read before the verification updates the estimates.
-    const expected = plan.trees.expectedAccepted(tree);
-    plan.trees.record(tree, result.path);
+    plan.trees.record(result.step, result.path);
     // The gate weighs accepted tokens against what a parallel step costs here, as observed.
-    plan.gate.record(entropy, accepted, expected, parallelOutlook(plan.trees, plan.timedGate ? observed.correction() : 1));
+    plan.gate.record(entropy, accepted, result.step.expectedAccepted, parallelOutlook(plan.trees, plan.timedGate ? observed.correction() : 1));
     return result.tokens;
   }
 }

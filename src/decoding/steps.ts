@@ -1,10 +1,10 @@
 import type { KvCache } from '../kv/kv-cache';
 import type { HeadKind, InferenceBinding } from '../runtime/binding';
-import { topK } from '../sampling/logits';
 import { causalMask } from '../tree/causal-mask';
-import { treeMask, treePositions, type CompiledTree } from '../tree/compile-tree';
+import { treeMask, treePositions } from '../tree/compile-tree';
 import { cursorAt, type Cursor } from './cursor';
 import { forward, runHeads } from './model-calls';
+import type { StepTree } from './tree-policy';
 import { verifyTree, type AcceptanceRule } from './verify';
 
 /** What a step needs from the model besides the cache. */
@@ -24,7 +24,8 @@ export interface StepResult {
 }
 
 export interface ParallelStepResult extends StepResult {
-  /** Accepted tree nodes, root first. */
+  /** The tree verified, and its accepted nodes, root first. */
+  readonly step: StepTree;
   readonly path: readonly number[];
 }
 
@@ -37,24 +38,23 @@ export async function arStep(ctx: StepContext, root: number): Promise<StepResult
 }
 
 /**
- * Parallel: candidates from the heads → one forward over the tree → verify → keep the accepted path.
- * The heads read the cursor's hidden state (the position before the root), so head d proposes the token
- * at depth d + 1 of the tree.
+ * Parallel: candidates from the heads → the tree (`pickTree`, which may shape it by what the heads say)
+ * → one forward over the tree → verify → keep the accepted path. The heads read the cursor's hidden state
+ * (the position before the root), so head d proposes the token at depth d + 1 of the tree.
  */
 export async function parallelStep(
   ctx: StepContext,
   cursor: Cursor,
   root: number,
-  tree: CompiledTree,
+  pickTree: (headLogits: Float32Array) => StepTree,
   headKind: HeadKind,
   rule: AcceptanceRule,
 ): Promise<ParallelStepResult> {
   const heads = await runHeads(ctx.binding, headKind, cursor.hidden);
   const numHeads = heads.logits.length / ctx.vocab;
-  const candidates = tree.topKPerHead.map((k, d) => {
-    if (d >= numHeads) throw new RangeError(`tree depth ${d + 1} exceeds the ${numHeads} heads`);
-    return topK(heads.logits.subarray(d * ctx.vocab, (d + 1) * ctx.vocab), k);
-  });
+  const step = pickTree(heads.logits);
+  const { tree, candidates } = step;
+  if (tree.topKPerHead.length > numHeads) throw new RangeError(`tree depth ${tree.topKPerHead.length} exceeds the ${numHeads} heads`);
   const nodeTokens = new Int32Array(tree.size);
   nodeTokens[0] = root;
   for (let node = 1; node < tree.size; node++) {
@@ -68,6 +68,7 @@ export async function parallelStep(
   ctx.cache.append(tokens, out.present, tree.size, path);
   return {
     tokens,
+    step,
     path,
     cursor: cursorAt(out, path[path.length - 1]!, ctx.vocab, ctx.dModel),
     modelMs: heads.modelMs + out.modelMs,

@@ -1,25 +1,47 @@
 import type { CostModel } from '../engine/api';
-import type { AcceptanceEstimates } from '../tree/acceptance-estimates';
+import type { ParallelOutlook } from '../gate/estimate-threshold';
+import { topK } from '../sampling/logits';
+import { MAX_RANK, type AcceptanceEstimates } from '../tree/acceptance-estimates';
 import { chooseTree } from '../tree/choose-tree';
 import { compileTree, type CompiledTree, type TreePaths } from '../tree/compile-tree';
 import { parallelStepRatio } from '../tree/cost-curve';
-import type { ParallelOutlook } from '../gate/estimate-threshold';
+import { headProposals, type HeadCalibration, type HeadProposals } from '../tree/head-proposals';
 
 /** Parallel steps between two re-choices of an adaptive tree (choosing is cheap, but not free). */
 const RECHOOSE_EVERY = 16;
+/** Weight of one step in a dynamic policy's running outlook (about the last 20 steps count). */
+const OUTLOOK_RATE = 0.05;
 
-export type TreeSource = { readonly kind: 'static'; readonly paths: TreePaths } | { readonly kind: 'adaptive' };
+export type TreeSource =
+  | { readonly kind: 'static'; readonly paths: TreePaths }
+  | { readonly kind: 'adaptive' }
+  | { readonly kind: 'dynamic'; readonly calibration: HeadCalibration };
+
+/** The tree one parallel step verifies, with the tokens its nodes stand for. */
+export interface StepTree {
+  readonly tree: CompiledTree;
+  /** candidates[d][r]: head d's rank-r proposal (every rank the tree uses). */
+  readonly candidates: readonly (readonly number[])[];
+  /** Extra tokens the tree was expected to accept when it was chosen. */
+  readonly expectedAccepted: number;
+  /** A dynamic tree's proposals, for calibrating the heads' confidence. */
+  readonly proposals?: HeadProposals;
+}
 
 /**
- * Which tree a parallel step verifies: the manifest's static tree or one grown from the running
- * acceptance estimates and the backend's cost model, at most `budget` nodes; cut to the depth that still
- * fits the context window and the tokens left to generate. Every verification updates the estimates,
- * which also say what a tree is expected to accept (the gate weighs its entropy bins against that).
+ * Which tree a parallel step verifies: the manifest's static tree; one grown from the running acceptance
+ * estimates and the backend's cost model (adaptive, re-chosen every 16 steps); or one grown every step from
+ * this step's head probabilities, calibrated per head (dynamic) — at most `budget` nodes, cut to the depth
+ * that still fits the context window and the tokens left. Every verification updates the estimates, which
+ * also say what a tree is expected to accept (the gate weighs its entropy bins against that).
  */
 export class TreePolicy {
   private tree: CompiledTree;
   private readonly fitted = new Map<number, CompiledTree>();
   private sinceChoice = 0;
+  /** Dynamic trees change every step: the gate sees running means of their cost and expected acceptance. */
+  private meanRatio: number;
+  private meanExpected: number;
 
   constructor(
     private readonly source: TreeSource,
@@ -29,10 +51,51 @@ export class TreePolicy {
     private readonly numHeads: number,
   ) {
     this.tree = this.choose();
+    this.meanRatio = this.stepRatioFor(this.tree);
+    this.meanExpected = this.estimates.expectedAccepted(this.tree);
   }
 
-  /** The tree for a step that may add at most `maxDepth` tokens after the root. */
-  treeFor(maxDepth: number): CompiledTree {
+  /** The tree for a step that may add at most `maxDepth` tokens after the root, given the heads' logits [K, V]. */
+  treeForStep(maxDepth: number, headLogits: Float32Array, vocab: number): StepTree {
+    if (this.source.kind === 'dynamic') return this.dynamicTree(maxDepth, headLogits, vocab, this.source.calibration);
+    const tree = this.treeFor(maxDepth);
+    const candidates = tree.topKPerHead.map((k, d) => topK(headLogits.subarray(d * vocab, (d + 1) * vocab), k));
+    return { tree, candidates, expectedAccepted: this.estimates.expectedAccepted(tree) };
+  }
+
+  /** Cost of a parallel step with the current tree, in AR steps (heads included), per the cost model. */
+  stepRatio(): number {
+    return this.source.kind === 'dynamic' ? this.meanRatio : this.stepRatioFor(this.tree);
+  }
+
+  stepRatioFor(tree: CompiledTree): number {
+    return parallelStepRatio(this.cost, tree.size);
+  }
+
+  /** Extra tokens a verification with the current tree is expected to accept. */
+  expectedAccepted(): number {
+    return this.source.kind === 'dynamic' ? this.meanExpected : this.estimates.expectedAccepted(this.tree);
+  }
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  /** Feeds a verification into the estimates (and a dynamic tree's calibration); an adaptive tree is re-chosen now and then. */
+  record(step: StepTree, path: readonly number[]): void {
+    this.estimates.record(step.tree, path);
+    if (this.source.kind === 'dynamic') {
+      if (step.proposals !== undefined) this.source.calibration.record(step.tree, step.proposals, path);
+      this.meanRatio += (this.stepRatioFor(step.tree) - this.meanRatio) * OUTLOOK_RATE;
+      this.meanExpected += (step.expectedAccepted - this.meanExpected) * OUTLOOK_RATE;
+    } else if (this.source.kind === 'adaptive' && ++this.sinceChoice >= RECHOOSE_EVERY) {
+      this.sinceChoice = 0;
+      this.tree = this.choose();
+      this.fitted.clear();
+    }
+  }
+
+  private treeFor(maxDepth: number): CompiledTree {
     const depth = this.tree.topKPerHead.length;
     if (maxDepth >= depth) return this.tree;
     let cut = this.fitted.get(maxDepth);
@@ -44,32 +107,11 @@ export class TreePolicy {
     return cut;
   }
 
-  /** Cost of a parallel step with the current tree, in AR steps (heads included), per the cost model. */
-  stepRatio(): number {
-    return this.stepRatioFor(this.tree);
-  }
-
-  stepRatioFor(tree: CompiledTree): number {
-    return parallelStepRatio(this.cost, tree.size);
-  }
-
-  /** Extra tokens a verification of `tree` (by default the current one) is expected to accept. */
-  expectedAccepted(tree: CompiledTree = this.tree): number {
-    return this.estimates.expectedAccepted(tree);
-  }
-
-  get size(): number {
-    return this.tree.size;
-  }
-
-  /** Feeds a verification into the estimates; an adaptive tree is re-chosen now and then. */
-  record(tree: CompiledTree, path: readonly number[]): void {
-    this.estimates.record(tree, path);
-    if (this.source.kind === 'adaptive' && ++this.sinceChoice >= RECHOOSE_EVERY) {
-      this.sinceChoice = 0;
-      this.tree = this.choose();
-      this.fitted.clear();
-    }
+  private dynamicTree(maxDepth: number, headLogits: Float32Array, vocab: number, calibration: HeadCalibration): StepTree {
+    const proposals = headProposals(headLogits, vocab, Math.min(maxDepth, this.numHeads), MAX_RANK);
+    const choice = chooseTree(calibration.acceptance(proposals), this.cost, this.budget);
+    const tree = compileTree(choice.paths, this.numHeads);
+    return { tree, candidates: proposals.ids, expectedAccepted: choice.expectedTokens - 1, proposals };
   }
 
   private choose(): CompiledTree {

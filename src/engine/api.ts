@@ -46,9 +46,10 @@ export interface GenerateOptions {
   readonly treeBudget?: number;
   /**
    * 'adaptive' (default): the tree is grown from the cost model and the session's running acceptance
-   * estimates; 'static': the manifest's tree for the backend class (its first treeBudget nodes).
+   * estimates; 'static': the manifest's tree for the backend class (its first treeBudget nodes);
+   * 'dynamic': grown every step from that step's head probabilities (calibrated per head) and the cost model.
    */
-  readonly tree?: 'adaptive' | 'static';
+  readonly tree?: 'adaptive' | 'static' | 'dynamic';
   readonly signal?: AbortSignal;
 }
 

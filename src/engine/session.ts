@@ -2,7 +2,7 @@ import { DecodeLoop, type DecodePlan } from '../decoding/decode-loop';
 import { cursorAt, type Cursor } from '../decoding/cursor';
 import { forward } from '../decoding/model-calls';
 import type { StepContext } from '../decoding/steps';
-import { parallelOutlook, TreePolicy } from '../decoding/tree-policy';
+import { parallelOutlook, TreePolicy, type TreeSource } from '../decoding/tree-policy';
 import { typicalRule } from '../decoding/verify';
 import { EntropyGate } from '../gate/entropy-gate';
 import { initialGateState, restoreGateState } from '../gate/gate-state';
@@ -12,6 +12,8 @@ import { createSampler } from '../sampling/sampler';
 import { TextStream } from '../tokenizer/text-stream';
 import { AcceptanceEstimates } from '../tree/acceptance-estimates';
 import { causalMask } from '../tree/causal-mask';
+import type { TreePaths } from '../tree/compile-tree';
+import { HeadCalibration } from '../tree/head-proposals';
 import type { FinishReason, GateState, GenerateOptions, GenerationEvent, SessionOptions } from './api';
 import { EngineError } from './errors';
 import type { ModelParts } from './model-parts';
@@ -26,6 +28,7 @@ export class Session {
   private readonly cache: KvCache;
   private readonly gate: EntropyGate;
   private readonly estimates = new Map<HeadKind, AcceptanceEstimates>();
+  private readonly calibrations = new Map<HeadKind, HeadCalibration>();
   /** Estimates restored from a persisted state, taken up when their head kind is first used. */
   private readonly savedEstimates: NonNullable<GateState['estimates']>;
   private running = false;
@@ -192,10 +195,7 @@ export class Session {
       estimates = (saved && AcceptanceEstimates.fromState(saved, heads.num_heads)) ?? AcceptanceEstimates.fromManifest(heads);
       this.estimates.set(kind, estimates);
     }
-    const source =
-      options.tree === 'static'
-        ? { kind: 'static' as const, paths: (heads.trees ?? manifest.trees)[binding.backendClass] }
-        : { kind: 'adaptive' as const };
+    const source = this.treeSource(options.tree ?? 'adaptive', kind, heads.num_heads, (heads.trees ?? manifest.trees)[binding.backendClass]);
     const trees = new TreePolicy(source, estimates, costModel, budget, heads.num_heads);
     const { sampling } = options;
     const timedGate = sampling.kind === 'greedy';
@@ -205,6 +205,17 @@ export class Session {
         ? { kind: 'greedy' as const }
         : typicalRule(sampling.temperature, sampling.typicalEpsilon ?? config.typicalEpsilon);
     return { mode: kind, trees, gate: this.gate, gated: options.gate, timedGate, rule };
+  }
+
+  private treeSource(tree: NonNullable<GenerateOptions['tree']>, kind: HeadKind, numHeads: number, paths: TreePaths): TreeSource {
+    if (tree === 'static') return { kind: 'static', paths };
+    if (tree === 'adaptive') return { kind: 'adaptive' };
+    let calibration = this.calibrations.get(kind);
+    if (calibration === undefined) {
+      calibration = new HeadCalibration(numHeads);
+      this.calibrations.set(kind, calibration);
+    }
+    return { kind: 'dynamic', calibration };
   }
 
   private stepContext(): StepContext {

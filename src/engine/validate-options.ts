@@ -29,7 +29,7 @@ function generateSchema(config: EngineConfig) {
     mode: z.enum(DECODING_MODES),
     gate: z.boolean(),
     treeBudget: z.number().int().min(1).max(config.maxTreeBudget).optional(),
-    tree: z.enum(['adaptive', 'static']).optional(),
+    tree: z.enum(['adaptive', 'static', 'dynamic']).optional(),
     signal: z.custom<AbortSignal>((v) => v === undefined || v instanceof AbortSignal, 'must be an AbortSignal').optional(),
   });
 }

@@ -5,7 +5,7 @@
  * over all of them.
  *
  *   npm run bench -- [--model DIR] [--backends native-cpu,wasm] [--stories 8] [--mt-bench 8]
- *                    [--max-tokens 128] [--threads N] [--tree adaptive|static] [--budget 32]
+ *                    [--max-tokens 128] [--threads N] [--tree adaptive|static|dynamic] [--budget 32]
  *
  * --model defaults to the first models/<name>/ with a manifest.json, else test/fixtures/tiny.
  */
@@ -63,7 +63,7 @@ async function benchBackend(model: Model, prompts: readonly BenchPrompt[], maxTo
       sampling: { kind: 'greedy' },
       mode: config.mode,
       gate: config.gate,
-      tree: args.tree === 'static' ? 'static' : 'adaptive',
+      tree: args.tree === 'static' || args.tree === 'dynamic' ? args.tree : 'adaptive',
       treeBudget: Number(args.budget),
     };
     const tokens: number[] = [];

@@ -1,6 +1,7 @@
 /**
  * The golden property of parallel decoding: at temperature 0, every parallel mode — Medusa or Cerberus
- * heads, gated or not, static or cost-chosen tree, any budget — emits exactly the tokens plain AR does.
+ * heads, gated or not, static, cost-chosen or per-step dynamic tree, any budget — emits exactly the tokens
+ * plain AR does.
  * Runs on the fixture; `npm run test:engine:models` runs it (and the other engine tests) on every model
  * folder under models/ that has a manifest.json.
  */
@@ -58,7 +59,7 @@ describe.each(TEST_BACKENDS.map((b) => [b]))('greedy parity with AR on %s', (bac
         const reference = await collect(model.createSession({ gatePolicy: policy }).generate(prompt, base));
         for (const mode of ['medusa', 'cerberus'] as const) {
           for (const gate of [false, true]) {
-            for (const tree of ['static', 'adaptive'] as const) {
+            for (const tree of ['static', 'adaptive', 'dynamic'] as const) {
               const opts: GenerateOptions = { ...base, mode, gate, tree, treeBudget: c.treeBudget };
               const got = await collect(model.createSession({ gatePolicy: policy }).generate(prompt, opts));
               const label = JSON.stringify({ prompt, mode, gate, tree, c });
