@@ -84,15 +84,26 @@ export class AcceptanceEstimates {
 
   /** Every node whose parent was accepted was a trial for its (head, rank); hit when it was accepted too. */
   record(tree: CompiledTree, acceptedPath: readonly number[]): void {
-    const accepted = new Set(acceptedPath);
-    for (let node = 1; node < tree.size; node++) {
-      if (!accepted.has(tree.parent[node]!)) continue;
-      const d = tree.depth[node]! - 1;
-      const r = tree.rank[node]!;
-      if (d >= this.numHeads || r >= MAX_RANK) continue;
+    forEachTrial(tree, acceptedPath, (d, r, hit) => {
+      if (d >= this.numHeads || r >= MAX_RANK) return;
       this.trials[d]![r]! += 1;
-      if (accepted.has(node)) this.hits[d]![r]! += 1;
-    }
+      if (hit) this.hits[d]![r]! += 1;
+    });
+  }
+}
+
+/**
+ * The trials a verification made: every node whose parent was accepted, as (head d, rank r, accepted?).
+ * Nodes under a rejected parent were never compared, so they say nothing about their head.
+ */
+export function forEachTrial(
+  tree: CompiledTree,
+  acceptedPath: readonly number[],
+  visit: (head: number, rank: number, hit: boolean) => void,
+): void {
+  const accepted = new Set(acceptedPath);
+  for (let node = 1; node < tree.size; node++) {
+    if (accepted.has(tree.parent[node]!)) visit(tree.depth[node]! - 1, tree.rank[node]!, accepted.has(node));
   }
 }
 

@@ -1,4 +1,5 @@
 import { topK } from '../sampling/logits';
+import { forEachTrial } from './acceptance-estimates';
 import type { CompiledTree } from './compile-tree';
 
 /** One step's proposals: per head, its top-ranked token ids and their softmax probabilities. */
@@ -58,14 +59,11 @@ export class HeadCalibration {
 
   /** Every node whose parent was accepted was a trial worth its probability; a hit when it was accepted. */
   record(tree: CompiledTree, proposals: HeadProposals, acceptedPath: readonly number[]): void {
-    const accepted = new Set(acceptedPath);
-    for (let node = 1; node < tree.size; node++) {
-      if (!accepted.has(tree.parent[node]!)) continue;
-      const d = tree.depth[node]! - 1;
-      const q = proposals.probs[d]?.[tree.rank[node]!];
-      if (q === undefined) continue;
+    forEachTrial(tree, acceptedPath, (d, r, hit) => {
+      const q = proposals.probs[d]?.[r];
+      if (q === undefined) return;
       this.mass[d]! += q;
-      if (accepted.has(node)) this.hits[d]! += 1;
-    }
+      if (hit) this.hits[d]! += 1;
+    });
   }
 }

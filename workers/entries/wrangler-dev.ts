@@ -5,7 +5,7 @@
  *
  * Why not the `wrangler dev` command: its inspector proxy forwards every DevTools message to wrangler as a
  * loopback HTTP request of its own, and workerd reports every 4 KiB of a subrequest body as one message.
- * Loading the shipped model through the assets binding (≈ 30 MB) fires ~7,000 such requests at once; the
+ * Loading the shipped model through the assets binding (≈ 30 MB) fired 5,700–6,900 such requests at once; the
  * loopback resets connections, and requests in flight fail with "503 Your worker restarted mid-request".
  * The command has no switch to turn the inspector off; the API has (`--inspect` turns it back on).
  */
