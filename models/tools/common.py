@@ -67,3 +67,32 @@ def set_threads(n: int | None = None) -> None:
 def die(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr)
     sys.exit(2)
+
+
+class Progress:
+    """Progress of a long loop: a line with rate and ETA at most every `every_s` seconds (and whenever a row
+    carries an evaluation), and every row appended to a JSON-lines log for curves and machines."""
+
+    def __init__(self, log_path: Path | None, *, total_steps: int, max_minutes: float, tokens_per_step: int,
+                 every_s: float = 30.0, label: str = "base"):
+        self.log_path, self.total, self.max_minutes = log_path, total_steps, max_minutes
+        self.tokens_per_step, self.every_s, self.label = tokens_per_step, every_s, label
+        self.t_last, self.step_last, self.printed = time.time(), None, 0.0
+
+    def update(self, step: int, minutes: float, row: dict) -> None:
+        now = time.time()
+        if self.log_path is not None:
+            with open(self.log_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
+        if self.step_last is None:  # no rate yet: the first step includes start-up work
+            self.t_last, self.step_last, self.printed = now, step, now
+            return
+        if "valid_loss" not in row and now - self.printed < self.every_s:
+            return
+        rate = (step - self.step_last) / max(now - self.t_last, 1e-6)  # steps/s since the last line
+        eta_steps = (self.total - step) / max(rate, 1e-9) / 60
+        eta = min(eta_steps, max(0.0, self.max_minutes - minutes))
+        extra = f" valid {row['valid_loss']:.4f}" if "valid_loss" in row else ""
+        log(f"{self.label} step {step}/{self.total}: train {row.get('train_loss', float('nan')):.3f}{extra} "
+            f"lr {row.get('lr', 0):.2e}, {rate * self.tokens_per_step:,.0f} tok/s, {minutes:.1f} min, ETA {eta:.1f} min")
+        self.t_last, self.step_last, self.printed = now, step, now

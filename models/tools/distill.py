@@ -3,10 +3,12 @@ of story openings (self-distillation: at temperature 0 a draft is accepted only 
 argmax, so the base model's own greedy text is what the heads must learn to predict)."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import torch
 
-from common import EOS_ID
+from common import EOS_ID, log
 from corpus import document_starts
 from model import Transformer, causal_mask
 
@@ -26,13 +28,18 @@ def stream_hidden(model: Transformer, stream: np.ndarray, *, seq_len: int, batch
 
 
 @torch.no_grad()
-def greedy_continue(model: Transformer, prompts: torch.Tensor, *, new_tokens: int) -> torch.Tensor:
-    """prompts (B, L0) -> (B, L0 + new_tokens): greedy decoding with a KV cache."""
+def greedy_continue(model: Transformer, prompts: torch.Tensor, *, new_tokens: int, temperature: float = 0.0,
+                    generator: torch.Generator | None = None) -> torch.Tensor:
+    """prompts (B, L0) -> (B, L0 + new_tokens): greedy decoding with a KV cache (sampled when temperature > 0)."""
     B, L0 = prompts.shape
     logits, _, past = model(prompts, position_ids=torch.arange(L0)[None].expand(B, L0), mask=causal_mask(L0))
     seq = [prompts]
     for i in range(new_tokens):
-        nxt = logits[:, -1].argmax(-1, keepdim=True)  # (B, 1)
+        if temperature > 0:
+            probs = torch.softmax(logits[:, -1] / temperature, dim=-1)
+            nxt = torch.multinomial(probs, 1, generator=generator)  # (B, 1)
+        else:
+            nxt = logits[:, -1].argmax(-1, keepdim=True)  # (B, 1)
         seq.append(nxt)
         if i == new_tokens - 1:
             break
@@ -43,16 +50,25 @@ def greedy_continue(model: Transformer, prompts: torch.Tensor, *, new_tokens: in
 
 
 def greedy_set(model: Transformer, stream: np.ndarray, *, prompts: int, prompt_len: int, new_tokens: int,
-               batch: int = 64, seed: int = 0) -> dict:
-    """Greedy continuations of document openings. Returns tokens (N, L), the first position whose next token
-    is generated (prompt_len - 1), and per sequence the length up to and including the first generated EOS."""
+               batch: int = 64, seed: int = 0, temperature: float = 0.0, label: str = "greedy") -> dict:
+    """Greedy (or, with temperature > 0, sampled) continuations of document openings. Returns tokens (N, L),
+    the first position whose next token is generated (prompt_len - 1), and per sequence the length up to and
+    including the first generated EOS."""
     starts = document_starts(stream)
     starts = starts[starts + prompt_len < len(stream)]
     chosen = np.random.default_rng(seed).permutation(starts)[:prompts]
     rows = [stream[s:s + prompt_len] for s in chosen]
     rows = [r for r in rows if EOS_ID not in r]  # a one-line document would leak into the next one
-    out = [greedy_continue(model, torch.from_numpy(np.stack(rows[i:i + batch]).astype(np.int64)), new_tokens=new_tokens)
-           for i in range(0, len(rows), batch)]
+    gen = torch.Generator().manual_seed(seed)
+    out, t0 = [], time.time()
+    for i in range(0, len(rows), batch):
+        out.append(greedy_continue(model, torch.from_numpy(np.stack(rows[i:i + batch]).astype(np.int64)),
+                                   new_tokens=new_tokens, temperature=temperature, generator=gen))
+        done = min(i + batch, len(rows))
+        if done == len(rows) or (i // batch) % 16 == 15:
+            rate = done * new_tokens / max(time.time() - t0, 1e-6)
+            log(f"rows: {label} {done}/{len(rows)} sequences, {rate:,.0f} tok/s, "
+                f"ETA {(len(rows) - done) * new_tokens / max(rate, 1e-6) / 60:.1f} min")
     tokens = torch.cat(out).numpy().astype(np.int32)
     lengths = np.full(len(tokens), tokens.shape[1], dtype=np.int64)
     for i, row in enumerate(tokens):

@@ -95,11 +95,12 @@ class Block(nn.Module):
         self.attn = Attention(cfg)
         self.ffn_norm = RMSNorm(cfg.d_model, cfg.norm_eps)
         self.ffn = SwiGLU(cfg)
+        self.drop = nn.Dropout(0.0)  # a training setting, not architecture: set_dropout() changes it, eval() disables it
 
     def forward(self, x, *, position_ids, mask, past_k=None, past_v=None):
         a, k, v = self.attn(self.attn_norm(x), position_ids=position_ids, mask=mask, past_k=past_k, past_v=past_v)
-        x = x + a
-        return x + self.ffn(self.ffn_norm(x)), k, v
+        x = x + self.drop(a)
+        return x + self.drop(self.ffn(self.ffn_norm(x))), k, v
 
 
 class Transformer(nn.Module):
@@ -135,6 +136,12 @@ class Transformer(nn.Module):
             new_kv.append((k, v))
         hidden = self.norm(x)
         return hidden @ self.lm_head, hidden, new_kv
+
+    def set_dropout(self, p: float) -> None:
+        """Residual-branch dropout for training on a small corpus (no parameters, so checkpoints and the
+        exported graph are unchanged)."""
+        for block in self.blocks:
+            block.drop.p = p
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

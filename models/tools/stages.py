@@ -21,14 +21,28 @@ from train_base import TrainConfig, evaluate, train_base
 from train_tokenizer import train_tokenizer
 
 TRAIN = DATA_DIR / "tinystories" / "train.txt"
+TRAIN_EXTRA = DATA_DIR / "tinystories" / "train_extra.txt"  # more stories, deduplicated against train and valid
 VALID = DATA_DIR / "tinystories" / "valid.txt"
 
 
+def train_documents() -> list[str]:
+    return [d for path in (TRAIN, TRAIN_EXTRA) if path.exists() for d in read_documents(path)]
+
+
+def init_folder(pc: PipelineConfig) -> Path | None:
+    return REPO_ROOT / pc.init if pc.init else None
+
+
 def stage_tokenizer(pc: PipelineConfig, work: Path) -> None:
-    train_tokenizer(train_path=TRAIN, valid_path=VALID, vocab_size=pc.vocab_size, out=work / "tokenizer.json")
+    init = init_folder(pc)
+    if init is not None:  # continuing a model: its token ids must keep their meaning
+        shutil.copyfile(init / "tokenizer.json", work / "tokenizer.json")
+        log(f"tokenizer: kept {init / 'tokenizer.json'}")
+    else:
+        train_tokenizer(train_path=TRAIN, valid_path=VALID, vocab_size=pc.vocab_size, out=work / "tokenizer.json")
     enc = load_encoder(read_json(work / "tokenizer.json"))
     np.save(work / "valid.npy", encode_documents(enc, read_documents(VALID)))
-    np.save(work / "train.npy", encode_documents(enc, read_documents(TRAIN)))  # last: marks the stage done
+    np.save(work / "train.npy", encode_documents(enc, train_documents()))  # last: marks the stage done
 
 
 def model_config(pc: PipelineConfig) -> ModelConfig:
@@ -37,8 +51,13 @@ def model_config(pc: PipelineConfig) -> ModelConfig:
 
 def stage_base(pc: PipelineConfig, work: Path) -> None:
     tc = TrainConfig(**pc.base)
-    res = train_base(cfg=model_config(pc), tc=tc, train=np.load(work / "train.npy"), valid=np.load(work / "valid.npy"),
-                     out=work / "base.pt")
+    cfg, init, init_state = model_config(pc), init_folder(pc), None
+    if init is not None and not (work / "base-train-state.pt").exists():
+        from onnx_weights import base_state_from_onnx
+        init_state = base_state_from_onnx(init / "base.onnx", cfg)
+        log(f"base: starting from {init / 'base.onnx'}")
+    res = train_base(cfg=cfg, tc=tc, train=np.load(work / "train.npy"), valid=np.load(work / "valid.npy"),
+                     out=work / "base.pt", init_state=init_state, log_path=work / "base-log.jsonl")
     model = load_base(work / "base.pt")
     vl = evaluate(model, np.load(work / "valid.npy"), seq_len=tc.seq_len, max_windows=None)
     ckpt = torch.load(work / "base.pt", map_location="cpu")
@@ -62,12 +81,30 @@ def stage_rows(pc: PipelineConfig, work: Path) -> None:
     train, valid = np.load(work / "train.npy"), np.load(work / "valid.npy")
     vd = stream_hidden(model, valid[: pc.valid_data_rows + seq], seq_len=seq)[: pc.valid_data_rows]
     _save_rows(work / "rows-valid-data.npz", {"hidden": vd, "targets": stream_targets(valid, n=len(vd), num_heads=K)})
-    for split, stream, n in (("valid", valid, pc.valid_prompts), ("train", train, pc.distill_prompts)):
-        gs = greedy_set(model, stream, prompts=n, prompt_len=pc.prompt_len, new_tokens=pc.new_tokens)
-        _save_rows(work / f"rows-{split}-greedy.npz", greedy_set_views(model, gs, num_heads=K))
-        log(f"rows: {split} greedy {len(gs['tokens'])} sequences")
+    gs = greedy_set(model, valid, prompts=pc.valid_prompts, prompt_len=pc.prompt_len, new_tokens=pc.new_tokens,
+                    label="valid greedy")
+    _save_rows(work / "rows-valid-greedy.npz", greedy_set_views(model, gs, num_heads=K))
+    _save_rows(work / "rows-train-greedy.npz", train_continuation_rows(pc, model, train))
     td = stream_hidden(model, train, seq_len=seq)
     _save_rows(work / "rows-train-data.npz", {"hidden": td, "targets": stream_targets(train, n=len(td), num_heads=K)})
+
+
+def train_continuation_rows(pc: PipelineConfig, model, train: np.ndarray) -> dict:
+    """Self-distillation rows at scale: continuations of train document openings at every cut point in
+    pc.distill_cuts; a share pc.distill_sampled of them sampled at a low temperature (contexts the greedy
+    chain never reaches, and the tokens typical acceptance accepts when sampling). Targets are the
+    continuation itself."""
+    views = []
+    n_sampled = int(round(pc.distill_prompts * pc.distill_sampled))
+    for j, cut in enumerate(pc.distill_cuts):
+        for temperature, n in ((0.0, pc.distill_prompts - n_sampled), (pc.distill_temperature, n_sampled)):
+            if n == 0:
+                continue
+            label = f"train cut {cut} " + (f"T={temperature}" if temperature else "greedy")
+            gs = greedy_set(model, train, prompts=n, prompt_len=cut, new_tokens=pc.new_tokens, seed=1 + 2 * j + (temperature > 0),
+                            temperature=temperature, label=label)
+            views.append(greedy_set_views(model, gs, num_heads=pc.num_heads))
+    return {k: np.concatenate([v[k] for v in views]) for k in views[0]}
 
 
 def _load(path: Path) -> dict:
@@ -90,7 +127,7 @@ def stage_heads(pc: PipelineConfig, work: Path, kind: str) -> None:
     train_sets, valid_set = load_head_rows(work)
     cfg = HeadsConfig(kind=kind, num_heads=pc.num_heads, d_model=lm_head.shape[0], vocab_size=lm_head.shape[1])
     res = train_heads(cfg=cfg, tc=HeadsTrainConfig(**pc.heads), lm_head=lm_head, train_sets=train_sets,
-                      valid_set=valid_set, out=work / f"heads-{kind}.pt")
+                      valid_set=valid_set, out=work / f"heads-{kind}.pt", log_path=work / f"heads-{kind}-log.jsonl")
     write_json(work / f"heads-{kind}-result.json", res)
 
 
@@ -131,4 +168,8 @@ def stage_samples(pc: PipelineConfig, work: Path, *, count: int = 5, new_tokens:
         if 0 in cont:
             cont = cont[: cont.index(0)]
         out.append({"prompt": text, "continuation": enc.decode(cont)})
-    write_json(work / "samples.json", out)
+    from text_quality import greedy_repetition
+    quality = greedy_repetition(model, enc, story_openings(read_documents(VALID), count=64))
+    write_json(work / "text-quality.json", quality)
+    log(f"samples: repeated 4-grams in greedy 128-token continuations {quality['repeated_4gram_share']:.1%}")
+    write_json(work / "samples.json", out)  # last: marks the stage done

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import log, set_threads
+from common import Progress, log, set_threads
 from model import ModelConfig, Transformer, causal_mask
 
 
@@ -28,7 +29,9 @@ class TrainConfig:
     eval_every: int = 200
     eval_windows: int = 64
     patience: int = 3  # evals without improvement before stopping
-    max_minutes: float = 60.0
+    max_minutes: float = 60.0  # training minutes, summed over resumed runs
+    dropout: float = 0.0
+    checkpoint_minutes: float = 5.0  # how often the whole training state is written (a kill loses at most this)
     seed: int = 0
 
 
@@ -77,41 +80,89 @@ def make_optimizer(model: Transformer, tc: TrainConfig) -> torch.optim.Optimizer
 
 
 def save(path: Path, model: Transformer, **extra) -> None:
-    torch.save({"config": model.cfg.to_dict(), "model": model.state_dict(), **extra}, path)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save({"config": model.cfg.to_dict(), "model": model.state_dict(), **extra}, tmp)
+    os.replace(tmp, path)  # a run killed mid-write keeps the previous file
 
 
-def train_base(*, cfg: ModelConfig, tc: TrainConfig, train: np.ndarray, valid: np.ndarray, out: Path) -> dict:
+def resume_path(out: Path) -> Path:
+    """Where the whole training state (model, optimizer, RNG, schedule position) is checkpointed."""
+    return out.with_name(out.stem + "-train-state.pt")
+
+
+def save_state(path: Path, *, model, opt, rng, step, minutes, best, bad, history) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "rng": rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(), "step": step, "minutes": minutes, "best": best, "bad": bad,
+                "history": history}, tmp)
+    os.replace(tmp, path)
+
+
+def train_base(*, cfg: ModelConfig, tc: TrainConfig, train: np.ndarray, valid: np.ndarray, out: Path,
+               init_state: dict | None = None, log_path: Path | None = None) -> dict:
+    """Trains (or resumes) the base. The schedule position (steps and training minutes, summed over runs) is
+    part of the checkpointed state, so a killed run continues its cosine instead of restarting it."""
     torch.manual_seed(tc.seed)
     rng = np.random.default_rng(tc.seed)
-    model = Transformer(cfg).train()
+    model = Transformer(cfg)
+    if init_state is not None:
+        model.load_state_dict(init_state)
     opt = make_optimizer(model, tc)
-    log(f"base: {model.num_parameters():,} parameters, {len(train):,} train tokens, {len(valid):,} valid tokens")
-    best, bad, t0, step, history = float("inf"), 0, time.time(), 0, []
-    for step in range(tc.max_steps):
+    state_file = resume_path(out)
+    first, prior_minutes, best, bad, history = 0, 0.0, float("inf"), 0, []
+    if state_file.exists():
+        st = torch.load(state_file, map_location="cpu")
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        rng.bit_generator.state = st["rng"]
+        torch.set_rng_state(st["torch_rng"])
+        first, prior_minutes, best, bad, history = st["step"], st["minutes"], st["best"], st["bad"], st["history"]
+        log(f"base: resuming at step {first} ({prior_minutes:.1f} training minutes done, best valid {best:.4f})")
+    elif init_state is not None:
+        best = evaluate(model, valid, seq_len=tc.seq_len, max_windows=tc.eval_windows)
+        save(out, model, step=0, tokens_seen=0, valid_loss=best)  # the starting point is the one to beat
+        history.append({"step": 0, "tokens": 0, "valid_loss": best})
+        log(f"base: starting from the given weights, valid {best:.4f}")
+    model.set_dropout(tc.dropout)
+    model.train()
+    log(f"base: {model.num_parameters():,} parameters, {len(train):,} train tokens, {len(valid):,} valid tokens, "
+        f"dropout {tc.dropout}, weight decay {tc.weight_decay}")
+    progress = Progress(log_path, total_steps=tc.max_steps, max_minutes=tc.max_minutes,
+                        tokens_per_step=tc.batch_size * tc.seq_len)
+    t0, last_ckpt, step = time.time(), time.time(), first
+    for step in range(first, tc.max_steps):
+        minutes = prior_minutes + (time.time() - t0) / 60
+        lr = lr_at(step, tc, minutes=minutes)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, tc, minutes=(time.time() - t0) / 60)
+            g["lr"] = lr
         x, y = windows(train, seq_len=tc.seq_len, starts=rng.integers(0, len(train) - tc.seq_len - 1, tc.batch_size))
         loss = lm_loss(model, x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        minutes = (time.time() - t0) / 60
+        minutes = prior_minutes + (time.time() - t0) / 60
         last = step == tc.max_steps - 1 or minutes > tc.max_minutes
+        tokens = (step + 1) * tc.batch_size * tc.seq_len
+        row = {"step": step + 1, "tokens": tokens, "train_loss": round(loss.item(), 4), "lr": lr, "minutes": round(minutes, 2)}
         if (step + 1) % tc.eval_every == 0 or last:
             vl = evaluate(model, valid, seq_len=tc.seq_len, max_windows=tc.eval_windows)
-            tokens = (step + 1) * tc.batch_size * tc.seq_len
+            row["valid_loss"] = round(vl, 4)
             history.append({"step": step + 1, "tokens": tokens, "train_loss": loss.item(), "valid_loss": vl})
-            log(f"base step {step + 1}: train {loss.item():.3f} valid {vl:.3f} "
-                f"({tokens / (time.time() - t0):.0f} tok/s, {minutes:.1f} min)")
             if vl < best:
                 best, bad = vl, 0
                 save(out, model, step=step + 1, tokens_seen=tokens, valid_loss=vl)
             else:
                 bad += 1
-            if bad >= tc.patience:
-                log(f"base: early stop, valid has not improved for {bad} evals")
-                break
+        progress.update(step + 1, minutes, row)
+        stop = bad >= tc.patience
+        if stop or last or time.time() - last_ckpt > tc.checkpoint_minutes * 60:
+            save_state(state_file, model=model, opt=opt, rng=rng, step=step + 1, minutes=minutes, best=best, bad=bad,
+                       history=history)
+            last_ckpt = time.time()
+        if stop:
+            log(f"base: early stop, valid has not improved for {bad} evals")
+            break
         if last:
             break
     return {"best_valid_loss_subset": best, "steps": step + 1, "history": history}
@@ -123,11 +174,19 @@ def main() -> None:
     ap.add_argument("--valid", type=Path, required=True, help="valid token stream (.npy, int32)")
     ap.add_argument("--model-config", type=str, required=True, help="ModelConfig as JSON")
     ap.add_argument("--train-config", type=str, default="{}", help="TrainConfig overrides as JSON")
-    ap.add_argument("--out", type=Path, required=True, help="checkpoint to write (best on valid)")
+    ap.add_argument("--out", type=Path, required=True, help="checkpoint to write (best on valid); the resumable "
+                    "training state goes beside it (<name>-train-state.pt) and a rerun continues from it")
+    ap.add_argument("--init-onnx", type=Path, help="start from the weights of a shipped base.onnx")
     args = ap.parse_args()
     set_threads()
-    result = train_base(cfg=ModelConfig(**json.loads(args.model_config)), tc=TrainConfig(**json.loads(args.train_config)),
-                        train=np.load(args.train), valid=np.load(args.valid), out=args.out)
+    cfg = ModelConfig(**json.loads(args.model_config))
+    init = None
+    if args.init_onnx:
+        from onnx_weights import base_state_from_onnx
+        init = base_state_from_onnx(args.init_onnx, cfg)
+    result = train_base(cfg=cfg, tc=TrainConfig(**json.loads(args.train_config)), train=np.load(args.train),
+                        valid=np.load(args.valid), out=args.out, init_state=init,
+                        log_path=args.out.with_name(args.out.stem + "-log.jsonl"))
     print(json.dumps({k: v for k, v in result.items() if k != "history"}))
 
 

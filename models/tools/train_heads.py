@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import log, set_threads
+from common import Progress, log, set_threads
 from heads import Heads, HeadsConfig
 
 
@@ -71,7 +71,7 @@ def sample_rows(rng, sets: list[dict], *, batch: int, frac: float) -> tuple[torc
 
 
 def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor, train_sets: list[dict],
-                valid_set: dict, out: Path) -> dict:
+                valid_set: dict, out: Path, log_path: Path | None = None) -> dict:
     torch.manual_seed(tc.seed)
     rng = np.random.default_rng(tc.seed)
     heads = Heads(cfg, lm_head=lm_head).train()
@@ -79,6 +79,12 @@ def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor
     vh = torch.from_numpy(valid_set["hidden"][:8192].astype(np.float32))
     vt = torch.from_numpy(valid_set["targets"][:8192])
     best, t0, step = float("inf"), time.time(), 0
+    sizes = [len(s["hidden"]) for s in train_sets]
+    log(f"{cfg.kind}: {sum(sizes):,} train rows ({sizes[0]:,} data, {sizes[1]:,} continuations)")
+    if log_path is not None:
+        log_path.unlink(missing_ok=True)
+    meter = Progress(log_path, total_steps=tc.steps, max_minutes=tc.max_minutes, tokens_per_step=tc.batch_size,
+                     label=cfg.kind)
     for step in range(tc.steps):
         progress = max(step / tc.steps, (time.time() - t0) / 60 / tc.max_minutes)  # time budget ends annealed too
         for g in opt.param_groups:  # linear decay: the heads are small and converge quickly
@@ -90,12 +96,16 @@ def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor
         opt.step()
         minutes = (time.time() - t0) / 60
         last = step == tc.steps - 1 or minutes > tc.max_minutes
-        if (step + 1) % tc.eval_every == 0 or last:
+        row = {"step": step + 1, "train_loss": round(loss.item(), 4), "lr": opt.param_groups[0]["lr"], "minutes": round(minutes, 2)}
+        evaluating = (step + 1) % tc.eval_every == 0 or last
+        if evaluating:
             with torch.no_grad():
                 heads.eval()
                 vl = heads_loss(heads, vh, vt, decay=tc.decay).item()
                 heads.train()
-            log(f"{cfg.kind} step {step + 1}: train {loss.item():.3f} valid(greedy) {vl:.3f} ({minutes:.1f} min)")
+            row["valid_loss"] = round(vl, 4)
+        meter.update(step + 1, minutes, row)  # "tok/s" here counts rows per second
+        if evaluating:
             if vl < best:
                 best = vl
                 torch.save({"config": cfg.to_dict(), "model": heads.state_dict(), "step": step + 1}, out)
