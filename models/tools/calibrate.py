@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from common import log, set_threads, write_json
+from rows import load_valid_rows
 from heads import KINDS, Heads, load_heads
 from train_heads import topk_accuracy
 from trees import SIZE_RANGE, accepted_along_tree, best_tree, cost_ratio
@@ -104,7 +105,6 @@ def main() -> None:
     ap.add_argument("--vocab-size", type=int, required=True)
     args = ap.parse_args()
     set_threads()
-    from stages import load_valid_rows
     greedy, data = load_valid_rows(args.work)
     res = calibrate(work=args.work, valid_greedy=greedy, valid_data=data, vocab_size=args.vocab_size)
     write_json(args.work / "calibration.json", res)

@@ -22,6 +22,7 @@ class PipelineConfig:
     prompt_len: int = 16
     new_tokens: int = 112
     valid_data_rows: int = 32768
+    quality_openings: int = 64  # valid story openings whose greedy 128-token continuations measure repetition
     notes: dict = field(default_factory=dict)
 
 
@@ -31,7 +32,7 @@ CONFIGS = {
         model=dict(d_model=32, n_layers=1, n_heads=2, ffn_hidden=64, max_positions=512),
         base=dict(seq_len=64, batch_size=8, max_steps=30, eval_every=15, eval_windows=4, warmup_steps=5),
         heads=dict(steps=20, batch_size=128, eval_every=10),
-        distill_prompts=32, valid_prompts=16, new_tokens=24, valid_data_rows=2048),
+        distill_prompts=32, valid_prompts=16, new_tokens=24, valid_data_rows=2048, quality_openings=4),
     "fixture": PipelineConfig(
         name="tiny-fixture", out="test/fixtures/tiny", vocab_size=512,
         # ffn 64 keeps all five files under 1,000,000 bytes (each heads graph carries its own LM head copy)

@@ -17,42 +17,9 @@ from pathlib import Path
 
 from common import REPO_ROOT, log, set_threads, write_json
 from configs import CONFIGS
-import stages
+from stages import STAGES, model_config
 
-ORDER = ["tokenizer", "base", "rows", "heads-cerberus", "heads-medusa", "calibrate", "verify", "export", "parity",
-         "samples", "manifest"]
-DONE_FILE = {"tokenizer": "train.npy", "base": "base-result.json", "rows": "rows-train-data.npz",
-             "heads-cerberus": "heads-cerberus-result.json", "heads-medusa": "heads-medusa-result.json",
-             "calibrate": "calibration.json", "verify": "verify.done", "export": "export.done", "parity": "parity-result.json",
-             "samples": "samples.json", "manifest": "manifest.done"}
-
-
-def run_stage(name: str, pc, work: Path, out: Path) -> None:
-    if name == "tokenizer":
-        stages.stage_tokenizer(pc, work)
-    elif name == "base":
-        stages.stage_base(pc, work)
-    elif name == "rows":
-        stages.stage_rows(pc, work)
-    elif name.startswith("heads-"):
-        stages.stage_heads(pc, work, name.split("-", 1)[1])
-    elif name == "calibrate":
-        stages.stage_calibrate(pc, work)
-    elif name == "verify":
-        from verify_acceptance import verify
-        verify(work=work)  # raises if calibrate's accepted lengths disagree with real tree verification
-        (work / "verify.done").touch()
-    elif name == "export":
-        stages.stage_export(pc, work, out)
-        (work / "export.done").touch()
-    elif name == "parity":
-        stages.stage_parity(out, work)
-    elif name == "samples":
-        stages.stage_samples(pc, work)
-    elif name == "manifest":
-        from write_manifest import build_manifest
-        write_json(out / "manifest.json", build_manifest(name=pc.name, folder=out, work=work))
-        (work / "manifest.done").touch()
+ORDER = [s.name for s in STAGES]
 
 
 def parse_overrides(items: list[str]) -> dict:
@@ -83,15 +50,15 @@ def main() -> None:
     work = (args.work or (out / "work" if args.out else REPO_ROOT / "models" / "runs" / args.config)).resolve()
     work.mkdir(parents=True, exist_ok=True)
     out.mkdir(parents=True, exist_ok=True)
-    write_json(work / "model-config.json", stages.model_config(pc).to_dict())
+    write_json(work / "model-config.json", model_config(pc).to_dict())
     forced = ORDER.index(args.force) if args.force else len(ORDER)
-    for i, name in enumerate(ORDER):
-        if i < forced and (work / DONE_FILE[name]).exists():
-            log(f"pipeline: {name} already done, skipping")
+    for i, stage in enumerate(STAGES):
+        if i < forced and (work / stage.done).exists():
+            log(f"pipeline: {stage.name} already done, skipping")
             continue
-        log(f"pipeline: stage {name}")
-        run_stage(name, pc, work, out)
-        if name == args.until:
+        log(f"pipeline: stage {stage.name}")
+        stage.run(pc, work, out)
+        if stage.name == args.until:
             break
     log(f"pipeline: {pc.name} done -> {out}")
 

@@ -6,19 +6,30 @@ import json
 import math
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 
 from bpe import load_encoder
+from calibrate import accuracy_table, calibrate
 from common import DATA_DIR, REPO_ROOT, TOOLS_DIR, log, read_json, write_json
 from configs import PipelineConfig
 from corpus import encode_documents, read_documents, story_openings
 from distill import greedy_continue, greedy_set, greedy_set_views, stream_hidden, stream_targets
+from export_onnx import export_all
+from heads import HeadsConfig
 from model import ModelConfig, load_base
+from onnx_weights import base_state_from_onnx
+from rows import TRAIN_CONTINUATIONS, TRAIN_DATA, VALID_DATA, VALID_GREEDY, load_head_rows, load_valid_rows, save_rows
+from text_quality import greedy_repetition
 from train_base import TrainConfig, evaluate, train_base
+from train_heads import HeadsTrainConfig, train_heads
 from train_tokenizer import train_tokenizer
+from verify_acceptance import verify
+from write_manifest import build_manifest
 
 TRAIN = DATA_DIR / "tinystories" / "train.txt"
 TRAIN_EXTRA = DATA_DIR / "tinystories" / "train_extra.txt"  # more stories, deduplicated against train and valid
@@ -53,7 +64,6 @@ def stage_base(pc: PipelineConfig, work: Path) -> None:
     tc = TrainConfig(**pc.base)
     cfg, init, init_state = model_config(pc), init_folder(pc), None
     if init is not None and not (work / "base-train-state.pt").exists():
-        from onnx_weights import base_state_from_onnx
         init_state = base_state_from_onnx(init / "base.onnx", cfg)
         log(f"base: starting from {init / 'base.onnx'}")
     res = train_base(cfg=cfg, tc=tc, train=np.load(work / "train.npy"), valid=np.load(work / "valid.npy"),
@@ -68,10 +78,6 @@ def stage_base(pc: PipelineConfig, work: Path) -> None:
     log(f"base: full valid loss {vl:.4f}, ppl {math.exp(vl):.2f}")
 
 
-def _save_rows(path: Path, rows: dict) -> None:
-    np.savez(path, **rows)
-
-
 def stage_rows(pc: PipelineConfig, work: Path) -> None:
     """Hidden states + head targets for: train data, train greedy, valid greedy, valid data."""
     torch.manual_seed(0)
@@ -80,13 +86,13 @@ def stage_rows(pc: PipelineConfig, work: Path) -> None:
     K = pc.num_heads
     train, valid = np.load(work / "train.npy"), np.load(work / "valid.npy")
     vd = stream_hidden(model, valid[: pc.valid_data_rows + seq], seq_len=seq)[: pc.valid_data_rows]
-    _save_rows(work / "rows-valid-data.npz", {"hidden": vd, "targets": stream_targets(valid, n=len(vd), num_heads=K)})
+    save_rows(work / VALID_DATA, {"hidden": vd, "targets": stream_targets(valid, n=len(vd), num_heads=K)})
     gs = greedy_set(model, valid, prompts=pc.valid_prompts, prompt_len=pc.prompt_len, new_tokens=pc.new_tokens,
                     label="valid greedy")
-    _save_rows(work / "rows-valid-greedy.npz", greedy_set_views(model, gs, num_heads=K))
-    _save_rows(work / "rows-train-greedy.npz", train_continuation_rows(pc, model, train))
+    save_rows(work / VALID_GREEDY, greedy_set_views(model, gs, num_heads=K))
+    save_rows(work / TRAIN_CONTINUATIONS, train_continuation_rows(pc, model, train))
     td = stream_hidden(model, train, seq_len=seq)
-    _save_rows(work / "rows-train-data.npz", {"hidden": td, "targets": stream_targets(train, n=len(td), num_heads=K)})
+    save_rows(work / TRAIN_DATA, {"hidden": td, "targets": stream_targets(train, n=len(td), num_heads=K)})
 
 
 def train_continuation_rows(pc: PipelineConfig, model, train: np.ndarray) -> dict:
@@ -107,22 +113,7 @@ def train_continuation_rows(pc: PipelineConfig, model, train: np.ndarray) -> dic
     return {k: np.concatenate([v[k] for v in views]) for k in views[0]}
 
 
-def _load(path: Path) -> dict:
-    with np.load(path) as z:
-        return {k: z[k] for k in z.files}
-
-
-def load_head_rows(work: Path) -> tuple[list[dict], dict]:
-    return [_load(work / "rows-train-data.npz"), _load(work / "rows-train-greedy.npz")], _load(work / "rows-valid-greedy.npz")
-
-
-def load_valid_rows(work: Path) -> tuple[dict, dict]:
-    return _load(work / "rows-valid-greedy.npz"), _load(work / "rows-valid-data.npz")
-
-
 def stage_heads(pc: PipelineConfig, work: Path, kind: str) -> None:
-    from heads import HeadsConfig
-    from train_heads import HeadsTrainConfig, train_heads
     lm_head = torch.load(work / "base.pt", map_location="cpu")["model"]["lm_head"]
     train_sets, valid_set = load_head_rows(work)
     cfg = HeadsConfig(kind=kind, num_heads=pc.num_heads, d_model=lm_head.shape[0], vocab_size=lm_head.shape[1])
@@ -132,7 +123,6 @@ def stage_heads(pc: PipelineConfig, work: Path, kind: str) -> None:
 
 
 def stage_calibrate(pc: PipelineConfig, work: Path) -> None:
-    from calibrate import accuracy_table, calibrate
     greedy, data = load_valid_rows(work)
     res = calibrate(work=work, valid_greedy=greedy, valid_data=data, vocab_size=pc.vocab_size)
     write_json(work / "calibration.json", res)
@@ -140,13 +130,13 @@ def stage_calibrate(pc: PipelineConfig, work: Path) -> None:
 
 
 def stage_export(pc: PipelineConfig, work: Path, out: Path) -> None:
-    from export_onnx import export_all
     enc = load_encoder(read_json(work / "tokenizer.json"))
     prompt = enc.encode("Once upon a time")[:4]
     tree = enc.encode(" there was a little girl named")[:6]
     assert len(prompt) >= 3 and len(tree) == 6, "parity prompt/tree texts too short for this vocabulary"
     export_all(work=work, out=out, prompt=prompt, tree_ids=tree)
     shutil.copyfile(work / "tokenizer.json", out / "tokenizer.json")
+    (work / "export.done").touch()
 
 
 def stage_parity(out: Path, work: Path) -> None:
@@ -168,8 +158,39 @@ def stage_samples(pc: PipelineConfig, work: Path, *, count: int = 5, new_tokens:
         if 0 in cont:
             cont = cont[: cont.index(0)]
         out.append({"prompt": text, "continuation": enc.decode(cont)})
-    from text_quality import greedy_repetition
-    quality = greedy_repetition(model, enc, story_openings(read_documents(VALID), count=64))
+    quality = greedy_repetition(model, enc, story_openings(read_documents(VALID), count=pc.quality_openings))
     write_json(work / "text-quality.json", quality)
     log(f"samples: repeated 4-grams in greedy 128-token continuations {quality['repeated_4gram_share']:.1%}")
     write_json(work / "samples.json", out)  # last: marks the stage done
+
+
+def stage_verify(pc: PipelineConfig, work: Path) -> None:
+    verify(work=work)  # raises if calibrate's accepted lengths disagree with real tree verification
+    (work / "verify.done").touch()
+
+
+def stage_manifest(pc: PipelineConfig, work: Path, out: Path) -> None:
+    write_json(out / "manifest.json", build_manifest(name=pc.name, folder=out, work=work))
+    (work / "manifest.done").touch()
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    done: str  # the file in the work dir whose presence means the stage has run (written last)
+    run: Callable[[PipelineConfig, Path, Path], None]  # (config, work dir, model folder)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("tokenizer", "train.npy", lambda pc, work, out: stage_tokenizer(pc, work)),
+    Stage("base", "base-result.json", lambda pc, work, out: stage_base(pc, work)),
+    Stage("rows", TRAIN_DATA, lambda pc, work, out: stage_rows(pc, work)),
+    Stage("heads-cerberus", "heads-cerberus-result.json", lambda pc, work, out: stage_heads(pc, work, "cerberus")),
+    Stage("heads-medusa", "heads-medusa-result.json", lambda pc, work, out: stage_heads(pc, work, "medusa")),
+    Stage("calibrate", "calibration.json", lambda pc, work, out: stage_calibrate(pc, work)),
+    Stage("verify", "verify.done", lambda pc, work, out: stage_verify(pc, work)),
+    Stage("export", "export.done", lambda pc, work, out: stage_export(pc, work, out)),
+    Stage("parity", "parity-result.json", lambda pc, work, out: stage_parity(out, work)),
+    Stage("samples", "samples.json", lambda pc, work, out: stage_samples(pc, work)),
+    Stage("manifest", "manifest.done", stage_manifest),
+)

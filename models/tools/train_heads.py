@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from common import Progress, log, set_threads
 from heads import Heads, HeadsConfig
+from rows import load_head_rows
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,7 +123,6 @@ def main() -> None:
     ap.add_argument("--train-config", type=str, default="{}", help="HeadsTrainConfig overrides as JSON")
     args = ap.parse_args()
     set_threads()
-    from stages import load_head_rows  # late import: the pipeline module owns the row files
     base_ckpt = torch.load(args.work / "base.pt", map_location="cpu")
     lm_head = base_ckpt["model"]["lm_head"]
     train_sets, valid_set = load_head_rows(args.work)
