@@ -49,7 +49,7 @@ CONFIGS = {
         # train_extra.txt (~1.5 M tokens): a second cosine at a lower peak, light dropout for the small corpus.
         # ~1,250 tokens/s on one busy core, ~3,600 on two free ones; the LR anneals by whichever budget ends first.
         init="models/tinystories-6m",
-        base=dict(seq_len=256, batch_size=16, max_steps=4000, eval_every=100, eval_windows=64, max_minutes=80.0,
+        base=dict(seq_len=256, batch_size=16, max_steps=4000, eval_every=100, eval_windows=64, max_minutes=65.0,
                   patience=8, lr=6e-4, min_lr=4e-5, warmup_steps=50, dropout=0.05, checkpoint_minutes=5.0),
         heads=dict(steps=6000, batch_size=512, eval_every=250, max_minutes=9.0),
         # every cut point of ~6 k train openings, a quarter sampled at T = 0.5 (the typical-acceptance regime)
