@@ -4,6 +4,7 @@
  * models.retrieve), LangChain's batched completions, and the playground page in headless Chromium.
  * Registered inside a suite that has started the server (npm-start.test.ts).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,8 @@ const SCREENSHOT = resolve(root, process.env['CERBERUS_SCREENSHOT'] ?? 'node_mod
 export interface Target {
   readonly url: string;
   readonly model: string;
+  /** What the server printed so far. */
+  readonly output: () => string;
 }
 
 interface BrowserResult {
@@ -71,6 +74,14 @@ export function clientChecks(target: () => Target): void {
   afterAll(async () => {
     await browser?.close();
     await app?.close();
+  });
+
+  it('prints no warnings a newcomer would trip over: no Request.cf fetch failure, no unknown npm config', async () => {
+    expect(target().output()).not.toContain('Request.cf');
+    const npm = spawnSync('npm', ['pkg', 'get', 'name'], { cwd: root, encoding: 'utf8' });
+    expect(npm.status).toBe(0);
+    expect(npm.stderr).not.toContain('Unknown project config');
+    expect(npm.stderr).not.toMatch(/npm warn/i);
   });
 
   it('the openai SDK in a browser page on another origin passes the preflight with its x-stainless-* headers', async () => {

@@ -95,7 +95,7 @@ describe('npm start (wrangler dev server) + the official openai client', () => {
     expect(status).toBe(200);
   });
 
-  describe('other clients: the SDK in a browser, the Responses API, LangChain, the playground', () => clientChecks(() => ({ url: server.url, model })));
+  describe('other clients: the SDK in a browser, the Responses API, LangChain, the playground', () => clientChecks(() => ({ url: server.url, model, output: server.output })));
 });
 
 function npmStart(args: readonly string[]): Promise<{ code: number | null; output: string }> {
