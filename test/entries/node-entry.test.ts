@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { entrySmokeTest } from './entry-smoke.case';
 import { startEntry, type RunningEntry } from './serve-entry';
 import { unreadBodyTest } from './unread-body.case';
+import { abandonedTurnTest } from './abandoned-turn.case';
 
 describe('Node entry (npm run start:node)', () => entrySmokeTest('start:node'));
 
@@ -12,4 +13,5 @@ describe('Node entry: connections', () => {
   });
   afterAll(async () => entry?.stop());
   unreadBodyTest(() => entry.url);
+  abandonedTurnTest(() => entry.url);
 });

@@ -49,7 +49,16 @@ export function serverSentEvents(
       },
       async pull(controller) {
         for (;;) {
-          const { done, value } = await reader.read();
+          let next: ReadableStreamReadResult<TurnEvent>;
+          try {
+            next = await reader.read();
+          } catch (error) {
+            // The session's stream broke (its object went away): the turn is over, count what it delivered.
+            release();
+            account.settle();
+            throw error;
+          }
+          const { done, value } = next;
           if (done) {
             release();
             account.settle();
