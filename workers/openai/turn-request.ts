@@ -62,6 +62,7 @@ export function toTurnRequest(body: TurnFields, prompt: TurnPrompt, config: Tena
     stop,
     mode,
     gate: body.cerberus?.gate ?? true,
+    ...(body.cerberus?.provenance === true ? { provenance: true } : {}),
     treeBudget: config.tree_budget,
     headKind: config.head_kind,
     gatePolicy: {

@@ -77,7 +77,7 @@ export class Conversation {
         treeBudget: turn.treeBudget,
         signal: abort.signal,
       });
-      const events = this.#events(session, generation, promptIds, turn, new TokenTracer(model.tokenizer, promptIds.length));
+      const events = this.#events(session, generation, promptIds, turn, new TokenTracer(turn.provenance === true ? model.tokenizer : null, promptIds.length));
       // The prefill and first step run before answering, so a turn failing before any output gets a
       // real HTTP status instead of an error event inside a 200 stream.
       const first = await events.next();

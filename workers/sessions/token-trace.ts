@@ -10,7 +10,8 @@ import type { StepRecord, TextTrace, TokenSpan } from './turn';
 type TokensEvent = Extract<GenerationEvent, { type: 'tokens' }>;
 
 export class TokenTracer {
-  readonly #decoder: StreamDecoder;
+  /** Null when the client did not ask for provenance: decoding every id again costs 25-50 µs a token. */
+  readonly #decoder: StreamDecoder | null;
   /** Text decoded from ids but not yet released by the engine, by source. */
   #pending: TokenSpan[] = [];
   /** Steps since the last released text. */
@@ -18,28 +19,32 @@ export class TokenTracer {
   #lastFrom = 0;
   #promptTokens: number | undefined;
 
-  constructor(tokenizer: Pick<TextTokenizer, 'decode'>, promptTokens: number) {
-    this.#decoder = new StreamDecoder(tokenizer);
+  /** `tokenizer` null: steps only (what the accounting needs), no spans. */
+  constructor(tokenizer: Pick<TextTokenizer, 'decode'> | null, promptTokens: number) {
+    this.#decoder = tokenizer === null ? null : new StreamDecoder(tokenizer);
     this.#promptTokens = promptTokens;
   }
 
   /** The trace of the text `event` releases; null when it releases none (its steps go with the next text). */
   trace(event: TokensEvent): TextTrace | null {
     const parallel = event.step?.kind === 'parallel';
-    event.tokenIds.forEach((id, i) => {
-      // In a parallel step the i-th committed token is the base model's (i = 0) or head i's.
-      const from = parallel ? i : 0;
-      this.#lastFrom = from;
-      const piece = this.#decoder.push([id]);
-      if (piece.length > 0) this.#pending.push({ text: piece, from });
-    });
+    const decoder = this.#decoder;
+    if (decoder !== null) {
+      event.tokenIds.forEach((id, i) => {
+        // In a parallel step the i-th committed token is the base model's (i = 0) or head i's.
+        const from = parallel ? i : 0;
+        this.#lastFrom = from;
+        const piece = decoder.push([id]);
+        if (piece.length > 0) this.#pending.push({ text: piece, from });
+      });
+    }
     if (event.step !== undefined) {
       const { kind, entropy, threshold, treeSize } = event.step;
       this.#steps.push({ kind, tokens: event.tokenIds.length, entropy, threshold, tree_size: treeSize });
     }
     if (event.text.length === 0) return null;
     const trace: TextTrace = {
-      spans: this.#spansOf(event.text),
+      spans: this.#decoder === null ? [] : this.#spansOf(this.#decoder, event.text),
       steps: this.#steps,
       ...(this.#promptTokens === undefined ? {} : { prompt_tokens: this.#promptTokens }),
     };
@@ -49,13 +54,13 @@ export class TokenTracer {
   }
 
   /** `text` cut into spans by source; the spans' texts are slices of `text`, so they always add up to it. */
-  #spansOf(text: string): TokenSpan[] {
+  #spansOf(decoder: StreamDecoder, text: string): TokenSpan[] {
     const spans: TokenSpan[] = [];
     let at = 0;
     while (at < text.length) {
       if (this.#pending.length === 0) {
         // The engine flushed text it held back (end of generation): so do we.
-        const tail = this.#decoder.flush();
+        const tail = decoder.flush();
         this.#pending.push({ text: tail.length > 0 ? tail : text.slice(at), from: this.#lastFrom });
       }
       const head = this.#pending[0]!;

@@ -27,6 +27,8 @@ export interface TurnRequest {
   readonly mode: DecodingMode;
   readonly gate: boolean;
   readonly treeBudget: number;
+  /** The stream should say where each token's text came from (TextTrace.spans); off, spans stay empty. */
+  readonly provenance?: boolean;
   /** The tenant's policy for the session; a change between turns takes effect on the next turn. */
   readonly headKind: HeadKind;
   readonly gatePolicy: GatePolicy;
@@ -74,7 +76,8 @@ export interface StepRecord {
 }
 
 /**
- * Provenance of one text event: its text by source (the spans add up to the text), and the steps that
+ * Provenance of one text event: its text by source (the spans add up to the text; empty unless the turn
+ * asked for provenance), and the steps that
  * finished since the previous text event. The first trace of a turn also carries the prompt's length,
  * so a turn that never finishes can still be accounted for.
  */
