@@ -15,6 +15,7 @@ export { ENGINE_CONFIG, type EngineConfig } from './engine/config';
 export { restoreGateState } from './gate/gate-state';
 export { renderChat, type ChatMessage } from './tokenizer/chat-template';
 export { TextTokenizer } from './tokenizer/text-tokenizer';
+export { StreamDecoder } from './tokenizer/stream-decoder';
 export type { Manifest } from './model/manifest';
 export type {
   CostModel,
@@ -30,6 +31,7 @@ export type {
   Sampling,
   SessionOptions,
   StepStats,
+  StepTrace,
 } from './engine/api';
 export { HEAD_KINDS, type BackendName, type HeadKind } from './runtime/binding';
 export { DECODING_MODES } from './engine/validate-options';

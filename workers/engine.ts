@@ -2,7 +2,7 @@
  * The one module in workers/ that imports the engine, and only through its public entry (src/index.ts):
  * everything else in the service takes engine names from here.
  */
-export { DECODING_MODES, HEAD_KINDS, isEngineError, loadModel, renderChat, type EngineErrorCode, type Model, type Session } from '../src/index';
+export { DECODING_MODES, HEAD_KINDS, isEngineError, loadModel, renderChat, StreamDecoder, type EngineErrorCode, type Model, type Session } from '../src/index';
 export type { BackendName } from '../src/index';
 export type {
   DecodingMode,
@@ -15,6 +15,8 @@ export type {
   ModelSource,
   Sampling,
   StepStats,
+  StepTrace,
+  TextTokenizer,
 } from '../src/index';
 // Worker entries hand onnxruntime-web its precompiled wasm through the runtime layer (src/runtime/README.md).
 export { provideWasmModule } from '../src/runtime';

@@ -1,3 +1,4 @@
+import type { StepTrace } from '../engine/api';
 import type { StatsRecorder } from '../engine/stats-recorder';
 import type { EntropyGate } from '../gate/entropy-gate';
 import type { ObservedCost } from '../gate/observed-cost';
@@ -46,6 +47,8 @@ export interface DecodeLoopParts {
 export class DecodeLoop {
   private ended = false;
   private cursor: Cursor;
+  /** How the last `step` went (token provenance for the caller's events). */
+  lastStep: StepTrace | undefined;
 
   constructor(private readonly parts: DecodeLoopParts) {
     this.cursor = parts.cursor;
@@ -69,6 +72,9 @@ export class DecodeLoop {
     const entropy = dist?.entropy ?? 0;
     const parallel = plan.mode !== 'ar' && maxDepth >= 1 && (!plan.gated || plan.gate.decide(entropy));
     const root = sampler.greedy && dist !== undefined ? dist.argmax : sampler.sample(this.cursor.logits);
+    const threshold = plan.mode !== 'ar' && plan.gated ? plan.gate.currentThreshold : null;
+    const trace = (kind: StepTrace['kind'], treeSize: number): StepTrace => ({ kind, entropy: dist?.entropy ?? null, threshold, treeSize });
+    this.lastStep = trace('ar', 1);
 
     // Nothing more will be generated after this token: it needs no forward pass.
     if (root === this.parts.eosTokenId || maxDepth < 1) {
@@ -89,6 +95,7 @@ export class DecodeLoop {
     const result = await parallelStep(ctx, this.cursor, root, pickTree, plan.mode, plan.rule);
     const { tree } = result.step;
     this.cursor = result.cursor;
+    this.lastStep = trace('parallel', tree.size);
     const accepted = result.path.length - 1;
     const predicted = plan.trees.stepRatioFor(tree);
     observed.recordParallel(performance.now() - start, predicted);

@@ -80,6 +80,21 @@ export interface StepStats {
   readonly treeSize: number;
 }
 
+/**
+ * How one decoding step went, for clients that show the speculation (token provenance). Every step's
+ * first token is the base model's own; in a parallel step, the token after it at depth d of the
+ * accepted path was proposed by head d (1-based), so tokenIds[i] came from head i.
+ */
+export interface StepTrace {
+  readonly kind: 'ar' | 'parallel';
+  /** Entropy (nats) of the base model's next-token distribution the gate read; null in AR mode. */
+  readonly entropy: number | null;
+  /** The gate threshold the decision was taken against; null when no gate decided (AR mode, gate off). */
+  readonly threshold: number | null;
+  /** Nodes verified in the step's forward pass (1 for an AR step). */
+  readonly treeSize: number;
+}
+
 export type FinishReason = 'stop' | 'length' | 'abort';
 
 /**
@@ -88,7 +103,13 @@ export type FinishReason = 'stop' | 'length' | 'abort';
  * back), and with a stop sequence the last ids may carry text that is never emitted. EOS is never emitted.
  */
 export type GenerationEvent =
-  | { readonly type: 'tokens'; readonly tokenIds: readonly number[]; readonly text: string }
+  | {
+      readonly type: 'tokens';
+      readonly tokenIds: readonly number[];
+      readonly text: string;
+      /** The decoding step that committed `tokenIds` (absent on the end-of-generation text flush). */
+      readonly step?: StepTrace;
+    }
   | { readonly type: 'done'; readonly finishReason: FinishReason; readonly stats: StepStats };
 
 /**

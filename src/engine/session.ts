@@ -14,7 +14,7 @@ import { AcceptanceEstimates } from '../tree/acceptance-estimates';
 import { causalMask } from '../tree/causal-mask';
 import type { TreePaths } from '../tree/compile-tree';
 import { HeadCalibration } from '../tree/head-proposals';
-import type { FinishReason, GateState, GenerateOptions, GenerationEvent, SessionOptions } from './api';
+import type { FinishReason, GateState, GenerateOptions, GenerationEvent, SessionOptions, StepTrace } from './api';
 import { EngineError } from './errors';
 import type { ModelParts } from './model-parts';
 import { StatsRecorder } from './stats-recorder';
@@ -148,14 +148,14 @@ export class Session {
         }
       }
       emitted.push(...ids);
-      if (ids.length > 0 || out.length > 0) yield* this.emit(stats, ids, out);
+      if (ids.length > 0 || out.length > 0) yield* this.emit(stats, ids, out, loop.lastStep);
       if (finish !== undefined) return yield done(finish);
     }
   }
 
-  private *emit(stats: StatsRecorder, tokenIds: number[], text: string): Generator<GenerationEvent, void, undefined> {
+  private *emit(stats: StatsRecorder, tokenIds: number[], text: string, step?: StepTrace): Generator<GenerationEvent, void, undefined> {
     stats.pause();
-    yield { type: 'tokens', tokenIds, text };
+    yield step === undefined ? { type: 'tokens', tokenIds, text } : { type: 'tokens', tokenIds, text, step };
     stats.resume();
   }
 

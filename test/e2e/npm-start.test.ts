@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { clientChecks } from './client-checks';
 import { startWranglerDev, type DevServer } from './wrangler-dev';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -93,6 +94,8 @@ describe('npm start (wrangler dev server) + the official openai client', () => {
     }
     expect(status).toBe(200);
   });
+
+  describe('other clients: the SDK in a browser, the Responses API, LangChain, the playground', () => clientChecks(() => ({ url: server.url, model, output: server.output })));
 });
 
 function npmStart(args: readonly string[]): Promise<{ code: number | null; output: string }> {

@@ -14,6 +14,7 @@ export function entrySmokeTest(script: 'start:node' | 'start:deno'): void {
   it('serves health, models, and the same greedy text streamed and not', async () => {
     expect((await fetch(`${entry.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${entry.url}/v1/models`)).status).toBe(401);
+    expect((await fetch(`${entry.url}/`)).headers.get('content-type')).toContain('text/html'); // the playground
     const models = (await (await fetch(`${entry.url}/v1/models`, { headers: AUTH })).json()) as { data: { id: string }[] };
     const body = { model: models.data[0]!.id, prompt: 'Once upon a time', max_tokens: 12, temperature: 0 };
 

@@ -94,6 +94,11 @@ if (values.help === true) {
   process.exit(0);
 }
 
+// Miniflare would fetch Cloudflare's `Request.cf` sample from the internet on start and, offline, print a
+// warning with a stack trace (twice). The service never reads request.cf, so use Miniflare's built-in
+// placeholder without asking; CLOUDFLARE_CF_FETCH_ENABLED=true in the environment restores the fetch.
+process.env['CLOUDFLARE_CF_FETCH_ENABLED'] ??= 'false';
+
 const port = parsePort(values.port);
 const logLevel = parseLogLevel(values['log-level']);
 const { dev } = unstable_readConfig({ config: CONFIG });

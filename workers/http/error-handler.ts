@@ -20,10 +20,11 @@ export function errorHandler(log: ErrorLogger = (error) => console.error(error))
   };
 }
 
+const V1_ROUTES =
+  'POST /v1/chat/completions, POST /v1/completions, POST /v1/responses, GET /v1/models, GET /v1/models/{id}, GET /v1/metrics, GET /v1/tenant';
+
 export const notFoundHandler: NotFoundHandler = function notFound(c) {
-  return new ApiError({
-    status: 404,
-    code: 'route_not_found',
-    message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}. The API lives under /v1 (see README).`,
-  }).getResponse();
+  const path = new URL(c.req.url).pathname;
+  const hint = path === '/v1' || path.startsWith('/v1/') ? `The routes under /v1 are ${V1_ROUTES}.` : 'The API lives under /v1 (see README).';
+  return new ApiError({ status: 404, code: 'route_not_found', message: `No route for ${c.req.method} ${path}. ${hint}` }).getResponse();
 };

@@ -22,6 +22,8 @@ const cerberusOptions = z
   .object({
     mode: z.enum(DECODING_MODES).optional(),
     gate: z.boolean().optional(),
+    /** Streams only: each text chunk carries where its tokens came from (see provenanceOf). */
+    provenance: z.boolean().optional(),
   })
   .strict();
 
@@ -72,9 +74,14 @@ export const chatCompletionRequest = z.object({
     .nullish(),
 });
 
+/** Most prompts one /v1/completions request may batch (each is its own turn, run one after another). */
+export const MAX_PROMPTS = 16;
+
 export const completionRequest = z.object({
   ...commonFields,
-  prompt: z.union([z.string(), z.array(z.string()).length(1, { error: 'send one prompt per request' })]),
+  prompt: z.union([z.string(), z.array(z.string()).min(1).max(MAX_PROMPTS)], {
+    error: `prompt is a string or an array of 1 to ${MAX_PROMPTS} strings (token-id prompts are not supported)`,
+  }),
   echo: z.literal(false, { error: 'echo is not supported; the prompt is not repeated in the text' }).nullish(),
   best_of: z.literal(1, { error: 'only best_of = 1 is supported' }).nullish(),
 });
@@ -82,3 +89,5 @@ export const completionRequest = z.object({
 export type ChatCompletionRequest = z.output<typeof chatCompletionRequest>;
 export type CompletionRequest = z.output<typeof completionRequest>;
 export type CommonRequest = ChatCompletionRequest | CompletionRequest;
+export type CerberusOptions = z.output<typeof cerberusOptions>;
+export { commonFields, cerberusOptions };

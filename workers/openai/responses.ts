@@ -1,5 +1,7 @@
 /** OpenAI response objects for both endpoints, streamed and not; `cerberus` is our extension field. */
-import type { TurnEvent } from '../sessions/turn';
+import { ApiError } from '../http/api-error';
+import type { TextTrace, TurnEvent } from '../sessions/turn';
+import { sseFrame, type SseRender } from './sse';
 
 export type DoneEvent = Extract<TurnEvent, { type: 'done' }>;
 
@@ -42,12 +44,22 @@ export function roleChunk(meta: CompletionMeta) {
   };
 }
 
-export function textChunk(meta: CompletionMeta, text: string) {
+/**
+ * The opt-in provenance extension (`cerberus.provenance: true`) on a chunk with text: the text by source
+ * (`from` 0 = the base model's own token, k = accepted from head k; the texts add up to the chunk's) and
+ * the decoding steps that finished since the previous chunk.
+ */
+export function provenanceOf(trace: TextTrace | undefined) {
+  return { tokens: trace?.spans ?? [], steps: trace?.steps ?? [] };
+}
+
+export function textChunk(meta: CompletionMeta, text: string, trace: TextTrace | false | undefined = false) {
   const choice =
     meta.kind === 'chat'
       ? { index: 0, delta: { content: text }, logprobs: null, finish_reason: null }
       : { index: 0, text, logprobs: null, finish_reason: null };
-  return { ...envelope(meta, chunkObject(meta)), choices: [choice] };
+  const chunk = { ...envelope(meta, chunkObject(meta)), choices: [choice] };
+  return trace === false ? chunk : { ...chunk, cerberus: provenanceOf(trace) };
 }
 
 /**
@@ -66,6 +78,32 @@ export function finalChunk(meta: CompletionMeta, done: DoneEvent, withUsage: boo
 /** OpenAI's usage chunk (`stream_options.include_usage`): no choices, the whole stream's usage. */
 export function usageChunk(meta: CompletionMeta, done: DoneEvent) {
   return { ...envelope(meta, chunkObject(meta)), choices: [], usage: usage(done), cerberus: done.stats };
+}
+
+export interface StreamOptions {
+  /** `stream_options.include_usage`: usage in a last chunk of its own instead of on the finishing one. */
+  readonly usageChunk: boolean;
+  /** `cerberus.provenance`: each text chunk says where its tokens came from. */
+  readonly provenance: boolean;
+}
+
+/** The Chat Completions / Completions stream: `data: {chunk}` lines, then `data: [DONE]`. */
+export function completionStream(meta: CompletionMeta, options: StreamOptions): SseRender {
+  return {
+    open: () => (meta.kind === 'chat' ? [sseFrame(roleChunk(meta))] : []),
+    event(event) {
+      switch (event.type) {
+        case 'text':
+          return event.text.length > 0 ? [sseFrame(textChunk(meta, event.text, options.provenance && event.trace))] : [];
+        case 'done':
+          if (options.usageChunk) return [sseFrame(finalChunk(meta, event, false)), sseFrame(usageChunk(meta, event)), sseFrame('[DONE]')];
+          return [sseFrame(finalChunk(meta, event, true)), sseFrame('[DONE]')];
+        case 'error':
+          // Headers are gone by now: OpenAI's convention is an error object as the last data line.
+          return [sseFrame(new ApiError(event.error).toBody())];
+      }
+    },
+  };
 }
 
 export function completionBody(meta: CompletionMeta, text: string, done: DoneEvent) {

@@ -1,38 +1,35 @@
 /**
- * Turn events → OpenAI Server-Sent Events, read on demand. A client that goes away stops the turn two
- * ways: the runtime cancels the response body, or aborts the request's signal. The signal path cancels
- * the events directly: a pipe would first wait to deliver a chunk nobody reads any more.
+ * Turn events → Server-Sent Events, read on demand. A client that goes away stops the turn two ways: the
+ * runtime cancels the response body, or aborts the request's signal. The signal path cancels the events
+ * directly: a pipe would first wait to deliver a chunk nobody reads any more. What the frames look like
+ * (Chat Completions chunks, Responses events) is the caller's `render`.
  */
 import { ApiError } from '../http/api-error';
 import type { TurnEvent } from '../sessions/turn';
-import { finalChunk, roleChunk, textChunk, usageChunk, type CompletionMeta, type DoneEvent } from './responses';
-
-export interface SseOptions {
-  /** `stream_options.include_usage`: usage in a last chunk of its own instead of on the finishing one. */
-  readonly usageChunk: boolean;
-}
+import type { TurnAccount } from './turn-account';
 
 const encoder = new TextEncoder();
-const frame = (data: unknown): Uint8Array => encoder.encode(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
 
-function framesOf(meta: CompletionMeta, options: SseOptions, event: TurnEvent, onDone: (done: DoneEvent) => void): Uint8Array[] {
-  switch (event.type) {
-    case 'text':
-      return event.text.length > 0 ? [frame(textChunk(meta, event.text))] : [];
-    case 'done':
-      onDone(event);
-      if (options.usageChunk) return [frame(finalChunk(meta, event, false)), frame(usageChunk(meta, event)), frame('[DONE]')];
-      return [frame(finalChunk(meta, event, true)), frame('[DONE]')];
-    case 'error':
-      // Headers are gone by now: OpenAI's convention is an error object as the last data line.
-      return [frame(new ApiError(event.error).toBody())];
-  }
+/** One `data:` line (with an `event:` line before it when named, as the Responses API sends them). */
+export function sseFrame(data: unknown, event?: string): Uint8Array {
+  const payload = `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+  return encoder.encode(event === undefined ? payload : `event: ${event}\n${payload}`);
+}
+
+export interface SseRender {
+  /** Frames before the first event (the chat role chunk, response.created). */
+  readonly open: () => Uint8Array[];
+  /** Frames for one event; none for an event with nothing to show (the stream then reads the next). */
+  readonly event: (event: TurnEvent) => Uint8Array[];
 }
 
 /** A reader of `events` that is cancelled when `signal` aborts; `release` stops listening. */
-function readerUntilAborted(events: ReadableStream<TurnEvent>, signal: AbortSignal) {
+function readerUntilAborted(events: ReadableStream<TurnEvent>, signal: AbortSignal, onAbort: () => void) {
   const reader = events.getReader();
-  const stop = () => void reader.cancel('the client went away').catch(() => undefined);
+  const stop = () => {
+    onAbort();
+    void reader.cancel('the client went away').catch(() => undefined);
+  };
   if (signal.aborted) stop();
   else signal.addEventListener('abort', stop, { once: true });
   return { reader, release: () => signal.removeEventListener('abort', stop) };
@@ -40,32 +37,44 @@ function readerUntilAborted(events: ReadableStream<TurnEvent>, signal: AbortSign
 
 export function serverSentEvents(
   events: ReadableStream<TurnEvent>,
-  meta: CompletionMeta,
-  options: SseOptions,
+  render: SseRender,
   signal: AbortSignal,
-  onDone: (done: DoneEvent) => void,
+  account: TurnAccount,
 ): ReadableStream<Uint8Array> {
-  const { reader, release } = readerUntilAborted(events, signal);
+  const { reader, release } = readerUntilAborted(events, signal, () => account.settle());
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        if (meta.kind === 'chat') controller.enqueue(frame(roleChunk(meta)));
+        for (const f of render.open()) controller.enqueue(f);
       },
       async pull(controller) {
         for (;;) {
-          const { done, value } = await reader.read();
+          let next: ReadableStreamReadResult<TurnEvent>;
+          try {
+            next = await reader.read();
+          } catch (error) {
+            // The session's stream broke (its object went away): the turn is over, count what it delivered.
+            release();
+            account.settle();
+            throw error;
+          }
+          const { done, value } = next;
           if (done) {
             release();
+            account.settle();
             controller.close();
             return;
           }
-          const frames = framesOf(meta, options, value, onDone);
+          account.observe(value);
+          if (value.type !== 'text') account.settle();
+          const frames = render.event(value);
           for (const f of frames) controller.enqueue(f);
           if (frames.length > 0) return;
         }
       },
       cancel(reason) {
         release();
+        account.settle();
         return reader.cancel(reason);
       },
     },
@@ -79,9 +88,15 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'x-accel-buffering': 'no',
 };
 
+export type DoneEvent = Extract<TurnEvent, { type: 'done' }>;
+
 /** Reads a whole turn for `stream: false`; a mid-turn failure becomes the response's error. */
-export async function collectTurn(events: ReadableStream<TurnEvent>, signal: AbortSignal): Promise<{ text: string; done: DoneEvent }> {
-  const { reader, release } = readerUntilAborted(events, signal);
+export async function collectTurn(
+  events: ReadableStream<TurnEvent>,
+  signal: AbortSignal,
+  account: TurnAccount,
+): Promise<{ text: string; done: DoneEvent }> {
+  const { reader, release } = readerUntilAborted(events, signal, () => account.settle());
   let text = '';
   let finished: DoneEvent | undefined;
   let ended = false;
@@ -91,12 +106,14 @@ export async function collectTurn(events: ReadableStream<TurnEvent>, signal: Abo
       const { done, value } = await reader.read();
       ended = done;
       if (done) break;
+      account.observe(value);
       if (value.type === 'text') text += value.text;
       else if (value.type === 'done') finished = value;
       else throw new ApiError(value.error);
     }
   } finally {
     release();
+    account.settle();
     // Leaving early (an error event, a failed read) must still end the turn, not leave it waiting.
     if (!ended) void reader.cancel().catch(() => undefined);
   }

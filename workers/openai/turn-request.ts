@@ -15,11 +15,18 @@ export function chatPrompt(body: ChatCompletionRequest): TurnPrompt {
   return { kind: 'chat', messages };
 }
 
-export function textPrompt(body: CompletionRequest): TurnPrompt {
-  return { kind: 'text', text: typeof body.prompt === 'string' ? body.prompt : body.prompt.join('') };
+/** One prompt per turn: a batch (`prompt: [a, b]`) gets one choice per prompt. */
+export function textPrompts(body: CompletionRequest): TurnPrompt[] {
+  const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
+  return prompts.map((text) => ({ kind: 'text', text }));
 }
 
-function sampling(body: CommonRequest): Sampling {
+/** The request fields a turn is built from, whichever endpoint they came in. */
+export type TurnFields = Pick<CommonRequest, 'max_tokens' | 'temperature' | 'top_p' | 'seed' | 'stop' | 'cerberus'> & {
+  readonly max_completion_tokens?: number | null | undefined;
+};
+
+function sampling(body: TurnFields): Sampling {
   // OpenAI's default temperature is 1; 0 means greedy, which is also what makes output reproducible.
   const temperature = body.temperature ?? 1;
   if (temperature === 0) return { kind: 'greedy' };
@@ -31,10 +38,11 @@ function sampling(body: CommonRequest): Sampling {
   };
 }
 
-export function toTurnRequest(body: CommonRequest, prompt: TurnPrompt, config: TenantConfig): TurnRequest {
-  const requested = ('max_completion_tokens' in body ? body.max_completion_tokens : null) ?? body.max_tokens;
+/** `maxTokensParam`: the name the endpoint gives max_tokens (Responses: max_output_tokens), for errors. */
+export function toTurnRequest(body: TurnFields, prompt: TurnPrompt, config: TenantConfig, maxTokensParam = 'max_tokens'): TurnRequest {
+  const requested = body.max_completion_tokens ?? body.max_tokens;
   if (requested != null && requested > config.max_tokens) {
-    throw badRequest('max_tokens_exceeded', `max_tokens may be at most ${config.max_tokens} for this API key.`, 'max_tokens');
+    throw badRequest('max_tokens_exceeded', `${maxTokensParam} may be at most ${config.max_tokens} for this API key.`, maxTokensParam);
   }
   // Default: the tenant's heads, or its first allowed mode when those heads are not allowed (e.g. AR only).
   const mode = body.cerberus?.mode ?? (config.allowed_modes.includes(config.head_kind) ? config.head_kind : config.allowed_modes[0]!);
@@ -54,6 +62,7 @@ export function toTurnRequest(body: CommonRequest, prompt: TurnPrompt, config: T
     stop,
     mode,
     gate: body.cerberus?.gate ?? true,
+    ...(body.cerberus?.provenance === true ? { provenance: true } : {}),
     treeBudget: config.tree_budget,
     headKind: config.head_kind,
     gatePolicy: {

@@ -8,6 +8,7 @@ import type { ConversationLog, TurnRecord } from './conversation-log';
 import { toErrorInfo } from './engine-errors';
 import { encodePrompt } from './prompt';
 import { pullStream } from './pull-stream';
+import { TokenTracer } from './token-trace';
 import { toTurnStats } from './turn-stats';
 import type { TurnEvent, TurnRequest, TurnStart } from './turn';
 
@@ -76,7 +77,7 @@ export class Conversation {
         treeBudget: turn.treeBudget,
         signal: abort.signal,
       });
-      const events = this.#events(session, generation, promptIds, turn);
+      const events = this.#events(session, generation, promptIds, turn, new TokenTracer(turn.provenance === true ? model.tokenizer : null, promptIds.length));
       // The prefill and first step run before answering, so a turn failing before any output gets a
       // real HTTP status instead of an error event inside a 200 stream.
       const first = await events.next();
@@ -113,6 +114,7 @@ export class Conversation {
     generation: AsyncGenerator<GenerationEvent, void, undefined>,
     promptIds: readonly number[],
     turn: TurnRequest,
+    tracer: TokenTracer,
   ): AsyncGenerator<TurnEvent> {
     let done: DoneEvent | null = null;
     const emitted: number[] = [];
@@ -123,7 +125,8 @@ export class Conversation {
         if (event.type === 'done') done = event;
         else {
           emitted.push(...event.tokenIds);
-          if (event.text.length > 0) yield { type: 'text', text: event.text };
+          const trace = tracer.trace(event);
+          if (trace !== null) yield { type: 'text', text: event.text, trace };
         }
       }
       if (done !== null && done.finishReason !== 'abort') {

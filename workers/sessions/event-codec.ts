@@ -18,7 +18,25 @@ const errorInfo = z.object({
 });
 
 const turnEvent = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('text'), text: z.string() }),
+  z.object({
+    type: z.literal('text'),
+    text: z.string(),
+    trace: z
+      .object({
+        spans: z.array(z.object({ text: z.string(), from: count })),
+        steps: z.array(
+          z.object({
+            kind: z.enum(['ar', 'parallel']),
+            tokens: count,
+            entropy: z.number().nullable(),
+            threshold: z.number().nullable(),
+            tree_size: count,
+          }),
+        ),
+        prompt_tokens: count.optional(),
+      })
+      .optional(),
+  }),
   z.object({
     type: z.literal('done'),
     finishReason: z.enum(['stop', 'length']),

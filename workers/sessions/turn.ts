@@ -12,7 +12,12 @@ export interface ChatTurnMessage {
 
 export type TurnPrompt =
   | { readonly kind: 'chat'; readonly messages: readonly ChatTurnMessage[] }
-  | { readonly kind: 'text'; readonly text: string };
+  | { readonly kind: 'text'; readonly text: string }
+  /**
+   * New messages after the session's logged conversation (the Responses API's previous_response_id): the
+   * client sends only what is new; a session with nothing logged refuses it (404).
+   */
+  | { readonly kind: 'append'; readonly messages: readonly ChatTurnMessage[] };
 
 export interface TurnRequest {
   readonly prompt: TurnPrompt;
@@ -22,6 +27,8 @@ export interface TurnRequest {
   readonly mode: DecodingMode;
   readonly gate: boolean;
   readonly treeBudget: number;
+  /** The stream should say where each token's text came from (TextTrace.spans); off, spans stay empty. */
+  readonly provenance?: boolean;
   /** The tenant's policy for the session; a change between turns takes effect on the next turn. */
   readonly headKind: HeadKind;
   readonly gatePolicy: GatePolicy;
@@ -52,8 +59,36 @@ export interface TurnUsageCounts {
   readonly completion_tokens: number;
 }
 
+/** A piece of reply text and where its token came from: 0 = the base model, k = accepted from head k. */
+export interface TokenSpan {
+  readonly text: string;
+  readonly from: number;
+}
+
+/** One decoding step, as the playground shows it (see StepTrace in the engine). */
+export interface StepRecord {
+  readonly kind: 'ar' | 'parallel';
+  /** Tokens the step committed to the reply. */
+  readonly tokens: number;
+  readonly entropy: number | null;
+  readonly threshold: number | null;
+  readonly tree_size: number;
+}
+
+/**
+ * Provenance of one text event: its text by source (the spans add up to the text; empty unless the turn
+ * asked for provenance), and the steps that
+ * finished since the previous text event. The first trace of a turn also carries the prompt's length,
+ * so a turn that never finishes can still be accounted for.
+ */
+export interface TextTrace {
+  readonly spans: readonly TokenSpan[];
+  readonly steps: readonly StepRecord[];
+  readonly prompt_tokens?: number;
+}
+
 export type TurnEvent =
-  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'text'; readonly text: string; readonly trace?: TextTrace }
   | {
       readonly type: 'done';
       readonly finishReason: Exclude<FinishReason, 'abort'>;

@@ -1,78 +1,66 @@
 /** POST /v1/chat/completions and POST /v1/completions. */
-import { Hono, type Context } from 'hono';
-import { ApiError, notFound } from '../../http/api-error';
+import { Hono } from 'hono';
+import { badRequest } from '../../http/api-error';
 import { parseBody } from '../../http/body';
 import type { TenantVariables } from '../../http/auth';
-import { chatCompletionRequest, completionRequest, SESSION_ID_PATTERN, type CommonRequest } from '../../openai/requests';
-import { completionBody, newCompletionMeta, type CompletionMeta, type DoneEvent } from '../../openai/responses';
+import { chatCompletionRequest, completionRequest, type CommonRequest } from '../../openai/requests';
+import { completionBody, completionStream, newCompletionMeta, type CompletionMeta } from '../../openai/responses';
 import { collectTurn, serverSentEvents, SSE_HEADERS } from '../../openai/sse';
-import { chatPrompt, textPrompt, toTurnRequest } from '../../openai/turn-request';
+import { chatPrompt, textPrompts, toTurnRequest } from '../../openai/turn-request';
 import type { TurnPrompt } from '../../sessions/turn';
-import type { TurnUsage } from '../../tenants/usage';
 import type { AppDeps } from '../deps';
-import { runInBackground } from '../background';
-
-type Ctx = Context<{ Variables: TenantVariables }>;
-
-export const SESSION_HEADER = 'x-session-id';
-
-function sessionIdOf(c: Ctx, body: CommonRequest): string {
-  const fromHeader = c.req.header(SESSION_HEADER);
-  if (fromHeader === undefined) return body.session_id ?? crypto.randomUUID();
-  if (!SESSION_ID_PATTERN.test(fromHeader)) {
-    throw new ApiError({
-      status: 400,
-      code: 'invalid_session_id',
-      message: `The ${SESSION_HEADER} header must be 1-128 characters of A-Z, a-z, 0-9, "_" and "-".`,
-      param: SESSION_HEADER,
-    });
-  }
-  return fromHeader;
-}
-
-/**
- * Time for tokens/s: the engine's active generation time where its clock runs (Node, Deno, local
- * workerd). Deployed Workers advance the clock only across I/O, so there the engine reads 0 and the
- * router's time from turn start to end stands in (it sees I/O for every event; it includes the prefill,
- * and a cold start's model load).
- */
-function turnUsage(done: DoneEvent, routerMs: number): TurnUsage {
-  const { stats, usage } = done;
-  return {
-    ...usage,
-    steps: stats.steps,
-    ar_steps: stats.ar_steps,
-    parallel_steps: stats.parallel_steps,
-    zero_accept_steps: stats.zero_accept_steps,
-    accepted_extra_tokens: stats.accepted_histogram.reduce((sum, steps, extra) => sum + steps * extra, 0),
-    wall_ms: stats.wall_ms > 0 ? stats.wall_ms : routerMs,
-  };
-}
+import { requireModel, SESSION_HEADER, sessionIdHeader, startTurn, type Ctx } from './turns';
 
 async function complete(c: Ctx, deps: AppDeps, kind: CompletionMeta['kind'], body: CommonRequest, prompt: TurnPrompt) {
-  const tenant = c.get('tenant');
-  const turn = toTurnRequest(body, prompt, tenant.config);
-  const sessionId = sessionIdOf(c, body);
-  const models = await deps.models.list();
-  if (!models.some((m) => m.id === body.model)) {
-    throw notFound('model_not_found', `The model "${body.model}" does not exist; GET /v1/models lists the served ones.`);
-  }
-  const startedAt = deps.now();
-  const started = await deps.sessions.startTurn({ tenantId: tenant.id, sessionId }, turn);
-  if (!started.ok) throw new ApiError(started.error);
+  const turn = toTurnRequest(body, prompt, c.get('tenant').config);
+  const sessionId = sessionIdHeader(c) ?? body.session_id ?? crypto.randomUUID();
+  await requireModel(deps, body.model);
+  const { events, account } = await startTurn(c, deps, sessionId, turn);
 
   c.header(SESSION_HEADER, sessionId);
   const meta = newCompletionMeta(kind, body.model, deps.now());
-  const record = (done: DoneEvent) =>
-    runInBackground(c, deps.tenants.recordUsage(tenant.id, turnUsage(done, deps.now() - startedAt)), deps.log);
   const signal = c.req.raw.signal;
   if (body.stream) {
-    const options = { usageChunk: body.stream_options?.include_usage === true };
-    return c.body(serverSentEvents(started.events, meta, options, signal, record), 200, SSE_HEADERS);
+    const options = { usageChunk: body.stream_options?.include_usage === true, provenance: body.cerberus?.provenance === true };
+    return c.body(serverSentEvents(events, completionStream(meta, options), signal, account), 200, SSE_HEADERS);
   }
-  const { text, done } = await collectTurn(started.events, signal);
-  record(done);
+  const { text, done } = await collectTurn(events, signal, account);
   return c.json(completionBody(meta, text, done));
+}
+
+/**
+ * A batch of prompts (LangChain's `generate([a, b])` sends one): one turn per prompt, each in a fresh
+ * session, one after another, answered as one body with a choice per prompt in order.
+ */
+async function completeBatch(c: Ctx, deps: AppDeps, body: CommonRequest, prompts: readonly TurnPrompt[]) {
+  if (body.stream) {
+    throw badRequest('unsupported_batch', 'Streaming serves one prompt per request; send the prompts one at a time, or set stream to false.', 'prompt');
+  }
+  if (sessionIdHeader(c) !== undefined || body.session_id !== undefined) {
+    throw badRequest('unsupported_batch', 'A batch of prompts runs each in a fresh session; omit the session id, or send one prompt.', 'prompt');
+  }
+  const config = c.get('tenant').config;
+  const turns = prompts.map((prompt) => toTurnRequest(body, prompt, config));
+  await requireModel(deps, body.model);
+  const meta = newCompletionMeta('text', body.model, deps.now());
+  const results = [];
+  for (const turn of turns) {
+    const { events, account } = await startTurn(c, deps, crypto.randomUUID(), turn);
+    results.push(await collectTurn(events, c.req.raw.signal, account));
+  }
+  const bodies = results.map(({ text, done }) => completionBody(meta, text, done));
+  const sum = (pick: (u: (typeof bodies)[number]['usage']) => number) => bodies.reduce((n, b) => n + pick(b.usage), 0);
+  const { cerberus: _first, ...envelope } = bodies[0]!;
+  return c.json({
+    ...envelope,
+    choices: bodies.map((b, index) => ({ ...b.choices[0]!, index, cerberus: b.cerberus })),
+    usage: {
+      prompt_tokens: sum((u) => u.prompt_tokens),
+      completion_tokens: sum((u) => u.completion_tokens),
+      total_tokens: sum((u) => u.total_tokens),
+      prompt_tokens_details: { cached_tokens: sum((u) => u.prompt_tokens_details.cached_tokens) },
+    },
+  });
 }
 
 export function completionRoutes(deps: AppDeps) {
@@ -83,6 +71,7 @@ export function completionRoutes(deps: AppDeps) {
     })
     .post('/completions', async (c) => {
       const body = await parseBody(c, completionRequest);
-      return complete(c, deps, 'text', body, textPrompt(body));
+      const prompts = textPrompts(body);
+      return prompts.length === 1 ? complete(c, deps, 'text', body, prompts[0]!) : completeBatch(c, deps, body, prompts);
     });
 }

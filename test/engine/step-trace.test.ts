@@ -1,0 +1,66 @@
+/** The per-step trace on `tokens` events (token provenance): what each step was and whence its tokens came. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GenerateOptions, GenerationEvent, StepTrace } from '../../src/engine/api';
+import type { Model } from '../../src/engine/model';
+import { GREEDY_AR, loadFixtureModel, newSession } from './engine-helpers';
+
+let model: Model;
+let prompt: number[];
+
+beforeAll(async () => {
+  model = await loadFixtureModel();
+  prompt = model.tokenizer.encode('Once upon a time, there was a little girl named Lily. She');
+});
+afterAll(() => model?.dispose());
+
+type TokensEvent = Extract<GenerationEvent, { type: 'tokens' }>;
+
+async function tokenEvents(options: GenerateOptions): Promise<TokensEvent[]> {
+  const events: TokensEvent[] = [];
+  for await (const event of newSession(model).generate(prompt, options)) if (event.type === 'tokens') events.push(event);
+  return events;
+}
+
+describe('StepTrace on tokens events', () => {
+  it('AR mode: one base-model token per step, no entropy, no gate', async () => {
+    const events = await tokenEvents({ ...GREEDY_AR, maxTokens: 16 });
+    const stepped = events.filter((e) => e.step !== undefined);
+    expect(stepped.length).toBeGreaterThan(0);
+    for (const e of stepped) {
+      expect(e.step).toEqual({ kind: 'ar', entropy: null, threshold: null, treeSize: 1 } satisfies StepTrace);
+      expect(e.tokenIds.length).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('parallel without the gate: every step parallel, at most one token per head beyond the base token', async () => {
+    const events = await tokenEvents({ ...GREEDY_AR, maxTokens: 48, mode: 'cerberus', gate: false });
+    const heads = model.manifest.heads.cerberus!.num_heads;
+    const stepped = events.filter((e) => e.step !== undefined);
+    expect(stepped.length).toBeGreaterThan(0);
+    for (const e of stepped) {
+      const step = e.step!;
+      // The last step may be a plain one: nothing follows the final token.
+      if (step.kind === 'ar') continue;
+      expect(step.threshold).toBeNull();
+      expect(step.entropy).toBeGreaterThanOrEqual(0);
+      expect(step.treeSize).toBeGreaterThanOrEqual(e.tokenIds.length);
+      expect(e.tokenIds.length).toBeLessThanOrEqual(1 + heads);
+    }
+    // Together the steps account for every token, and with this fixture some step accepts a head's token.
+    expect(stepped.reduce((n, e) => n + e.tokenIds.length, 0)).toBe(events.reduce((n, e) => n + e.tokenIds.length, 0));
+    expect(stepped.some((e) => e.tokenIds.length > 1)).toBe(true);
+  });
+
+  it('with the gate: each step names the threshold it was decided against, and parallel steps sit at or below it unless exploring', async () => {
+    const events = await tokenEvents({ ...GREEDY_AR, maxTokens: 48, mode: 'medusa', gate: true });
+    const steps = events.flatMap((e) => (e.step === undefined ? [] : [e.step]));
+    expect(steps.length).toBeGreaterThan(0);
+    for (const step of steps) {
+      expect(step.threshold).toEqual(expect.any(Number));
+      expect(step.entropy).toEqual(expect.any(Number));
+    }
+    const belowThreshold = steps.filter((s) => s.entropy! <= s.threshold!);
+    // Nothing forces a step at or below the threshold to be AR except the end of the generation.
+    expect(belowThreshold.filter((s) => s.kind === 'ar').length).toBeLessThanOrEqual(1);
+  });
+});
