@@ -5,6 +5,7 @@ import type { HeadKind } from '../runtime/binding';
 import { distribution } from '../sampling/logits';
 import type { Sampler } from '../sampling/sampler';
 import type { Cursor } from './cursor';
+import { Laps, type StepProfile } from './step-profile';
 import { arStep, parallelStep, type StepContext } from './steps';
 import { parallelOutlook, type TreePolicy } from './tree-policy';
 import type { AcceptanceRule } from './verify';
@@ -41,6 +42,8 @@ export interface DecodeLoopParts {
   readonly eosTokenId: number;
   readonly stats: StatsRecorder;
   readonly observed: ObservedCost;
+  /** Per-phase step times, when the caller asked for them. */
+  readonly profile?: StepProfile;
 }
 
 export class DecodeLoop {
@@ -59,8 +62,9 @@ export class DecodeLoop {
   /** Precondition: not exhausted, the cache has room for the root (length < capacity), remaining >= 1. */
   async step(remaining: number): Promise<readonly number[]> {
     if (this.ended) throw new Error('DecodeLoop.step after the last token');
-    const { ctx, plan, sampler, stats, observed } = this.parts;
+    const { ctx, plan, sampler, stats, observed, profile } = this.parts;
     const { cache } = ctx;
+    const began = profile === undefined ? 0 : performance.now();
     const room = cache.capacity - 1 - cache.length;
     const maxDepth = Math.min(remaining - 1, room);
     // The gate reads the entropy of the distribution that is about to be sampled (temperature 1). The
@@ -76,17 +80,20 @@ export class DecodeLoop {
       stats.arStep();
       return [root];
     }
+    const laps = profile === undefined ? undefined : new Laps(profile, parallel ? 'parallel' : 'ar', began);
+    laps?.lap('gate');
     const start = performance.now();
     if (plan.mode === 'ar' || !parallel) {
-      const result = await arStep(ctx, root);
+      const result = await arStep(ctx, root, laps);
       observed.recordAr(performance.now() - start);
       this.cursor = result.cursor;
       stats.addModelTime(result.modelMs);
       stats.arStep();
+      laps?.lap('bookkeeping');
       return result.tokens;
     }
     const pickTree = (headLogits: Float32Array) => plan.trees.treeForStep(maxDepth, headLogits, ctx.vocab);
-    const result = await parallelStep(ctx, this.cursor, root, pickTree, plan.mode, plan.rule);
+    const result = await parallelStep(ctx, this.cursor, root, pickTree, plan.mode, plan.rule, laps);
     const { tree } = result.step;
     this.cursor = result.cursor;
     const accepted = result.path.length - 1;
@@ -98,6 +105,8 @@ export class DecodeLoop {
     plan.trees.record(result.step, result.path);
     // The gate weighs accepted tokens against what a parallel step costs here, as observed.
     plan.gate.record(entropy, accepted, result.step.expectedAccepted, parallelOutlook(plan.trees, plan.timedGate ? observed.correction() : 1));
+    laps?.lap('bookkeeping');
+    if (profile !== undefined) profile.treeNodes += tree.size;
     return result.tokens;
   }
 }
