@@ -20,7 +20,7 @@ export function markdownReport(r: BenchResults): string {
   out.push('');
   out.push(`Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGb.toFixed(0)} GB, ${m.os}, Node ${m.node}; load average at start ${m.loadAverageAtStart.map((l) => l.toFixed(2)).join(' / ')}. ${m.note}`);
   out.push('');
-  out.push(`Greedy, ${s.maxTokens} new tokens, ${s.stories} story openings + ${s.mtBench} MT-Bench first turns (${s.data}); tree budget ${s.treeBudget}; ${s.sessions}; ${s.order}. Ratios: median over the group's prompts of tokens/s over AR's on the same prompt, same backend, same run. Mismatches vs AR: **${r.mismatches}**.`);
+  out.push(`Greedy, ${s.maxTokens} new tokens, ${s.stories} story openings + ${s.mtBench} MT-Bench first turns (${s.data}); tree budget ${s.treeBudget}; ${s.sessions}; ${s.order}; each run ${s.repeats}× and the fastest kept. Ratios: median over the group's prompts of tokens/s over AR's on the same prompt, same backend, same run. Mismatches vs AR: **${r.mismatches}**.`);
   for (const skip of r.skipped) out.push(`\nSkipped ${skip.name}: ${skip.reason}.`);
 
   for (const backend of r.backends) {

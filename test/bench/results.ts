@@ -84,6 +84,7 @@ export const benchSchema = z.object({
     thresholds: z.array(z.number()),
     data: z.string(),
     sessions: z.string(),
+    repeats: z.int(),
     order: z.string(),
   }),
   backends: z.array(
