@@ -46,9 +46,14 @@ export interface DecodeLoopParts {
   readonly profile?: StepProfile;
 }
 
+/** The step whose cost is charged when the next step starts. */
+type Pending = { readonly kind: 'ar' } | { readonly kind: 'parallel'; readonly predictedRatio: number };
+
 export class DecodeLoop {
   private ended = false;
   private cursor: Cursor;
+  private pending: Pending | undefined;
+  private pendingSince = 0;
 
   constructor(private readonly parts: DecodeLoopParts) {
     this.cursor = parts.cursor;
@@ -64,7 +69,8 @@ export class DecodeLoop {
     if (this.ended) throw new Error('DecodeLoop.step after the last token');
     const { ctx, plan, sampler, stats, observed, profile } = this.parts;
     const { cache } = ctx;
-    const began = profile === undefined ? 0 : performance.now();
+    const began = performance.now();
+    this.chargePending(began);
     const room = cache.capacity - 1 - cache.length;
     const maxDepth = Math.min(remaining - 1, room);
     // The gate reads the entropy of the distribution that is about to be sampled (temperature 1). The
@@ -82,10 +88,9 @@ export class DecodeLoop {
     }
     const laps = profile === undefined ? undefined : new Laps(profile, parallel ? 'parallel' : 'ar', began);
     laps?.lap('gate');
-    const start = performance.now();
     if (plan.mode === 'ar' || !parallel) {
       const result = await arStep(ctx, root, laps);
-      observed.recordAr(performance.now() - start);
+      this.pend({ kind: 'ar' }, began);
       this.cursor = result.cursor;
       stats.addModelTime(result.modelMs);
       stats.arStep();
@@ -97,8 +102,7 @@ export class DecodeLoop {
     const { tree } = result.step;
     this.cursor = result.cursor;
     const accepted = result.path.length - 1;
-    const predicted = plan.trees.stepRatioFor(tree);
-    observed.recordParallel(performance.now() - start, predicted);
+    this.pend({ kind: 'parallel', predictedRatio: plan.trees.stepRatioFor(tree) }, began);
     stats.addModelTime(result.modelMs);
     stats.parallelStep(accepted);
     stats.treeSize = tree.size;
@@ -108,5 +112,26 @@ export class DecodeLoop {
     laps?.lap('bookkeeping');
     if (profile !== undefined) profile.treeNodes += tree.size;
     return result.tokens;
+  }
+
+  private pend(step: Pending, began: number): void {
+    this.pending = step;
+    this.pendingSince = began;
+  }
+
+  /**
+   * A step's cost is the time from its start to the next step's start: its compute, and delivering its
+   * tokens to the consumer (fewer, larger steps deliver less often: a real saving). This is also what
+   * workerd lets the engine see: its clock stands still during compute but moves on I/O, and the consumer
+   * pulls every step's tokens across I/O, so a step read from start to end is 0 ms there while the
+   * interval between step starts is not. The last step of a generation is not charged.
+   */
+  private chargePending(now: number): void {
+    const step = this.pending;
+    if (step === undefined) return;
+    this.pending = undefined;
+    const ms = now - this.pendingSince;
+    if (step.kind === 'ar') this.parts.observed.recordAr(ms);
+    else this.parts.observed.recordParallel(ms, step.predictedRatio);
   }
 }
