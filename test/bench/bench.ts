@@ -9,8 +9,8 @@
  * Greedy, so every configuration must emit AR's text: a mismatch fails the run (exit code 1).
  * Writes a Markdown report, the JSON results (schema: docs/benchmarks/README.md) and an SVG chart.
  *
- *   npm run bench -- [--model DIR] [--backends wasm-workerd,native-cpu,webgpu] [--stories 12] [--mt-bench 16]
- *                    [--max-tokens 128] [--thresholds 1,2,3,4] [--budget 16] [--data ../shared/data]
+ *   npm run bench -- [--model DIR] [--backends wasm-workerd,native-cpu,webgpu] [--stories 8] [--mt-bench 16]
+ *                    [--max-tokens 128] [--thresholds 1,2,3] [--budget 16] [--data ../shared/data]
  *                    [--repeats 2] [--out DIR] [--json FILE] [--md FILE] [--svg FILE] [--profile-prompts 3] [--quick]
  *
  * --repeats: each (prompt, configuration, backend) runs that many times, spread over the prompt's round; the
@@ -57,10 +57,10 @@ const { values: args } = parseArgs({
 
 const quick = args.quick === true;
 const settings = {
-  stories: Number(args.stories ?? (quick ? 1 : 12)),
+  stories: Number(args.stories ?? (quick ? 1 : 8)),
   mtBench: Number(args['mt-bench'] ?? (quick ? 2 : 16)),
   maxTokens: Number(args['max-tokens'] ?? (quick ? 24 : 128)),
-  thresholds: (args.thresholds ?? (quick ? '2' : '1,2,3,4')).split(',').filter(Boolean).map(Number),
+  thresholds: (args.thresholds ?? (quick ? '2' : '1,2,3')).split(',').filter(Boolean).map(Number),
   budget: Number(args.budget),
   profilePrompts: Number(args['profile-prompts'] ?? (quick ? 1 : 3)),
   /** Runs of every (prompt, configuration, backend); the fastest counts — the one other jobs disturbed least. */
@@ -137,9 +137,17 @@ async function main(): Promise<void> {
   ];
   const configs = benchConfigs(settings.thresholds);
   const skipped: { name: string; reason: string }[] = [];
-  const runners = await startRunners((args.backends ?? '').split(',').filter(Boolean), dir, skipped);
-  const profiles: PhaseProfile[] = [];
+  const runners: BenchRunner[] = [];
   let extraProfiler: EngineRunner | undefined;
+  // Ctrl-C (or a kill) still stops the dev server and releases the models.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void Promise.allSettled([...runners, ...(extraProfiler ? [extraProfiler] : [])].map((r) => r.dispose())).finally(() => process.exit(130));
+    });
+  }
+  runners.push(...(await startRunners((args.backends ?? '').split(',').filter(Boolean), dir, skipped)));
+  const profiles: PhaseProfile[] = [];
   try {
     log(`warming up: ${configs.length} configurations × ${runners.length} backends`);
     const warm: BenchPrompt = { ...prompts[0]!, label: 'warm-up' };
@@ -161,7 +169,8 @@ async function main(): Promise<void> {
         }
       }
       for (const runner of runners) perRunner.get(runner.name)!.push({ prompt, runs: runs.get(runner.name)! });
-      log(`[${i + 1}/${prompts.length}] ${prompt.label}: ${runners.map((r) => summaryLine(r.name, configs, runs.get(r.name)!)).join('; ')}`);
+      const elapsed = (performance.now() - began) / 1000;
+      log(`[${i + 1}/${prompts.length}, ${elapsed.toFixed(0)} s] ${prompt.label}: ${runners.map((r) => summaryLine(r.name, configs, runs.get(r.name)!)).join('; ')}`);
     }
 
     // The profile: each in-process backend; wasm once more in Node, where its clock runs (not in workerd).
