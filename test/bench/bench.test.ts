@@ -45,6 +45,8 @@ describe('npm run bench -- --quick', () => {
           expect(c.tokensPerStep).toBeGreaterThanOrEqual(1);
           expect(c.parallelShare).toBe(c.mode === 'ar' ? 0 : c.parallelShare);
           expect(c.peakRssMb).toBeGreaterThan(0);
+          expect(c.cpuMs).toBeGreaterThan(0);
+          expect(c.medianCpuRatioToAr).toBeGreaterThan(0);
         }
         // Every step of an ungated parallel mode is parallel, except a last token emitted without a forward.
         expect(group.configs.find((c) => c.id === 'cerberus')!.parallelShare).toBeGreaterThan(0.5);

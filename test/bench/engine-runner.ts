@@ -54,6 +54,7 @@ export class EngineRunner implements BenchRunner {
       treeBudget: this.options.budget,
       ...(this.profile === undefined ? {} : { profile: this.profile }),
     };
+    const cpuBefore = process.cpuUsage();
     const [result, peak] = await sampled(rssMb, async () => {
       const start = performance.now();
       let ttft = 0;
@@ -80,7 +81,8 @@ export class EngineRunner implements BenchRunner {
       }
       throw new Error('the generation ended without a done event');
     });
-    return { ...result, peakRssMb: peak };
+    const cpu = process.cpuUsage(cpuBefore);
+    return { ...result, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: peak };
   }
 
   peakRssMb(): Promise<number> {

@@ -24,6 +24,10 @@ const configResult = z.object({
   ratioToAr: z.number(),
   /** Median over prompts of each prompt's tokens/s over AR's on it: the target measure. */
   medianRatioToAr: z.number(),
+  /** CPU time of the model's process (every thread), summed; and the ratios computed from it instead of wall time. */
+  cpuMs: z.number(),
+  cpuRatioToAr: z.number(),
+  medianCpuRatioToAr: z.number(),
   tokensPerStep: z.number(),
   meanExtraPerParallelStep: z.number(),
   zeroAcceptShare: z.number(),
@@ -118,12 +122,15 @@ export function median(values: readonly number[]): number {
 }
 
 const rate = (r: RunResult) => (r.wallMs > 0 ? (1000 * r.tokens) / r.wallMs : 0);
+const cpuRate = (r: RunResult) => (r.cpuMs > 0 ? (1000 * r.tokens) / r.cpuMs : 0);
 
 export function summarise(configs: readonly BenchConfig[], prompts: readonly PromptRuns[]): ConfigResult[] {
   const ar = configs[0]!;
   const arTokens = prompts.reduce((s, p) => s + p.runs.get(ar.id)!.tokens, 0);
   const arWall = prompts.reduce((s, p) => s + p.runs.get(ar.id)!.wallMs, 0);
   const arRate = arWall > 0 ? (1000 * arTokens) / arWall : 0;
+  const arCpu = prompts.reduce((s, p) => s + p.runs.get(ar.id)!.cpuMs, 0);
+  const arCpuRate = arCpu > 0 ? (1000 * arTokens) / arCpu : 0;
   return configs.map((config) => {
     const runs = prompts.map((p) => p.runs.get(config.id)!);
     const sum = (f: (r: RunResult) => number) => runs.reduce((s, r) => s + f(r), 0);
@@ -132,6 +139,8 @@ export function summarise(configs: readonly BenchConfig[], prompts: readonly Pro
     const steps = sum((r) => r.steps);
     const parallel = sum((r) => r.parallelSteps);
     const tps = wallMs > 0 ? (1000 * tokens) / wallMs : 0;
+    const cpuMs = sum((r) => r.cpuMs);
+    const cpuTps = cpuMs > 0 ? (1000 * tokens) / cpuMs : 0;
     return {
       id: config.id,
       name: config.name,
@@ -144,6 +153,9 @@ export function summarise(configs: readonly BenchConfig[], prompts: readonly Pro
       tokensPerSecond: tps,
       ratioToAr: arRate > 0 ? tps / arRate : 0,
       medianRatioToAr: median(prompts.map((p) => rate(p.runs.get(config.id)!) / Math.max(1e-9, rate(p.runs.get(ar.id)!)))),
+      cpuMs,
+      cpuRatioToAr: arCpuRate > 0 ? cpuTps / arCpuRate : 0,
+      medianCpuRatioToAr: median(prompts.map((p) => cpuRate(p.runs.get(config.id)!) / Math.max(1e-9, cpuRate(p.runs.get(ar.id)!)))),
       tokensPerStep: steps > 0 ? tokens / steps : 0,
       meanExtraPerParallelStep: parallel > 0 ? sum((r) => r.meanExtra * r.parallelSteps) / parallel : 0,
       zeroAcceptShare: parallel > 0 ? sum((r) => r.zeroAcceptSteps) / parallel : 0,

@@ -16,6 +16,11 @@ export interface RunResult {
   /** Mean extra tokens per parallel step. */
   readonly meanExtra: number;
   readonly thresholdEnd: number;
+  /**
+   * CPU time the model's process used meanwhile (every thread), ms: what the generation cost in compute,
+   * much less disturbed than wall time by other jobs on a shared machine.
+   */
+  readonly cpuMs: number;
   /** Largest resident memory sampled during the generation, MiB. */
   readonly peakRssMb: number;
 }

@@ -91,14 +91,15 @@ export class WorkerdRunner implements BenchRunner {
     };
     const chat = prompt.kind === 'chat';
     const body = chat ? { ...common, messages: [{ role: 'user', content: prompt.content }] } : { ...common, prompt: prompt.content };
+    const cpuBefore = await this.server.cpuMs();
     const [result, peak] = await sampled(
       () => this.server.rssMb(),
       () => this.stream(`${this.server.url}/v1/${chat ? 'chat/completions' : 'completions'}`, key, body),
     );
-    return { ...result, peakRssMb: peak };
+    return { ...result, cpuMs: (await this.server.cpuMs()) - cpuBefore, peakRssMb: peak };
   }
 
-  private async stream(url: string, key: string, body: unknown): Promise<Omit<RunResult, 'peakRssMb'>> {
+  private async stream(url: string, key: string, body: unknown): Promise<Omit<RunResult, 'peakRssMb' | 'cpuMs'>> {
     const start = performance.now();
     const response = await fetch(url, {
       method: 'POST',

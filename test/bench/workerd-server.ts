@@ -18,6 +18,8 @@ export interface WorkerdServer {
   rssMb(): Promise<number>;
   /** Their lifetime peak (VmHWM), MiB. */
   peakRssMb(): Promise<number>;
+  /** CPU time the workerd processes have used so far, every thread, ms (from /proc/PID/task/TID/schedstat). */
+  cpuMs(): Promise<number>;
   output(): string;
   stop(): Promise<void>;
 }
@@ -66,6 +68,23 @@ async function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> 
   } catch {
     return 0;
   }
+}
+
+/** Nanoseconds on a CPU, summed over the threads of `pid`. */
+async function cpuNs(pid: number): Promise<number> {
+  let ns = 0;
+  try {
+    for (const tid of await readdir(`/proc/${pid}/task`)) {
+      try {
+        ns += Number((await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')).split(' ')[0]);
+      } catch {
+        // the thread ended
+      }
+    }
+  } catch {
+    // the process ended, or no /proc
+  }
+  return ns;
 }
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
@@ -124,5 +143,11 @@ export async function startWorkerd(root: string, modelDir: string): Promise<Work
     await stop();
     throw error;
   }
-  return { url, rssMb: () => sum('VmRSS'), peakRssMb: () => sum('VmHWM'), output, stop };
+  const cpuMs = async () => {
+    pids ??= await workerdPids(pgid);
+    let ns = 0;
+    for (const pid of pids) ns += await cpuNs(pid);
+    return ns / 1e6;
+  };
+  return { url, rssMb: () => sum('VmRSS'), peakRssMb: () => sum('VmHWM'), cpuMs, output, stop };
 }
