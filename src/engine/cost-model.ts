@@ -85,13 +85,14 @@ function median(values: readonly number[]): number {
 }
 
 /**
- * Used only where timing is impossible. The curves are the medians measured for ARCHITECTURE.md's cost
- * table (5.9 M model, P = 256; the GPU row assumes a nearly flat curve); the heads' cost is estimated
- * from FLOPs: per head a D×D block (plus the 2D×D Cerberus projection) and the D×V LM head, against the
- * base model's layers and LM head.
+ * Used only where timing is impossible. The curve is the manifest's `cost_curves` for the backend class — the
+ * one the model tools sized the static trees and the gate's default threshold with — and otherwise the
+ * same table built in (ARCHITECTURE.md's medians, 5.9 M model, P = 256; the GPU row assumes a nearly flat
+ * curve). The heads' cost is estimated from FLOPs: per head a D×D block (plus the 2D×D Cerberus projection)
+ * and the D×V LM head, against the base model's layers and LM head.
  */
 export function fallbackCostModel(backendClass: BackendClass, manifest: Manifest): CostModel {
-  const ratios: Record<BackendClass, number[]> = {
+  const builtIn: Record<BackendClass, number[]> = {
     wasm: [1.06, 1.41, 1.95, 3.17, 5.63, 10.5],
     native: [1.15, 1.16, 1.43, 1.63, 2.15, 3.32],
     gpu: [1, 1, 1.02, 1.05, 1.1, 1.2],
@@ -101,9 +102,10 @@ export function fallbackCostModel(backendClass: BackendClass, manifest: Manifest
   const baseFlops = l * (2 * d * h * dh + 2 * d * hkv * dh + 3 * d * f) + d * v;
   const k = Math.max(manifest.heads.cerberus?.num_heads ?? 0, manifest.heads.medusa?.num_heads ?? 0);
   const headsFlops = k * (3 * d * d + d * v);
-  return {
-    points: SIZES.map((tokens, i) => ({ tokens, ratio: ratios[backendClass][i]! })),
-    headsRatio: headsFlops / baseFlops,
-    source: 'fallback',
-  };
+  const given = manifest.cost_curves?.[backendClass];
+  const points =
+    given === undefined
+      ? SIZES.map((tokens, i) => ({ tokens, ratio: builtIn[backendClass][i]! }))
+      : given.filter(([tokens]) => tokens > 1).map(([tokens, ratio]) => ({ tokens, ratio }));
+  return { points, headsRatio: headsFlops / baseFlops, source: 'fallback' };
 }

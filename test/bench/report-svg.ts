@@ -16,17 +16,17 @@ export function svgChart(r: BenchResults): string {
   const left = 56;
   const groupW = 92;
   const groupsMax = Math.max(1, ...r.backends.map((b) => b.groups.length));
-  const width = left + groupsMax * groupW + 24;
+  const width = Math.max(760, left + groupsMax * groupW + 24);
   const height = top + r.backends.length * (panelH + 70) + 10;
   const ratios = r.backends.flatMap((b) => b.groups.flatMap((g) => g.configs.map((c) => c.medianRatioToAr)));
   const yMax = Math.max(2, Math.ceil(Math.max(...ratios, 1) * 4) / 4);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${left}" y="20" font-size="15" font-weight="bold">${esc(`Speed-up over AR (median per prompt), ${r.model.name}, greedy, ${r.settings.maxTokens} tokens`)}</text>`,
+    `<text x="${left}" y="20" font-size="15" font-weight="bold">${esc(`Speed-up over AR, wall time (median over prompts), ${r.model.name}, greedy, ${r.settings.maxTokens} tokens`)}</text>`,
   ];
   MODES.forEach((m, i) => {
-    const lx = left + i * 140;
+    const lx = left + i * 150;
     parts.push(`<rect x="${lx}" y="30" width="12" height="12" fill="${m.color}"/><text x="${lx + 16}" y="40">${m.name}</text>`);
   });
   r.backends.forEach((backend, bi) => {

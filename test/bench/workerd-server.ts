@@ -1,9 +1,8 @@
 /**
- * The product as a user runs it: `npm start`'s launcher (workers/entries/wrangler-dev.ts: wrangler's dev
- * server, workerd through Miniflare) serving a model folder on a free loopback port with throwaway state.
- * The launcher is bundled to a file of the bench's own, so a bench in the test suite never races the e2e
- * test rebuilding npm start's dist/dev bundle. The bench talks to it over HTTP only; what it reads besides
- * HTTP is the memory of the workerd processes (from /proc, Linux only).
+ * The product as a user runs it: wrangler's dev server for wrangler.toml (workerd through Miniflare), as
+ * `npm start` starts it but without file watching (workerd-launcher.ts), serving a model folder on a free
+ * loopback port with throwaway state, in a process group of its own. The bench talks to it over HTTP only;
+ * what it reads besides HTTP is the memory and CPU time of the workerd processes (from /proc, Linux only).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -104,10 +103,10 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 export async function startWorkerd(root: string, modelDir: string): Promise<WorkerdServer> {
   const port = await freePort();
   const state = await mkdtemp(join(tmpdir(), 'cerberus-bench-'));
-  const launcher = join(root, 'node_modules/.cache/cerberus-bench/wrangler-dev.mjs');
+  const launcher = join(root, 'node_modules/.cache/cerberus-bench/workerd-launcher.mjs');
   const esbuild = join(root, 'node_modules/.bin/esbuild');
-  await promisify(execFile)(esbuild, ['workers/entries/wrangler-dev.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', '--log-level=warning', `--outfile=${launcher}`], { cwd: root });
-  const args = [launcher, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--assets', modelDir, '--log-level', 'warn'];
+  await promisify(execFile)(esbuild, ['test/bench/workerd-launcher.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', '--log-level=warning', `--outfile=${launcher}`], { cwd: root });
+  const args = [launcher, String(port), state, modelDir];
   const child = spawn(process.execPath, args, {
     cwd: root,
     detached: true, // its own process group: stop() ends the launcher and workerd together
