@@ -9,11 +9,12 @@ const SIZES = [2, 4, 8, 16, 32, 64];
 
 /**
  * Times the backend once at load, in the pattern decoding runs its calls in: AR steps back to back (T = 1
- * forwards), and parallel steps as the heads call followed by a T-node forward. The order matters: on wasm
- * a forward that follows the heads costs about twice one that follows a forward (the two graphs' weights
- * evict each other from the CPU caches), so a round-robin over sizes — what the runtime's cost-curve helper
- * does for its table — makes T = 1 look dear and trees cheap (shipped model, P = 128, `npm run
- * bench:pattern`: wasm heads + 6 nodes = 2.46 AR steps in the pattern, 1.62 by round-robin). Where the clock
+ * forwards), and parallel steps as the heads call followed by a T-node forward. The order can matter: in one
+ * measurement on wasm a forward that followed the heads cost about twice one that followed a forward (the two
+ * graphs' weights evicting each other from the caches, presumably), and a round-robin over sizes — what the
+ * runtime's cost-curve helper does for its table — then makes T = 1 look dear and trees cheap (heads + 6
+ * nodes = 2.46 AR steps in the pattern, 1.62 by round-robin; under heavier load the effect was smaller or
+ * absent: docs/benchmarks/README.md, `npm run bench:pattern`). The pattern is what decoding pays. Where the clock
  * cannot time (workerd advances it only on I/O, so a forward pass reads 0 ms) the documented fallback is used.
  */
 export async function measureCostModel(binding: InferenceBinding, manifest: Manifest): Promise<CostModel> {
