@@ -13,6 +13,7 @@ export { Session } from './engine/session';
 export { EngineError, isEngineError, type EngineErrorCode } from './engine/errors';
 export { ENGINE_CONFIG, type EngineConfig } from './engine/config';
 export { restoreGateState } from './gate/gate-state';
+export { StepProfile, STEP_PHASES, type StepPhase, type StepKind } from './decoding/step-profile';
 export { renderChat, type ChatMessage } from './tokenizer/chat-template';
 export { TextTokenizer } from './tokenizer/text-tokenizer';
 export { StreamDecoder } from './tokenizer/stream-decoder';

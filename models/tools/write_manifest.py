@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from common import EOS_ID, EOS_TOKEN, log, read_json, sha256_file, write_json
+from trees import COST_CURVES
 
 FORMAT = "cerberus-edge-model/1"
 
@@ -43,6 +44,8 @@ def build_manifest(*, name: str, folder: Path, work: Path) -> dict:
         "files": file_entries(folder),
         "trees": {b: t["nodes"] for b, t in cal["trees"]["cerberus"].items()},
         "gate": cal["gate"],
+        # The curves the trees and the gate default were sized with; the engine's fallback where it cannot time.
+        "cost_curves": {b: [[t, r] for t, r in sorted(curve.items())] for b, curve in COST_CURVES.items()},
         "training": {"valid_loss": base["valid_loss"], "valid_ppl": base["valid_ppl"],
                      "tokens_seen": base["tokens_seen"], "best_step": base["best_step"]},
         "parity": {"file": "parity.json"},

@@ -6,6 +6,7 @@ import type { HeadKind } from '../runtime/binding';
 import { distribution } from '../sampling/logits';
 import type { Sampler } from '../sampling/sampler';
 import type { Cursor } from './cursor';
+import { Laps, type StepProfile } from './step-profile';
 import { arStep, parallelStep, type StepContext } from './steps';
 import { parallelOutlook, type TreePolicy } from './tree-policy';
 import type { AcceptanceRule } from './verify';
@@ -42,13 +43,20 @@ export interface DecodeLoopParts {
   readonly eosTokenId: number;
   readonly stats: StatsRecorder;
   readonly observed: ObservedCost;
+  /** Per-phase step times, when the caller asked for them. */
+  readonly profile?: StepProfile;
 }
+
+/** The step whose cost is charged when the next step starts. */
+type Pending = { readonly kind: 'ar' } | { readonly kind: 'parallel'; readonly predictedRatio: number };
 
 export class DecodeLoop {
   private ended = false;
   private cursor: Cursor;
   /** How the last `step` went (token provenance for the caller's events). */
   lastStep: StepTrace | undefined;
+  private pending: Pending | undefined;
+  private pendingSince = 0;
 
   constructor(private readonly parts: DecodeLoopParts) {
     this.cursor = parts.cursor;
@@ -62,8 +70,10 @@ export class DecodeLoop {
   /** Precondition: not exhausted, the cache has room for the root (length < capacity), remaining >= 1. */
   async step(remaining: number): Promise<readonly number[]> {
     if (this.ended) throw new Error('DecodeLoop.step after the last token');
-    const { ctx, plan, sampler, stats, observed } = this.parts;
+    const { ctx, plan, sampler, stats, observed, profile } = this.parts;
     const { cache } = ctx;
+    const began = performance.now();
+    this.chargePending(began);
     const room = cache.capacity - 1 - cache.length;
     const maxDepth = Math.min(remaining - 1, room);
     // The gate reads the entropy of the distribution that is about to be sampled (temperature 1). The
@@ -82,29 +92,53 @@ export class DecodeLoop {
       stats.arStep();
       return [root];
     }
-    const start = performance.now();
+    const laps = profile === undefined ? undefined : new Laps(profile, parallel ? 'parallel' : 'ar', began);
+    laps?.lap('gate');
     if (plan.mode === 'ar' || !parallel) {
-      const result = await arStep(ctx, root);
-      observed.recordAr(performance.now() - start);
+      const result = await arStep(ctx, root, laps);
+      this.pend({ kind: 'ar' }, began);
       this.cursor = result.cursor;
       stats.addModelTime(result.modelMs);
       stats.arStep();
+      laps?.lap('bookkeeping');
       return result.tokens;
     }
     const pickTree = (headLogits: Float32Array) => plan.trees.treeForStep(maxDepth, headLogits, ctx.vocab);
-    const result = await parallelStep(ctx, this.cursor, root, pickTree, plan.mode, plan.rule);
+    const result = await parallelStep(ctx, this.cursor, root, pickTree, plan.mode, plan.rule, laps);
     const { tree } = result.step;
     this.cursor = result.cursor;
     this.lastStep = trace('parallel', tree.size);
     const accepted = result.path.length - 1;
-    const predicted = plan.trees.stepRatioFor(tree);
-    observed.recordParallel(performance.now() - start, predicted);
+    this.pend({ kind: 'parallel', predictedRatio: plan.trees.stepRatioFor(tree) }, began);
     stats.addModelTime(result.modelMs);
     stats.parallelStep(accepted);
     stats.treeSize = tree.size;
     plan.trees.record(result.step, result.path);
     // The gate weighs accepted tokens against what a parallel step costs here, as observed.
     plan.gate.record(entropy, accepted, result.step.expectedAccepted, parallelOutlook(plan.trees, plan.timedGate ? observed.correction() : 1));
+    laps?.lap('bookkeeping');
+    if (profile !== undefined) profile.treeNodes += tree.size;
     return result.tokens;
+  }
+
+  private pend(step: Pending, began: number): void {
+    this.pending = step;
+    this.pendingSince = began;
+  }
+
+  /**
+   * A step's cost is the time from its start to the next step's start: its compute, and delivering its
+   * tokens to the consumer (fewer, larger steps deliver less often: a real saving). This is also what
+   * workerd lets the engine see: its clock stands still during compute but moves on I/O, and the consumer
+   * pulls every step's tokens across I/O, so a step read from start to end is 0 ms there while the
+   * interval between step starts is not. The last step of a generation is not charged.
+   */
+  private chargePending(now: number): void {
+    const step = this.pending;
+    if (step === undefined) return;
+    this.pending = undefined;
+    const ms = now - this.pendingSince;
+    if (step.kind === 'ar') this.parts.observed.recordAr(ms);
+    else this.parts.observed.recordParallel(ms, step.predictedRatio);
   }
 }

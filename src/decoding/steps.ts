@@ -4,6 +4,7 @@ import { causalMask } from '../tree/causal-mask';
 import { treeMask, treePositions } from '../tree/compile-tree';
 import { cursorAt, type Cursor } from './cursor';
 import { forward, runHeads } from './model-calls';
+import type { Laps } from './step-profile';
 import type { StepTree } from './tree-policy';
 import { verifyTree, type AcceptanceRule } from './verify';
 
@@ -29,11 +30,16 @@ export interface ParallelStepResult extends StepResult {
   readonly path: readonly number[];
 }
 
-/** AR: run the root token alone. */
-export async function arStep(ctx: StepContext, root: number): Promise<StepResult> {
+/** AR: run the root token alone. `laps` times its phases for a profile. */
+export async function arStep(ctx: StepContext, root: number, laps?: Laps): Promise<StepResult> {
   const p = ctx.cache.length;
-  const out = await forward(ctx.binding, ctx.cache, [root], [p], causalMask(p, 1, ctx.maskValue));
+  const mask = causalMask(p, 1, ctx.maskValue);
+  laps?.lap('masks');
+  const out = await forward(ctx.binding, ctx.cache, [root], [p], mask);
+  laps?.lap('binding');
+  laps?.runtime('base-forward', out.modelMs);
   ctx.cache.append([root], out.present, 1);
+  laps?.lap('kv-compaction');
   return { tokens: [root], cursor: cursorAt(out, 0, ctx.vocab, ctx.dModel), modelMs: out.modelMs };
 }
 
@@ -49,8 +55,11 @@ export async function parallelStep(
   pickTree: (headLogits: Float32Array) => StepTree,
   headKind: HeadKind,
   rule: AcceptanceRule,
+  laps?: Laps,
 ): Promise<ParallelStepResult> {
   const heads = await runHeads(ctx.binding, headKind, cursor.hidden);
+  laps?.lap('binding');
+  laps?.runtime('heads', heads.modelMs);
   const numHeads = heads.logits.length / ctx.vocab;
   const step = pickTree(heads.logits);
   const { tree, candidates } = step;
@@ -60,12 +69,20 @@ export async function parallelStep(
   for (let node = 1; node < tree.size; node++) {
     nodeTokens[node] = candidates[tree.depth[node]! - 1]![tree.rank[node]!]!;
   }
+  laps?.lap('tree');
 
   const p = ctx.cache.length;
-  const out = await forward(ctx.binding, ctx.cache, nodeTokens, treePositions(tree, p), treeMask(tree, p, ctx.maskValue));
+  const positions = treePositions(tree, p);
+  const mask = treeMask(tree, p, ctx.maskValue);
+  laps?.lap('masks');
+  const out = await forward(ctx.binding, ctx.cache, nodeTokens, positions, mask);
+  laps?.lap('binding');
+  laps?.runtime('base-forward', out.modelMs);
   const { path } = verifyTree(tree, nodeTokens, out.logits, ctx.vocab, rule);
+  laps?.lap('verify');
   const tokens = path.map((node) => nodeTokens[node]!);
   ctx.cache.append(tokens, out.present, tree.size, path);
+  laps?.lap('kv-compaction');
   return {
     tokens,
     step,

@@ -3,6 +3,7 @@
  * implementation lives in the modules beside this file. `workers/` imports from `src/index.ts`, never from
  * deeper paths.
  */
+import type { StepProfile } from '../decoding/step-profile.js';
 import type { BackendName, HeadKind } from '../runtime/binding.js';
 
 /** Where model files come from: the filesystem (Node, Deno), Workers assets, R2, a test fixture. */
@@ -51,6 +52,8 @@ export interface GenerateOptions {
    */
   readonly tree?: 'adaptive' | 'static' | 'dynamic';
   readonly signal?: AbortSignal;
+  /** Receives each step's time per phase (the benchmark's profile); costs a clock read per phase. */
+  readonly profile?: StepProfile;
 }
 
 export interface StepStats {

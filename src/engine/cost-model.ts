@@ -1,5 +1,6 @@
-import type { BackendClass, InferenceBinding } from '../runtime/binding';
-import { measureCostCurve, RUNTIME } from '../runtime/index';
+import type { BackendClass, InferenceBinding, LayerKv } from '../runtime/binding';
+import { RUNTIME } from '../runtime/index';
+import { causalMask } from '../tree/causal-mask';
 import type { CostModel } from './api';
 import type { Manifest } from '../model/manifest';
 import { monotone } from '../tree/cost-curve';
@@ -7,29 +8,92 @@ import { monotone } from '../tree/cost-curve';
 const SIZES = [2, 4, 8, 16, 32, 64];
 
 /**
- * Times the backend once at load: base forwards of T query tokens after `past` cached ones, and one heads
- * call (the runtime's cost-curve helper). Where the clock cannot time (workerd advances it only on I/O,
- * so a forward pass reads 0 ms) the documented fallback is used instead.
+ * Times the backend once at load, in the pattern decoding runs its calls in: AR steps back to back (T = 1
+ * forwards), and parallel steps as the heads call followed by a T-node forward. The order can matter: in one
+ * measurement on wasm a forward that followed the heads cost about twice one that followed a forward (the two
+ * graphs' weights evicting each other from the caches, presumably), and a round-robin over sizes — what the
+ * runtime's cost-curve helper does for its table — then makes T = 1 look dear and trees cheap (heads + 6
+ * nodes = 2.46 AR steps in the pattern, 1.62 by round-robin; under heavier load the effect was smaller or
+ * absent: docs/benchmarks/README.md, `npm run bench:pattern`). The pattern is what decoding pays. Where the clock
+ * cannot time (workerd advances it only on I/O, so a forward pass reads 0 ms) the documented fallback is used.
  */
 export async function measureCostModel(binding: InferenceBinding, manifest: Manifest): Promise<CostModel> {
   if (RUNTIME.isWorkerd) return fallbackCostModel(binding.backendClass, manifest);
   const arch = manifest.architecture;
   const past = Math.max(1, Math.min(256, arch.max_positions - SIZES[SIZES.length - 1]! - 1));
-  const curve = await measureCostCurve(binding, { architecture: arch, past, sizes: SIZES, repeats: 15 });
+  const pattern = await measureDecodingPattern(binding, manifest, past, 15);
   // A clock that does not advance during computation reads 0 somewhere: such a curve is noise.
-  const usable = curve.points.every((p) => p.medianMs > 0 && Number.isFinite(p.ratio)) && curve.headsMs > 0;
+  const usable = pattern.arMs > 0 && (pattern.headsMs > 0 || binding.headKinds.length === 0) && pattern.forwardMs.every((ms) => ms > 0);
   if (!usable) return fallbackCostModel(binding.backendClass, manifest);
-  return { points: monotone(curve.points), headsRatio: curve.headsRatio, source: 'measured' };
+  const points = SIZES.map((tokens, i) => ({ tokens, ratio: pattern.forwardMs[i]! / pattern.arMs }));
+  return { points: monotone(points), headsRatio: pattern.headsMs / pattern.arMs, source: 'measured' };
+}
+
+export interface DecodingPattern {
+  /** Median of a T = 1 forward that follows a T = 1 forward. */
+  readonly arMs: number;
+  /** Median of a heads call that follows a forward. */
+  readonly headsMs: number;
+  /** Per SIZES[i]: median of a forward of that many nodes that follows a heads call. */
+  readonly forwardMs: readonly number[];
+}
+
+/** AR stretches and parallel steps of every size, round-robin over rounds so load bursts spread over all. */
+export async function measureDecodingPattern(binding: InferenceBinding, manifest: Manifest, past: number, rounds: number): Promise<DecodingPattern> {
+  const arch = manifest.architecture;
+  const maskValue = manifest.base.mask_value;
+  const empty: LayerKv[] = Array.from({ length: arch.n_layers }, () => ({ key: new Float32Array(0), value: new Float32Array(0) }));
+  const ids = (n: number, from: number) => Array.from({ length: n }, (_, i) => (from + i) % 2); // ids 0 and 1 exist in every vocabulary
+  const positions = (n: number, from: number) => Array.from({ length: n }, (_, i) => from + i);
+  const prefill = await binding.forward({ inputIds: ids(past, 0), positionIds: positions(past, 0), mask: causalMask(0, past, maskValue), past: empty, pastLength: 0 });
+  const input = (t: number) => ({ inputIds: ids(t, past), positionIds: positions(t, past), mask: causalMask(past, t, maskValue), past: prefill.present, pastLength: past });
+  const one = input(1);
+  const trees = SIZES.map(input);
+  const hidden = prefill.hidden.slice(0, arch.d_model);
+  const kind = binding.headKinds[0];
+  const heads = () => (kind === undefined ? Promise.resolve() : binding.heads(kind, hidden, 1));
+  const timed = async (run: () => Promise<unknown>) => {
+    const start = performance.now();
+    await run();
+    return performance.now() - start;
+  };
+  const ar: number[] = [];
+  const headsMs: number[] = [];
+  const forwardMs: number[][] = SIZES.map(() => []);
+  // Two warm-up rounds, not timed.
+  for (let round = -2; round < rounds; round++) {
+    // The first AR steps after parallel ones are not back to back yet: run them untimed.
+    for (let i = 0; i < 3; i++) await binding.forward(one);
+    for (let i = 0; i < 5; i++) {
+      const ms = await timed(() => binding.forward(one));
+      if (round >= 0) ar.push(ms);
+    }
+    for (const [i, tree] of trees.entries()) {
+      const h = await timed(heads);
+      const f = await timed(() => binding.forward(tree));
+      if (round < 0) continue;
+      headsMs.push(h);
+      forwardMs[i]!.push(f);
+    }
+  }
+  return { arMs: median(ar), headsMs: kind === undefined ? 0 : median(headsMs), forwardMs: forwardMs.map(median) };
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /**
- * Used only where timing is impossible. The curves are the medians measured for ARCHITECTURE.md's cost
- * table (5.9 M model, P = 256; the GPU row assumes a nearly flat curve); the heads' cost is estimated
- * from FLOPs: per head a D×D block (plus the 2D×D Cerberus projection) and the D×V LM head, against the
- * base model's layers and LM head.
+ * Used only where timing is impossible. The curve is the manifest's `cost_curves` for the backend class — the
+ * one the model tools sized the static trees and the gate's default threshold with — and otherwise the
+ * same table built in (ARCHITECTURE.md's medians, 5.9 M model, P = 256; the GPU row assumes a nearly flat
+ * curve). The heads' cost is estimated from FLOPs: per head a D×D block (plus the 2D×D Cerberus projection)
+ * and the D×V LM head, against the base model's layers and LM head.
  */
 export function fallbackCostModel(backendClass: BackendClass, manifest: Manifest): CostModel {
-  const ratios: Record<BackendClass, number[]> = {
+  const builtIn: Record<BackendClass, number[]> = {
     wasm: [1.06, 1.41, 1.95, 3.17, 5.63, 10.5],
     native: [1.15, 1.16, 1.43, 1.63, 2.15, 3.32],
     gpu: [1, 1, 1.02, 1.05, 1.1, 1.2],
@@ -39,9 +103,10 @@ export function fallbackCostModel(backendClass: BackendClass, manifest: Manifest
   const baseFlops = l * (2 * d * h * dh + 2 * d * hkv * dh + 3 * d * f) + d * v;
   const k = Math.max(manifest.heads.cerberus?.num_heads ?? 0, manifest.heads.medusa?.num_heads ?? 0);
   const headsFlops = k * (3 * d * d + d * v);
-  return {
-    points: SIZES.map((tokens, i) => ({ tokens, ratio: ratios[backendClass][i]! })),
-    headsRatio: headsFlops / baseFlops,
-    source: 'fallback',
-  };
+  const given = manifest.cost_curves?.[backendClass];
+  const points =
+    given === undefined
+      ? SIZES.map((tokens, i) => ({ tokens, ratio: builtIn[backendClass][i]! }))
+      : given.filter(([tokens]) => tokens > 1).map(([tokens, ratio]) => ({ tokens, ratio }));
+  return { points, headsRatio: headsFlops / baseFlops, source: 'fallback' };
 }

@@ -116,6 +116,7 @@ export class Session {
       eosTokenId: this.eos,
       stats,
       observed: this.model.observedCost,
+      ...(options.profile === undefined ? {} : { profile: options.profile }),
     });
     const text = new TextStream(this.model.tokenizer, options.stop ?? []);
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StepProfile } from '../decoding/step-profile';
 import { HEAD_KINDS } from '../runtime/binding';
 import type { DecodingMode, GatePolicy, GenerateOptions } from './api';
 import type { EngineConfig } from './config';
@@ -31,6 +32,7 @@ function generateSchema(config: EngineConfig) {
     treeBudget: z.number().int().min(1).max(config.maxTreeBudget).optional(),
     tree: z.enum(['adaptive', 'static', 'dynamic']).optional(),
     signal: z.custom<AbortSignal>((v) => v === undefined || v instanceof AbortSignal, 'must be an AbortSignal').optional(),
+    profile: z.custom<StepProfile>((v) => v === undefined || v instanceof StepProfile, 'must be a StepProfile').optional(),
   });
 }
 

@@ -4,6 +4,10 @@ import { binOf, estimateThreshold, type ParallelOutlook } from './estimate-thres
 
 /** Per bin, observations beyond this are down-weighted so old behaviour fades (exponential forgetting). */
 export const MAX_STEPS_PER_BIN = 256;
+/** Parallel steps of its own a session needs before its arm comparison may close the gate. */
+export const ARM_MIN_STEPS = 8;
+/** The arm comparison forgets with this horizon (parallel steps), so an arm that starts paying reopens. */
+export const ARM_HORIZON = 64;
 
 /**
  * The entropy gate of one session: decides AR vs parallel per step and, in adaptive mode, learns its
@@ -16,6 +20,10 @@ export class EntropyGate {
   private readonly expected: number[];
   private readonly count: number[];
   private readonly explore: Prng;
+  /** This session's parallel arm: tokens its steps emitted and their cost in AR steps, fading. */
+  private armTokens = 0;
+  private armCost = 0;
+  private armSteps = 0;
 
   constructor(
     private readonly policy: GatePolicy,
@@ -35,10 +43,25 @@ export class EntropyGate {
     return this.threshold;
   }
 
-  /** true → parallel step. Above the threshold an adaptive gate still explores now and then. */
+  /**
+   * true → parallel step. Above the threshold an adaptive gate still explores now and then; so it does
+   * below the threshold while the arm comparison says parallel steps lose to AR in this session.
+   */
   decide(entropy: number): boolean {
-    if (entropy <= this.threshold) return true;
+    if (entropy <= this.threshold && !this.parallelLoses) return true;
     return this.policy.mode === 'adaptive' && this.explore.next() < this.policy.explorationRate;
+  }
+
+  /**
+   * The bandit's check, beside the bin model: the parallel arm as this session measured it — tokens its
+   * parallel steps emitted per AR step of time (each step's cost as the gate saw it: the cost model, times
+   * the observed correction where the clock runs) — against AR's 1 token per AR step. Below 1, parallel
+   * steps are slower than plain decoding here, whatever the bins predict, and an adaptive gate falls back to
+   * AR, keeping only its exploration (which also lets the arm recover: the comparison fades). A fixed gate
+   * never moves.
+   */
+  get parallelLoses(): boolean {
+    return this.policy.mode === 'adaptive' && this.armSteps >= ARM_MIN_STEPS && this.armTokens < this.armCost;
   }
 
   /**
@@ -46,6 +69,10 @@ export class EntropyGate {
    * expected to accept, then (when adaptive) re-estimates the threshold for the tree now in use.
    */
   record(entropy: number, accepted: number, expected: number, outlook: ParallelOutlook): void {
+    const fade = 1 - 1 / ARM_HORIZON;
+    this.armTokens = this.armTokens * fade + 1 + accepted;
+    this.armCost = this.armCost * fade + outlook.stepRatio;
+    this.armSteps++;
     const bin = binOf(this.edges, entropy);
     this.sum[bin]! += accepted;
     this.expected[bin]! += expected;

@@ -7,6 +7,11 @@ const probability = z.number().min(0).max(1);
 const treePaths = z.array(z.array(z.number().int().nonnegative()).min(1));
 
 const treesByClass = z.object({ wasm: treePaths, native: treePaths, gpu: treePaths });
+/** [tokens, ratio] points, tokens strictly increasing from 1, ratios >= 1 (a larger block never costs less than one token). */
+const costCurve = z
+  .array(z.tuple([z.number().int().min(1), z.number().min(1)]))
+  .min(2)
+  .refine((pts) => pts[0]![0] === 1 && pts.every((p, i) => i === 0 || p[0] > pts[i - 1]![0]), 'tokens must start at 1 and increase');
 
 const headsSchema = z.object({
   file: z.string().min(1),
@@ -56,6 +61,14 @@ export const manifestSchema = z
         count: z.array(z.number().int().nonnegative()),
       }),
     }),
+    /**
+     * The cost curves the tools sized the static trees and the gate's default with: cost(T)/cost(1) per
+     * backend class. The engine falls back to them where it cannot time the backend (workerd), so the
+     * tools and the engine trade off with one curve.
+     */
+    cost_curves: z
+      .object({ wasm: costCurve.optional(), native: costCurve.optional(), gpu: costCurve.optional() })
+      .optional(),
     training: z.record(z.string(), z.unknown()).optional(),
     parity: z.object({ file: z.string().min(1) }).optional(),
   })

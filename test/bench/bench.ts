@@ -1,149 +1,240 @@
 /**
- * AR vs Medusa vs Cerberus, each with and without the entropy gate, side by side in one run on the same
- * prompts, per backend. Greedy decoding, so every configuration must emit the AR tokens (mismatches are
- * counted and reported). Configurations are interleaved per prompt so load on the shared machine spreads
- * over all of them.
+ * The benchmark: AR · Medusa · Medusa+gate · Cerberus · Cerberus+gate (adaptive) · Cerberus at fixed
+ * thresholds, side by side in one run, interleaved per prompt (configuration order rotates from prompt to
+ * prompt, backends alternate inside each configuration), on
+ *   - wasm-workerd: the product's real path, HTTP → Worker → SessionDO in workerd (`npm start`), timed by the client;
+ *   - native-cpu: onnxruntime-node, the engine in this process;
+ *   - webgpu: only where navigator.gpu offers a hardware adapter (else skipped, with the reason);
+ *   - wasm-node (opt-in): onnxruntime-web wasm in Node.
+ * Greedy, so every configuration must emit AR's text: a mismatch fails the run (exit code 1).
+ * Writes a Markdown report, the JSON results (schema: docs/benchmarks/README.md) and an SVG chart.
  *
- *   npm run bench -- [--model DIR] [--backends native-cpu,wasm] [--stories 8] [--mt-bench 8]
- *                    [--max-tokens 128] [--threads N] [--tree adaptive|static|dynamic] [--budget 32]
+ *   npm run bench -- [--model DIR] [--backends wasm-workerd,native-cpu,webgpu] [--stories 8] [--mt-bench 16]
+ *                    [--max-tokens 128] [--thresholds 1,2,3] [--budget 16] [--data ../shared/data]
+ *                    [--repeats 2] [--out DIR] [--json FILE] [--md FILE] [--svg FILE] [--profile-prompts 3] [--quick]
  *
- * --model defaults to the first models/<name>/ with a manifest.json, else test/fixtures/tiny.
+ * --repeats: each (prompt, configuration, backend) runs that many times, spread over the prompt's round; the
+ * fastest run counts (the one the machine's other jobs disturbed least; all must emit the same text).
+ *
+ * --quick: the fixture model, 1 story + 2 MT-Bench prompts, 24 tokens, one fixed threshold: a test of the
+ * harness and of AR equality (npm test runs it), not of speed.
  */
-import { join, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadModel, type GatePolicy, type GateState, type GenerateOptions, type Model } from '../../src/index';
-import { Totals } from './aggregate';
-import { defaultModelDir, fileSource, parseBackend } from './model-dir';
+import { benchConfigs, type BenchConfig } from './configs';
+import { EngineRunner } from './engine-runner';
+import { defaultModelDir } from './model-dir';
+import { profileBackend } from './profile';
 import { mtBenchQuestions, storyOpenings, type BenchPrompt } from './prompts';
+import { markdownReport } from './report-md';
+import { svgChart } from './report-svg';
+import { benchSchema, groupsOf, SCHEMA_ID, type BenchResults, type PhaseProfile, type PromptRuns } from './results';
+import type { BenchRunner, RunResult } from './runner';
+import { WorkerdRunner } from './workerd-runner';
 
 const { values: args } = parseArgs({
   options: {
     model: { type: 'string' },
-    backends: { type: 'string', default: 'native-cpu,wasm' },
-    stories: { type: 'string', default: '8' },
-    'mt-bench': { type: 'string', default: '8' },
-    'max-tokens': { type: 'string', default: '128' },
+    backends: { type: 'string', default: 'wasm-workerd,native-cpu,webgpu' },
+    stories: { type: 'string' },
+    'mt-bench': { type: 'string' },
+    'max-tokens': { type: 'string' },
+    thresholds: { type: 'string' },
+    budget: { type: 'string', default: '16' },
     threads: { type: 'string' },
-    tree: { type: 'string', default: 'adaptive' },
-    budget: { type: 'string', default: '32' },
     data: { type: 'string', default: '../shared/data' },
+    out: { type: 'string' },
+    json: { type: 'string' },
+    md: { type: 'string' },
+    svg: { type: 'string' },
+    'profile-prompts': { type: 'string' },
+    repeats: { type: 'string' },
+    quick: { type: 'boolean', default: false },
   },
 });
 
-interface Config {
-  readonly name: string;
-  readonly mode: GenerateOptions['mode'];
-  readonly gate: boolean;
+const quick = args.quick === true;
+const settings = {
+  stories: Number(args.stories ?? (quick ? 1 : 8)),
+  mtBench: Number(args['mt-bench'] ?? (quick ? 2 : 16)),
+  maxTokens: Number(args['max-tokens'] ?? (quick ? 24 : 128)),
+  thresholds: (args.thresholds ?? (quick ? '2' : '1,2,3')).split(',').filter(Boolean).map(Number),
+  budget: Number(args.budget),
+  profilePrompts: Number(args['profile-prompts'] ?? (quick ? 1 : 3)),
+  /** Runs of every (prompt, configuration, backend); the fastest counts — the one other jobs disturbed least. */
+  repeats: Math.max(1, Number(args.repeats ?? (quick ? 1 : 2))),
+};
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+interface WebGpuProbe {
+  readonly ok: boolean;
+  readonly reason: string;
 }
 
-const CONFIGS: readonly Config[] = [
-  { name: 'AR', mode: 'ar', gate: false },
-  { name: 'Medusa', mode: 'medusa', gate: false },
-  { name: 'Medusa+gate', mode: 'medusa', gate: true },
-  { name: 'Cerberus', mode: 'cerberus', gate: false },
-  { name: 'Cerberus+gate', mode: 'cerberus', gate: true },
-];
+/** A hardware WebGPU adapter, or why there is none (Node has no navigator.gpu). */
+async function probeWebGpu(): Promise<WebGpuProbe> {
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean } } | null> } } })
+    .navigator?.gpu;
+  if (gpu === undefined) return { ok: false, reason: `navigator.gpu is not available in Node ${process.version}` };
+  const adapter = await gpu.requestAdapter();
+  if (adapter === null) return { ok: false, reason: 'navigator.gpu.requestAdapter() returned no adapter' };
+  if (adapter.isFallbackAdapter === true || adapter.info?.isFallbackAdapter === true) return { ok: false, reason: 'only a software (fallback) adapter' };
+  return { ok: true, reason: 'hardware adapter' };
+}
 
-async function benchBackend(model: Model, prompts: readonly BenchPrompt[], maxTokens: number): Promise<Map<string, Map<Config, Totals>>> {
-  const policy: GatePolicy = {
-    mode: 'adaptive',
-    threshold: model.manifest.gate.default_threshold,
-    min: 0,
-    max: 8,
-    explorationRate: 0.05,
-  };
-  // Each configuration keeps its gate state across prompts, as a tenant's Durable Object would.
-  const gateStates = new Map<Config, GateState | undefined>();
-  const results = new Map<string, Map<Config, Totals>>();
-  const run = async (config: Config, prompt: number[]) => {
-    const gateState = gateStates.get(config);
-    const session = model.createSession({ gatePolicy: policy, ...(gateState === undefined ? {} : { gateState }) });
-    const opts: GenerateOptions = {
-      maxTokens,
-      sampling: { kind: 'greedy' },
-      mode: config.mode,
-      gate: config.gate,
-      tree: args.tree === 'static' || args.tree === 'dynamic' ? args.tree : 'adaptive',
-      treeBudget: Number(args.budget),
-    };
-    const tokens: number[] = [];
-    for await (const event of session.generate(prompt, opts)) {
-      if (event.type === 'tokens') tokens.push(...event.tokenIds);
-      else {
-        gateStates.set(config, session.gateState());
-        return { tokens, stats: event.stats };
+async function startRunners(names: readonly string[], dir: string, skipped: { name: string; reason: string }[]): Promise<BenchRunner[]> {
+  const runners: BenchRunner[] = [];
+  const threads = args.threads === undefined ? {} : { threads: Number(args.threads) };
+  for (const name of names) {
+    log(`starting ${name} …`);
+    const started = performance.now();
+    if (name === 'wasm-workerd') runners.push(await WorkerdRunner.start(process.cwd(), dir, settings.budget));
+    else if (name === 'native-cpu' || name === 'native-cuda') runners.push(await EngineRunner.load(name, name, dir, { budget: settings.budget, ...threads }));
+    else if (name === 'wasm-node') runners.push(await EngineRunner.load(name, 'wasm', dir, { budget: settings.budget }));
+    else if (name === 'webgpu') {
+      const probe = await probeWebGpu();
+      if (!probe.ok) {
+        skipped.push({ name, reason: probe.reason });
+        log(`skipping webgpu: ${probe.reason}`);
+        continue;
       }
-    }
-    throw new Error('no done event');
+      runners.push(await EngineRunner.load(name, 'webgpu', dir, { budget: settings.budget }));
+    } else throw new Error(`unknown backend ${name}; one of wasm-workerd, native-cpu, native-cuda, wasm-node, webgpu`);
+    log(`  ${name} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return runners;
+}
+
+function machine(): BenchResults['machine'] {
+  const cpu = cpus();
+  return {
+    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+    cpus: cpu.length,
+    memoryGb: totalmem() / 2 ** 30,
+    os: `${osType()} ${release()}`,
+    node: process.version,
+    loadAverageAtStart: loadavg(),
+    note: process.env['CERBERUS_BENCH_MACHINE'] ?? '',
   };
-
-  const warm = model.tokenizer.encode('Once upon a time');
-  for (const config of CONFIGS) await run(config, warm);
-
-  for (const prompt of prompts) {
-    const ids = model.tokenizer.encode(prompt.text);
-    const perSet = results.get(prompt.set) ?? new Map(CONFIGS.map((c) => [c, new Totals()]));
-    results.set(prompt.set, perSet);
-    let reference: number[] | undefined;
-    for (const config of CONFIGS) {
-      const { tokens, stats } = await run(config, ids);
-      const totals = perSet.get(config)!;
-      totals.add(stats, tokens.length);
-      reference ??= tokens;
-      if (tokens.join() !== reference.join()) totals.mismatches++;
-    }
-  }
-  return results;
 }
 
-function report(backend: string, model: Model, results: Map<string, Map<Config, Totals>>, maxTokens: number): void {
-  const cost = model.costModel;
-  const curve = cost.points.map((p) => `${p.tokens}:${p.ratio.toFixed(2)}`).join(' ');
-  console.log(`\n## ${model.manifest.name} on ${backend} (cost model ${cost.source}: ${curve}, heads ${cost.headsRatio.toFixed(2)})`);
-  for (const [set, totals] of results) {
-    const ar = totals.get(CONFIGS[0]!)!;
-    console.log(`\n### ${set}: ${ar.generations} prompts, greedy, max ${maxTokens} tokens`);
-    console.log('| config | tokens/s | × AR | tokens/step | extra accepted / parallel step | zero-accept share | parallel share | threshold (end) | model ms | JS ms | mismatches vs AR |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const [config, t] of totals) {
-      const cells = [
-        config.name,
-        t.tokensPerSecond.toFixed(0),
-        (t.tokensPerSecond / ar.tokensPerSecond).toFixed(2),
-        t.tokensPerStep.toFixed(2),
-        config.mode === 'ar' ? '–' : t.meanExtraAccepted.toFixed(2),
-        config.mode === 'ar' ? '–' : `${(100 * t.zeroAcceptShare).toFixed(1)} %`,
-        `${(100 * t.parallelShare).toFixed(1)} %`,
-        config.gate ? (t.thresholds[t.thresholds.length - 1] ?? 0).toFixed(2) : '–',
-        t.modelMs.toFixed(0),
-        t.jsMs.toFixed(0),
-        String(t.mismatches),
-      ];
-      console.log(`| ${cells.join(' | ')} |`);
-    }
-  }
+async function write(path: string | undefined, text: string): Promise<void> {
+  if (path === undefined) return;
+  await mkdir(dirname(resolve(path)), { recursive: true });
+  await writeFile(path, text);
+  log(`wrote ${path}`);
 }
-
 
 async function main(): Promise<void> {
-  const dir = args.model === undefined ? await defaultModelDir() : resolve(args.model);
-  const maxTokens = Number(args['max-tokens']);
-  const prompts = [
-    ...(await storyOpenings(join(args.data, 'tinystories/valid.txt'), Number(args.stories))),
-    ...(await mtBenchQuestions(join(args.data, 'mt_bench/question.jsonl'), Number(args['mt-bench']))),
+  const began = performance.now();
+  const dir = args.model !== undefined ? resolve(args.model) : quick ? resolve('test/fixtures/tiny') : await defaultModelDir();
+  const prompts: BenchPrompt[] = [
+    ...(await storyOpenings(join(args.data, 'tinystories/valid.txt'), settings.stories)),
+    ...(await mtBenchQuestions(join(args.data, 'mt_bench/question.jsonl'), settings.mtBench)),
   ];
-  console.log(`# cerberus-edge benchmark: ${dir}, ${prompts.length} prompts, node ${process.version}`);
-  for (const backend of (args.backends ?? '').split(',').filter(Boolean)) {
-    const model = await loadModel(fileSource(dir), {
-      backend: parseBackend(backend),
-      ...(args.threads === undefined ? {} : { threads: Number(args.threads) }),
+  const configs = benchConfigs(settings.thresholds);
+  const skipped: { name: string; reason: string }[] = [];
+  const runners: BenchRunner[] = [];
+  let extraProfiler: EngineRunner | undefined;
+  // Ctrl-C (or a kill) still stops the dev server and releases the models.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void Promise.allSettled([...runners, ...(extraProfiler ? [extraProfiler] : [])].map((r) => r.dispose())).finally(() => process.exit(130));
     });
-    try {
-      report(model.backend, model, await benchBackend(model, prompts, maxTokens), maxTokens);
-    } finally {
-      await model.dispose();
-    }
   }
+  runners.push(...(await startRunners((args.backends ?? '').split(',').filter(Boolean), dir, skipped)));
+  const profiles: PhaseProfile[] = [];
+  try {
+    log(`warming up: ${configs.length} configurations × ${runners.length} backends`);
+    const warm: BenchPrompt = { ...prompts[0]!, label: 'warm-up' };
+    for (const config of configs) for (const runner of runners) await runner.run(warm, config, Math.min(16, settings.maxTokens));
+
+    const perRunner = new Map<string, PromptRuns[]>(runners.map((r) => [r.name, []]));
+    for (const [i, prompt] of prompts.entries()) {
+      const order = configs.map((_, k) => configs[(k + i) % configs.length]!);
+      const runs = new Map<string, Map<string, RunResult>>(runners.map((r) => [r.name, new Map()]));
+      for (let repeat = 0; repeat < settings.repeats; repeat++) {
+        for (const config of order) {
+          for (const runner of runners) {
+            const run = await runner.run(prompt, config, settings.maxTokens);
+            const kept = runs.get(runner.name)!.get(config.id);
+            // Greedy output must not depend on the run: a repeat that differs counts as a mismatch.
+            const text = kept !== undefined && kept.text !== run.text ? `${run.text}\u0000differs between repeats` : run.text;
+            if (kept === undefined || run.wallMs < kept.wallMs || text !== run.text) runs.get(runner.name)!.set(config.id, { ...run, text });
+          }
+        }
+      }
+      for (const runner of runners) perRunner.get(runner.name)!.push({ prompt, runs: runs.get(runner.name)! });
+      const elapsed = (performance.now() - began) / 1000;
+      log(`[${i + 1}/${prompts.length}, ${elapsed.toFixed(0)} s] ${prompt.label}: ${runners.map((r) => summaryLine(r.name, configs, runs.get(r.name)!)).join('; ')}`);
+    }
+
+    // The profile: each in-process backend; wasm once more in Node, where its clock runs (not in workerd).
+    const profiled: EngineRunner[] = runners.filter((r): r is EngineRunner => r instanceof EngineRunner);
+    if (settings.profilePrompts > 0 && runners.some((r) => r.name === 'wasm-workerd') && !profiled.some((r) => r.name === 'wasm-node')) {
+      extraProfiler = await EngineRunner.load('wasm-node', 'wasm', dir, { budget: settings.budget });
+      profiled.push(extraProfiler);
+    }
+    for (const runner of profiled.filter(() => settings.profilePrompts > 0)) {
+      log(`profiling ${runner.name} …`);
+      profiles.push(await profileBackend(runner, prompts.filter((p) => p.set === 'stories').slice(0, settings.profilePrompts), settings.maxTokens));
+    }
+
+    const manifest = (runners.find((r) => r instanceof EngineRunner) as EngineRunner | undefined)?.model.manifest ?? extraProfiler?.model.manifest;
+    const results: BenchResults = {
+      schema: SCHEMA_ID,
+      createdAt: new Date().toISOString(),
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      durationS: (performance.now() - began) / 1000,
+      machine: machine(),
+      model: { dir, name: manifest?.name ?? dir, parameters: manifest?.architecture.parameters ?? 0 },
+      settings: {
+        maxTokens: settings.maxTokens,
+        stories: prompts.filter((p) => p.set === 'stories').length,
+        mtBench: prompts.filter((p) => p.set === 'mt-bench').length,
+        treeBudget: settings.budget,
+        thresholds: settings.thresholds,
+        data: args.data ?? '',
+        sessions: 'a fresh session per prompt and configuration (the product default: no session id)',
+        repeats: settings.repeats,
+        order: 'per prompt, configurations in rotated order, backends alternating inside each configuration',
+      },
+      backends: await Promise.all(
+        runners.map(async (r) => ({ name: r.name, path: r.path, peakRssMb: await r.peakRssMb(), notes: r.notes, groups: groupsOf(configs, perRunner.get(r.name)!) })),
+      ),
+      skipped,
+      profile: profiles,
+      mismatches: 0,
+    };
+    const mismatches = results.backends.flatMap((b) =>
+      b.groups.filter((g) => g.category === 'stories' || g.category === 'all').flatMap((g) => g.configs.filter((c) => c.mismatches > 0).map((c) => `${b.name} ${g.category} ${c.name}: ${c.mismatches}`)),
+    );
+    const checked = benchSchema.parse({ ...results, mismatches: results.backends.flatMap((b) => b.groups.filter((g) => g.category === 'stories' || g.category === 'all').flatMap((g) => g.configs)).reduce((s, c) => s + c.mismatches, 0) });
+    const md = markdownReport(checked);
+    console.log(md);
+    const out = args.out;
+    await write(args.json ?? (out && join(out, 'bench.json')), `${JSON.stringify(checked, null, 2)}\n`);
+    await write(args.md ?? (out && join(out, 'bench.md')), md);
+    await write(args.svg ?? (out && join(out, 'bench.svg')), svgChart(checked));
+    if (mismatches.length > 0) {
+      log(`FAILED: greedy output differs from AR: ${mismatches.join('; ')}`);
+      process.exitCode = 1;
+    }
+    log(`done in ${((performance.now() - began) / 1000).toFixed(0)} s`);
+  } finally {
+    for (const r of [...runners, ...(extraProfiler ? [extraProfiler] : [])]) await r.dispose();
+  }
+}
+
+function summaryLine(name: string, configs: readonly BenchConfig[], runs: ReadonlyMap<string, RunResult>): string {
+  const ar = runs.get('ar')!;
+  const rate = (r: RunResult) => r.tokens / Math.max(1e-9, r.wallMs);
+  const cells = configs.slice(1, 5).map((c) => `${c.name} ${(rate(runs.get(c.id)!) / rate(ar)).toFixed(2)}`);
+  return `${name} AR ${(1000 * rate(ar)).toFixed(0)} tok/s, ${cells.join(' ')}`;
 }
 
 main().catch((error: unknown) => {

@@ -1,10 +1,17 @@
-/** Benchmark prompts: TinyStories story openings (in-domain) and MT-Bench first turns (out of domain). */
+/** Benchmark prompts: TinyStories story openings (in domain) and MT-Bench first turns (out of domain, per category). */
 import { readFile } from 'node:fs/promises';
 import { renderChat } from '../../src/index';
 
 export interface BenchPrompt {
   readonly set: 'stories' | 'mt-bench';
+  /** 'stories' for story openings; the MT-Bench category otherwise. */
+  readonly category: string;
   readonly label: string;
+  /** How the product receives it: a text completion, or one user message of a chat completion. */
+  readonly kind: 'text' | 'chat';
+  /** The story opening, or the user message. */
+  readonly content: string;
+  /** What the engine encodes: the text as is, or the chat rendered as the Worker renders it. */
   readonly text: string;
 }
 
@@ -14,7 +21,10 @@ export async function storyOpenings(path: string, count: number, words = 12): Pr
   return paragraphs
     .filter((p) => p.startsWith('Once upon a time'))
     .slice(0, count)
-    .map((p, i) => ({ set: 'stories', label: `story ${i + 1}`, text: p.split(/\s+/).slice(0, words).join(' ') }));
+    .map((p, i) => {
+      const text = p.split(/\s+/).slice(0, words).join(' ');
+      return { set: 'stories', category: 'stories', label: `story ${i + 1}`, kind: 'text', content: text, text };
+    });
 }
 
 /** The first turn of `count` MT-Bench questions, spread over the categories round-robin. */
@@ -30,7 +40,15 @@ export async function mtBenchQuestions(path: string, count: number): Promise<Ben
     for (const [category, qs] of byCategory) {
       const q = qs[round];
       if (q === undefined || picked.length >= count) continue;
-      picked.push({ set: 'mt-bench', label: `${category} #${q.question_id}`, text: renderChat([{ role: 'user', content: q.turns[0]! }]) });
+      const content = q.turns[0]!;
+      picked.push({
+        set: 'mt-bench',
+        category,
+        label: `${category} #${q.question_id}`,
+        kind: 'chat',
+        content,
+        text: renderChat([{ role: 'user', content }]),
+      });
     }
   }
   return picked;

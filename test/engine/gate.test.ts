@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GatePolicy } from '../../src/engine/api';
 import { isEngineError } from '../../src/engine/errors';
-import { EntropyGate } from '../../src/gate/entropy-gate';
+import { ARM_HORIZON, ARM_MIN_STEPS, EntropyGate } from '../../src/gate/entropy-gate';
 import { binOf, estimateThreshold } from '../../src/gate/estimate-threshold';
 import { initialGateState, PRIOR_STEPS_PER_BIN, restoreGateState } from '../../src/gate/gate-state';
 import { ObservedCost } from '../../src/gate/observed-cost';
@@ -200,5 +200,47 @@ describe('ObservedCost', () => {
     const stats = bins([20, 15, 10, 5, 1], [10, 10, 10, 10, 10]);
     expect(estimateThreshold(stats, at(1.5), { min: 0, max: 10 })).toBe(3);
     expect(estimateThreshold(stats, at(1.5 * cost.correction()), { min: 0, max: 10 })).toBe(0);
+  });
+});
+
+describe('EntropyGate arm comparison (parallel arm vs AR, per session)', () => {
+  const open: GatePolicy = { mode: 'adaptive', threshold: 6, min: 6, max: 6, explorationRate: 0 };
+  const fresh = (policy: GatePolicy) => new EntropyGate(policy, initialGateState(calibration, policy));
+
+  it('falls back to AR once its parallel steps emit fewer tokens than they cost in AR steps', () => {
+    const gate = fresh(open);
+    // Each step: 1 + 0.5 tokens for 2 AR steps of time: slower than plain decoding.
+    for (let i = 0; i < ARM_MIN_STEPS - 1; i++) gate.record(0.2, i % 2, 1, at(2));
+    expect(gate.parallelLoses).toBe(false); // too few of its own steps yet
+    expect(gate.decide(0.2)).toBe(true);
+    gate.record(0.2, 1, 1, at(2));
+    expect(gate.parallelLoses).toBe(true);
+    // The bin model still puts the threshold at the top (policy pinned), but every step is now AR.
+    expect(gate.currentThreshold).toBe(6);
+    expect([0, 0.2, 3].map((h) => gate.decide(h))).toEqual([false, false, false]);
+  });
+
+  it('stays open while parallel steps pay, and reopens when they start paying again', () => {
+    const gate = fresh(open);
+    for (let i = 0; i < 20; i++) gate.record(0.2, 2, 1, at(2)); // 3 tokens for 2 AR steps
+    expect(gate.parallelLoses).toBe(false);
+    expect(gate.decide(0.2)).toBe(true);
+    for (let i = 0; i < 40; i++) gate.record(0.2, 0, 1, at(2)); // 1 token for 2
+    expect(gate.parallelLoses).toBe(true);
+    for (let i = 0; i < 2 * ARM_HORIZON; i++) gate.record(0.2, 3, 1, at(2)); // what exploration would bring back
+    expect(gate.parallelLoses).toBe(false);
+  });
+
+  it('keeps exploring while closed, and never overrides a fixed gate', () => {
+    const exploring = fresh({ ...open, explorationRate: 0.5 });
+    for (let i = 0; i < 20; i++) exploring.record(0.2, 0, 1, at(2));
+    const decisions = Array.from({ length: 200 }, () => exploring.decide(0.2));
+    expect(decisions.filter(Boolean).length).toBeGreaterThan(60);
+    expect(decisions.filter(Boolean).length).toBeLessThan(140);
+
+    const fixed = fresh({ mode: 'fixed', threshold: 3, min: 0, max: 6, explorationRate: 0 });
+    for (let i = 0; i < 20; i++) fixed.record(0.2, 0, 1, at(2));
+    expect(fixed.parallelLoses).toBe(false);
+    expect(fixed.decide(2.9)).toBe(true);
   });
 });

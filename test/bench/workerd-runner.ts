@@ -1,0 +1,156 @@
+/**
+ * The product's real path: HTTP requests to the Worker (`npm start`: workerd, onnxruntime-web wasm) → router →
+ * SessionDO → engine, streamed as Server-Sent Events and timed here, by the client. A tenant per gate
+ * policy (created through the admin API) carries the configuration; every request opens a fresh session.
+ */
+import { DEFAULT_TENANT_CONFIG } from '../../workers/tenants/config';
+import { gatePolicyOf, type BenchConfig } from './configs';
+import type { BenchPrompt } from './prompts';
+import { sampled, type BenchRunner, type RunResult } from './runner';
+import { startWorkerd, type WorkerdServer } from './workerd-server';
+
+const ADMIN_SECRET = 'dev-admin-secret'; // wrangler.toml [vars], local development only
+
+interface CerberusStats {
+  steps: number;
+  parallel_steps: number;
+  zero_accept_steps: number;
+  mean_extra_tokens_per_parallel_step: number;
+  threshold: number;
+}
+
+interface Chunk {
+  choices?: { text?: string; delta?: { content?: string } }[];
+  usage?: { completion_tokens: number };
+  cerberus?: CerberusStats;
+  error?: { message: string };
+}
+
+export class WorkerdRunner implements BenchRunner {
+  readonly name = 'wasm-workerd';
+  readonly path = 'HTTP → Worker → SessionDO in workerd (npm start), streamed, timed by the client';
+  readonly notes: Record<string, unknown> = {};
+  private readonly keys = new Map<string, string>();
+
+  private constructor(
+    private readonly server: WorkerdServer,
+    private readonly budget: number,
+    private readonly modelName: string,
+  ) {}
+
+  static async start(root: string, modelDir: string, budget: number): Promise<WorkerdRunner> {
+    const server = await startWorkerd(root, modelDir);
+    try {
+      const models = (await (await fetch(`${server.url}/v1/models`, { headers: { authorization: 'Bearer sk-dev-local' } })).json()) as {
+        data: { id: string }[];
+      };
+      return new WorkerdRunner(server, budget, models.data[0]!.id);
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+  }
+
+  /** The API key of the tenant whose gate policy is `config`'s, created on first use. */
+  private async keyFor(config: BenchConfig, maxTokens: number): Promise<string> {
+    const policy = gatePolicyOf(config);
+    const id = JSON.stringify(policy);
+    const known = this.keys.get(id);
+    if (known !== undefined) return known;
+    const body = {
+      name: `bench ${config.gate === 'fixed' ? `fixed ${config.threshold}` : 'adaptive'}`,
+      config: {
+        ...DEFAULT_TENANT_CONFIG,
+        gate: { mode: policy.mode, threshold: policy.threshold, min: policy.min, max: policy.max, exploration_rate: policy.explorationRate },
+        tree_budget: this.budget,
+        max_tokens: Math.max(DEFAULT_TENANT_CONFIG.max_tokens, maxTokens),
+        rate_limit_per_minute: 1_000_000,
+      },
+    };
+    const response = await fetch(`${this.server.url}/admin/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const created = (await response.json()) as { api_key?: string; key?: string };
+    const key = created.api_key ?? created.key;
+    if (!response.ok || key === undefined) throw new Error(`creating a bench tenant failed: ${response.status} ${JSON.stringify(created)}`);
+    this.keys.set(id, key);
+    return key;
+  }
+
+  async run(prompt: BenchPrompt, config: BenchConfig, maxTokens: number): Promise<RunResult> {
+    const key = await this.keyFor(config, maxTokens);
+    const common = {
+      model: this.modelName,
+      temperature: 0,
+      max_tokens: maxTokens,
+      stream: true,
+      stream_options: { include_usage: true },
+      cerberus: { mode: config.mode, gate: config.gate !== 'off' },
+    };
+    const chat = prompt.kind === 'chat';
+    const body = chat ? { ...common, messages: [{ role: 'user', content: prompt.content }] } : { ...common, prompt: prompt.content };
+    const cpuBefore = await this.server.cpuMs();
+    const [result, peak] = await sampled(
+      () => this.server.rssMb(),
+      () => this.stream(`${this.server.url}/v1/${chat ? 'chat/completions' : 'completions'}`, key, body),
+    );
+    return { ...result, cpuMs: (await this.server.cpuMs()) - cpuBefore, peakRssMb: peak };
+  }
+
+  private async stream(url: string, key: string, body: unknown): Promise<Omit<RunResult, 'peakRssMb' | 'cpuMs'>> {
+    const start = performance.now();
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok || response.body === null) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
+    let ttft = 0;
+    let text = '';
+    let tokens = 0;
+    let stats: CerberusStats | undefined;
+    let buffered = '';
+    const decoder = new TextDecoder();
+    for await (const bytes of response.body) {
+      buffered += decoder.decode(bytes, { stream: true });
+      let end: number;
+      while ((end = buffered.indexOf('\n\n')) !== -1) {
+        const frame = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        if (!frame.startsWith('data: ')) continue;
+        const data = frame.slice('data: '.length);
+        if (data === '[DONE]') continue;
+        const chunk = JSON.parse(data) as Chunk;
+        if (chunk.error !== undefined) throw new Error(`${url}: the stream ended with an error: ${chunk.error.message}`);
+        const piece = chunk.choices?.[0]?.delta?.content ?? chunk.choices?.[0]?.text ?? '';
+        if (piece.length > 0 && ttft === 0) ttft = performance.now() - start;
+        text += piece;
+        if (chunk.usage !== undefined) tokens = chunk.usage.completion_tokens;
+        if (chunk.cerberus !== undefined) stats = chunk.cerberus;
+      }
+    }
+    const wallMs = performance.now() - start;
+    if (stats === undefined) throw new Error(`${url}: no cerberus statistics in the stream`);
+    return {
+      text,
+      tokens,
+      wallMs,
+      ttftMs: ttft === 0 ? wallMs : ttft,
+      steps: stats.steps,
+      parallelSteps: stats.parallel_steps,
+      zeroAcceptSteps: stats.zero_accept_steps,
+      meanExtra: stats.mean_extra_tokens_per_parallel_step,
+      thresholdEnd: stats.threshold,
+    };
+  }
+
+  peakRssMb(): Promise<number> {
+    return this.server.peakRssMb();
+  }
+
+  dispose(): Promise<void> {
+    return this.server.stop();
+  }
+}

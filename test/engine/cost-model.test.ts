@@ -1,0 +1,32 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { fallbackCostModel } from '../../src/engine/cost-model';
+import { parseManifest } from '../../src/model/manifest';
+import { isEngineError } from '../../src/engine/errors';
+
+const fixture = async () => JSON.parse(await readFile(new URL('../fixtures/tiny/manifest.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+describe('fallbackCostModel', () => {
+  it('uses the manifest cost curve of the backend class when the tools wrote one', async () => {
+    const manifest = parseManifest(encode({ ...(await fixture()), cost_curves: { wasm: [[1, 1], [4, 2], [16, 5]] } }));
+    const wasm = fallbackCostModel('wasm', manifest);
+    expect(wasm.source).toBe('fallback');
+    expect(wasm.points).toEqual([{ tokens: 4, ratio: 2 }, { tokens: 16, ratio: 5 }]);
+    // No curve for native in this manifest: the built-in table (the same the tools carry).
+    expect(fallbackCostModel('native', manifest).points[0]).toEqual({ tokens: 2, ratio: 1.15 });
+    expect(wasm.headsRatio).toBe(fallbackCostModel('native', manifest).headsRatio);
+  });
+
+  it('refuses a curve that does not start at one token or does not increase', async () => {
+    for (const curve of [[[2, 1], [4, 2]], [[1, 1], [4, 2], [4, 3]], [[1, 1], [8, 0.5]]]) {
+      let error: unknown;
+      try {
+        parseManifest(encode({ ...(await fixture()), cost_curves: { native: curve } }));
+      } catch (e) {
+        error = e;
+      }
+      expect(isEngineError(error) && error.code === 'invalid-manifest').toBe(true);
+    }
+  });
+});
