@@ -4,8 +4,8 @@ Why: the traced graph has ~530 kernels per decoder step (rotary tables rebuilt i
 arithmetic, casts), and at this model size onnxruntime spends more of a T = 1 step dispatching kernels than
 multiplying matrices. This graph computes the same function with ~25 kernels per layer:
 
-- one projection per layer, x @ [Wq·s | Wk | Wv] (s = 1/sqrt(head_dim) folded into Wq), and rotary applied
-  to the q|k block of all heads at once; cos/sin are computed once per step from position_ids, for all
+- one projection per layer, x @ [Wq | Wk | Wv], and rotary applied to the q|k block of all heads at once;
+  cos/sin (with q's 1/sqrt(head_dim) folded in) are computed once per step from position_ids, for all
   layers. (Folding rotate-half into extra weight columns instead saves 4 kernels a layer but reads 12 % more
   weights, and measured slower);
 - RMSNorm in the exact pattern onnxruntime fuses into SimplifiedLayerNormalization (CPU and wasm);
@@ -109,7 +109,7 @@ def build_base(weights: dict[str, np.ndarray], dims: BaseDims) -> onnx.ModelProt
     half = Dh // 2
     f32 = np.float32
     g = _Graph()
-    lm = g.const("lm_head", weights["lm_head"].astype(f32))  # (D, V), tied: embedding reads its columns
+    lm = g.const("model.lm_head", weights["lm_head"].astype(f32))  # (D, V), tied: embedding reads its columns
     eps = g.const("norm_eps", np.array(dims.norm_eps, f32))
     two = g.const("two", np.array(2.0, f32))
     shape_qk = g.const("shape_qk", np.array([0, 0, 2 * H, Dh], np.int64))
@@ -127,18 +127,20 @@ def build_base(weights: dict[str, np.ndarray], dims: BaseDims) -> onnx.ModelProt
     angles = g.op("Mul", [pos, freq])  # (1, T, 2D)
     cos, sin = g.op("Cos", [angles]), g.op("Sin", [angles])
 
-    cos5 = g.op("Reshape", [cos, g.const("shape_rot", np.array([0, 0, 2 * H, 2, half], np.int64))])
-    sin5 = g.op("Reshape", [sin, "shape_rot"])
+    scale = f32(1.0 / np.sqrt(Dh))
+    # q's 1/sqrt(head_dim) goes into q's cos/sin (once per step, not once per layer); the weights stay
+    # exactly the checkpoint's, so read_base_weights reads any base.onnx back the same way.
+    qk_scale = g.const("qk_scale", np.concatenate([np.full(H, scale), np.ones(H)]).astype(f32).reshape(2 * H, 1, 1))
+    shape_rot = g.const("shape_rot", np.array([0, 0, 2 * H, 2, half], np.int64))
+    cos5 = g.op("Mul", [g.op("Reshape", [cos, shape_rot]), qk_scale])
+    sin5 = g.op("Mul", [g.op("Reshape", [sin, shape_rot]), qk_scale])
 
     cols = g.op("Gather", [lm, "input_ids"], axis=1)  # (D, 1, T)
     x = g.op("Transpose", [cols], perm=[1, 2, 0])  # (1, T, D)
-    scale = f32(1.0 / np.sqrt(Dh))
     for i in range(L):
         k = layer_keys(i)
         wqkv = weights[k["qkv"]].T.astype(f32)  # (D, 3D): [q | k | v]
-        wq, wk, wv = wqkv[:, :D] * scale, wqkv[:, D:2 * D], wqkv[:, 2 * D:]
-        h = _rms_norm(g, x, g.const(f"l{i}.attn_norm", weights[k["attn_norm"]].astype(f32)), eps, two)
-        wqkv = np.concatenate([wq, wk, wv], axis=1)
+        h = _rms_norm(g, x, g.const("model." + k["attn_norm"], weights[k["attn_norm"]].astype(f32)), eps, two)
         qk, v = g.op("Split", [g.op("MatMul", [h, g.const(f"l{i}.wqkv", wqkv)]), split_qkv], axis=-1, n_out=2)
         qk5 = g.op("Reshape", [qk, "shape_rot"])  # (1, T, 2H, 2, Dh/2): the two halves of every q and k head
         x1, x2 = g.op("Split", [qk5, split_half], axis=3, n_out=2)
@@ -153,12 +155,12 @@ def build_base(weights: dict[str, np.ndarray], dims: BaseDims) -> onnx.ModelProt
         y = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v_all])  # (1, H, T, Dh)
         y = g.op("Reshape", [g.op("Transpose", [y], perm=[0, 2, 1, 3]), shape_d])
         x = g.op("Add", [x, g.op("MatMul", [y, g.const(f"l{i}.wo", weights[k["out"]].T.astype(f32))])])
-        h = _rms_norm(g, x, g.const(f"l{i}.ffn_norm", weights[k["ffn_norm"]].astype(f32)), eps, two)
+        h = _rms_norm(g, x, g.const("model." + k["ffn_norm"], weights[k["ffn_norm"]].astype(f32)), eps, two)
         gate, up = g.op("Split", [g.op("MatMul", [h, g.const(f"l{i}.wgu", weights[k["gate_up"]].T.astype(f32))]), split_ffn],
                         axis=-1, n_out=2)
         act = g.op("Mul", [g.op("Mul", [gate, g.op("Sigmoid", [gate])]), up])
         x = g.op("Add", [x, g.op("MatMul", [act, g.const(f"l{i}.wd", weights[k["down"]].T.astype(f32))])])
-    hidden = _rms_norm(g, x, g.const("norm", weights["norm.weight"].astype(f32)), eps, two, out="hidden_states")
+    hidden = _rms_norm(g, x, g.const("model.norm.weight", weights["norm.weight"].astype(f32)), eps, two, out="hidden_states")
     g.op("MatMul", [hidden, lm], out="logits")
 
     fl = TensorProto.FLOAT

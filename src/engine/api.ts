@@ -108,6 +108,11 @@ export interface LoadModelOptions {
   readonly backend?: BackendName | 'auto';
   /** Intra-op threads for onnxruntime-node. */
   readonly threads?: number;
+  /**
+   * A variant of the base graph from `manifest.base.variants`, e.g. 'int8' (int8 weights: about twice as fast
+   * on native-cpu, slower on wasm; greedy output is that model's own AR). Default: the fp32 `base.file`.
+   */
+  readonly baseVariant?: string;
   /** Head kinds to load; default every kind in the manifest. */
   readonly headKinds?: readonly HeadKind[];
   /**

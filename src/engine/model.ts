@@ -33,7 +33,9 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   const given = options.costModel === undefined || options.costModel === 'measure' ? undefined : validateCostModel(options.costModel);
   const manifest = parseManifest(await readFile(source, 'manifest.json'));
   checkTrees(manifest);
-  const files = await readVerifiedFiles(source, manifest);
+  const baseFile = baseFileOf(manifest, options.baseVariant);
+  const unused = new Set(Object.values(manifest.base.variants ?? {}).map((v) => v.file).filter((f) => f !== baseFile));
+  const files = await readVerifiedFiles(source, manifest, new Set(Object.keys(manifest.files).filter((f) => !unused.has(f))));
   const file = (name: string) => files.get(name)!;
   const tokenizer = TextTokenizer.fromJson(
     file(manifest.tokenizer.file),
@@ -51,7 +53,7 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     decodingHeads[kind] = entry.num_heads;
   }
 
-  const binding = await createModelBinding(manifest, file(manifest.base.file), heads, decodingHeads, options);
+  const binding = await createModelBinding(manifest, file(baseFile), heads, decodingHeads, options);
   try {
     const costModel: CostModel = given === undefined ? await measure(binding, manifest) : { ...given, source: 'given' };
     return assemble(manifest, tokenizer, binding, costModel, ENGINE_CONFIG);
@@ -59,6 +61,16 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     await binding.dispose();
     throw error;
   }
+}
+
+function baseFileOf(manifest: Manifest, variant: string | undefined): string {
+  if (variant === undefined) return manifest.base.file;
+  const entry = manifest.base.variants?.[variant];
+  if (entry === undefined) {
+    const known = Object.keys(manifest.base.variants ?? {});
+    throw new EngineError('invalid-options', `baseVariant "${variant}" is not in this model's manifest (has: ${known.join(', ') || 'none'})`);
+  }
+  return entry.file;
 }
 
 /** The static trees must compile for every head kind present (depth <= its heads, parents first). */
