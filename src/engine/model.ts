@@ -106,6 +106,7 @@ async function createModelBinding(
       heads,
       architecture: { ...manifest.architecture, decoding_heads: decodingHeads },
       ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.spinning === undefined ? {} : { spinning: options.spinning }),
       ...(options.log === undefined ? {} : { log: options.log }),
     });
   } catch (cause) {

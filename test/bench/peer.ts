@@ -5,7 +5,7 @@
  * interleaved round by round (ours, then llama-bench, then the next thread count), and reports medians.
  *
  *   npm run bench:peer -- [--model DIR] [--prompts 5] [--max-tokens 128] [--rounds 5] [--threads 1,2]
- *                         [--out docs/benchmarks/peer] [--wasm true]
+ *                         [--out docs/benchmarks/peer] [--wasm true] [--spinning auto|true|false]
  *
  * Writes <out>.json and <out>.md (and <out>.svg). docs/benchmarks/peer.md explains the numbers.
  */
@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     out: { type: 'string', default: 'docs/benchmarks/peer' },
     wasm: { type: 'string', default: 'true' },
+    spinning: { type: 'string', default: 'auto' },
     data: { type: 'string', default: '../shared/data' },
   },
 });
@@ -116,7 +117,9 @@ async function main(): Promise<void> {
   const key = (t: number, v: string | undefined) => `${t}/${v ?? 'fp32'}`;
   for (const t of threadCounts) {
     for (const v of variants) {
-      const opts = { backend: 'native-cpu' as const, threads: t, ...(v === undefined ? {} : { baseVariant: v }) };
+      // With 2+ threads ORT's workers spin between ops, as llama.cpp's do (OpenMP / its polling threadpool).
+      const spinning = args.spinning === 'auto' ? t > 1 : args.spinning === 'true';
+      const opts = { backend: 'native-cpu' as const, threads: t, spinning, ...(v === undefined ? {} : { baseVariant: v }) };
       models.set(key(t, v), new OurRunner(await loadModel(fileSource(dir), opts), maxTokens));
     }
   }
