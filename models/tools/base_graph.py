@@ -11,6 +11,11 @@ multiplying matrices. This graph computes the same function with ~25 kernels per
 - RMSNorm in the exact pattern onnxruntime fuses into SimplifiedLayerNormalization (CPU and wasm);
 - reshapes with constant shapes (batch 1, `0`/`-1` wildcards), so no Shape/Gather/Concat shape arithmetic.
 
+Tried and not kept (models/tools/step_ab.mjs, interleaved, docs/benchmarks/peer.md): com.microsoft
+MultiHeadAttention with attention_bias and past_key/past_value (exact, but 1.17x slower per step on
+onnxruntime-node, equal on wasm; note it ignores the past unless its present outputs are requested), and
+splitting attention over cache and new tokens to avoid the K/V Concat (no change).
+
 Only standard opset-17 operators, so onnxruntime-node, -web (wasm) and -webgpu all run it; the mask stays
 an input, so any tree works. `read_base_weights` reads the weights back from any contract base.onnx (traced
 or not), which is what export_gguf.py and re-exporting a shipped model use.

@@ -5,9 +5,10 @@
  * interleaved round by round (ours, then llama-bench, then the next thread count), and reports medians.
  *
  *   npm run bench:peer -- [--model DIR] [--prompts 5] [--max-tokens 128] [--rounds 5] [--threads 1,2]
- *                         [--out docs/benchmarks/peer] [--wasm true] [--spinning auto|true|false]
+ *                         [--out docs/benchmarks/peer] [--wasm true] [--spinning false|true|auto (= threads > 1)]
  *
- * Writes <out>.json and <out>.md (and <out>.svg). docs/benchmarks/peer.md explains the numbers.
+ * Writes <out>.json and <out>.svg, and the results section of <out>.md (between its markers; the prose
+ * around them, docs/benchmarks/peer.md's explanation of the numbers, stays).
  */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -29,7 +30,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     out: { type: 'string', default: 'docs/benchmarks/peer' },
     wasm: { type: 'string', default: 'true' },
-    spinning: { type: 'string', default: 'auto' },
+    spinning: { type: 'string', default: 'false' },
     data: { type: 'string', default: '../shared/data' },
   },
 });
@@ -194,10 +195,21 @@ async function main(): Promise<void> {
   const out = resolve(args.out ?? 'docs/benchmarks/peer');
   await mkdir(dirname(out), { recursive: true });
   await writeFile(`${out}.json`, `${JSON.stringify(result, null, 1)}\n`);
-  await writeFile(`${out}.md`, markdown(result, threadCounts));
+  await writeFile(`${out}.md`, withResults(await readFile(`${out}.md`, 'utf8').catch(() => ''), markdown(result, threadCounts)));
   await writeFile(`${out}.svg`, peerSvg(rows, threadCounts));
   console.log(markdown(result, threadCounts));
   for (const runner of [...models.values(), ...(wasm === undefined ? [] : [wasm])]) await runner.model.dispose();
+}
+
+const START = '<!-- peer results: start -->';
+const END = '<!-- peer results: end -->';
+
+/** The document with its results section replaced (the prose around it is kept), or just the results. */
+function withResults(doc: string, results: string): string {
+  const i = doc.indexOf(START);
+  const j = doc.indexOf(END);
+  const block = `${START}\n${results}${END}`;
+  return i >= 0 && j > i ? `${doc.slice(0, i)}${block}${doc.slice(j + END.length)}` : `${block}\n`;
 }
 
 function markdown(r: { date: string; model: string; machine: { cpu: string; cores: number }; prompts: number; maxTokens: number; rounds: number;
