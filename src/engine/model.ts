@@ -33,8 +33,16 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   const given = options.costModel === undefined || options.costModel === 'measure' ? undefined : validateCostModel(options.costModel);
   const manifest = parseManifest(await readFile(source, 'manifest.json'));
   checkTrees(manifest);
-  const baseFile = baseFileOf(manifest, options.baseVariant);
-  const unused = new Set(Object.values(manifest.base.variants ?? {}).map((v) => v.file).filter((f) => f !== baseFile));
+  const variant = variantOf(manifest, options.baseVariant);
+  const baseFile = variant?.file ?? manifest.base.file;
+  const headsFile = (kind: HeadKind, fp32: string) => variant?.heads?.[kind] ?? fp32;
+  const chosen = new Set([baseFile, ...HEAD_KINDS.map((k) => headsFile(k, manifest.heads[k]?.file ?? ''))]);
+  // Graphs of the other precision are never read (a Worker would hold their bytes for nothing).
+  const unused = new Set(
+    [manifest.base.file, ...HEAD_KINDS.map((k) => manifest.heads[k]?.file)]
+      .concat(Object.values(manifest.base.variants ?? {}).flatMap((v) => [v.file, v.heads?.cerberus, v.heads?.medusa]))
+      .filter((f): f is string => f !== undefined && !chosen.has(f)),
+  );
   const files = await readVerifiedFiles(source, manifest, new Set(Object.keys(manifest.files).filter((f) => !unused.has(f))));
   const file = (name: string) => files.get(name)!;
   const tokenizer = TextTokenizer.fromJson(
@@ -49,7 +57,7 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   for (const kind of kinds) {
     const entry = manifest.heads[kind];
     if (entry === undefined) throw new EngineError('unsupported-head-kind', `the manifest has no ${kind} heads`);
-    heads[kind] = file(entry.file);
+    heads[kind] = file(headsFile(kind, entry.file));
     decodingHeads[kind] = entry.num_heads;
   }
 
@@ -63,14 +71,16 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   }
 }
 
-function baseFileOf(manifest: Manifest, variant: string | undefined): string {
-  if (variant === undefined) return manifest.base.file;
+type BaseVariant = NonNullable<Manifest['base']['variants']>[string];
+
+function variantOf(manifest: Manifest, variant: string | undefined): BaseVariant | undefined {
+  if (variant === undefined) return undefined;
   const entry = manifest.base.variants?.[variant];
   if (entry === undefined) {
     const known = Object.keys(manifest.base.variants ?? {});
     throw new EngineError('invalid-options', `baseVariant "${variant}" is not in this model's manifest (has: ${known.join(', ') || 'none'})`);
   }
-  return entry.file;
+  return entry;
 }
 
 /** The static trees must compile for every head kind present (depth <= its heads, parents first). */

@@ -50,7 +50,14 @@ export const manifestSchema = z
       variants: z
         .record(
           z.string().min(1),
-          z.object({ file: z.string().min(1), weights: z.string().optional(), valid_ppl: z.number().positive().optional(), valid_ppl_fp32: z.number().positive().optional() }),
+          z.object({
+            file: z.string().min(1),
+            weights: z.string().optional(),
+            /** The heads graphs in the same precision, used with this variant where listed. */
+            heads: z.object({ cerberus: z.string().min(1).optional(), medusa: z.string().min(1).optional() }).optional(),
+            valid_ppl: z.number().positive().optional(),
+            valid_ppl_fp32: z.number().positive().optional(),
+          }),
         )
         .optional(),
     }),
@@ -81,7 +88,7 @@ export const manifestSchema = z
     if (m.tokenizer.eos_token_id >= m.architecture.vocab_size) {
       ctx.addIssue({ code: 'custom', path: ['tokenizer', 'eos_token_id'], message: 'must be < vocab_size' });
     }
-    const variants = Object.values(m.base.variants ?? {}).map((v) => v.file);
+    const variants = Object.values(m.base.variants ?? {}).flatMap((v) => [v.file, v.heads?.cerberus, v.heads?.medusa]);
     const named = [m.base.file, ...variants, m.tokenizer.file, m.heads.cerberus?.file, m.heads.medusa?.file];
     for (const file of named) {
       if (file !== undefined && !(file in m.files)) {

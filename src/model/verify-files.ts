@@ -13,7 +13,6 @@ export async function readVerifiedFiles(
 ): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   for (const [name, expected] of Object.entries(manifest.files)) {
-    // A base variant the caller did not ask for is never read (a Worker would hold its bytes for nothing).
     if (only !== undefined && !only.has(name)) continue;
     const bytes = await readFile(source, name);
     if (bytes.byteLength !== expected.bytes) {

@@ -86,7 +86,14 @@ export function llamaGreedy(llama: LlamaCpp, gguf: string, prompt: string, maxTo
   );
   if (r.status !== 0) throw new Error(`llama-completion failed (exit ${r.status ?? r.signal}, ${String(r.error)}): ${r.stderr.slice(-1500)}`);
   const tps = /eval time =.*?runs.*?([\d.]+) tokens per second/.exec(r.stderr.split('\n').find((l) => l.includes(' eval time') && !l.includes('prompt')) ?? '');
-  return { text: r.stdout, decodeTps: tps === null ? NaN : Number(tps[1]) };
+  return { text: generatedText(r.stdout), decodeTps: tps === null ? NaN : Number(tps[1]) };
+}
+
+/** llama-completion's stdout less what it prints after the tokens: "\n\n" always, " [end of text]\n" before it at EOS. */
+function generatedText(stdout: string): string {
+  let text = stdout.endsWith('\n\n') ? stdout.slice(0, -2) : stdout;
+  if (text.endsWith(' [end of text]\n')) text = text.slice(0, -' [end of text]\n'.length);
+  return text;
 }
 
 export interface LlamaBenchRow {

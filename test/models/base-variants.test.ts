@@ -93,15 +93,19 @@ describe('int8 base variant (quantize.py --into-folder) on the tiny fixture', ()
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     const int8 = manifest.base.variants.int8;
     expect(int8.file).toBe('base-int8.onnx');
+    expect(int8.heads).toEqual({ cerberus: 'heads-cerberus-int8.onnx', medusa: 'heads-medusa-int8.onnx' });
     expect(manifest.files['base-int8.onnx'].bytes).toBe(fs.statSync(path.join(dir, 'base-int8.onnx')).size);
     expect(Math.abs(int8.valid_ppl / int8.valid_ppl_fp32 - 1)).toBeLessThan(0.02);
   });
 
-  it('Cerberus on the int8 model emits exactly that model\'s AR tokens; the fp32 load never reads the int8 file', async () => {
+  it('Cerberus on the int8 model (int8 base and heads) emits exactly that model\'s AR tokens; each load reads only its own files', async () => {
     const reads: string[] = [];
     const fp32 = await loadModel(folderSource(dir, reads), { backend: 'native-cpu', log: () => {} });
-    expect(reads).not.toContain('base-int8.onnx');
-    const int8 = await loadModel(folderSource(dir), { backend: 'native-cpu', baseVariant: 'int8', log: () => {} });
+    expect(reads.filter((f) => f.includes('int8'))).toEqual([]);
+    const int8Reads: string[] = [];
+    const int8 = await loadModel(folderSource(dir, int8Reads), { backend: 'native-cpu', baseVariant: 'int8', log: () => {} });
+    expect(int8Reads).toEqual(expect.arrayContaining(['base-int8.onnx', 'heads-cerberus-int8.onnx', 'heads-medusa-int8.onnx']));
+    expect(int8Reads).not.toContain('base.onnx');
     try {
       for (const prompt of PROMPTS) {
         const ar = await greedy(int8, prompt, 'ar');
