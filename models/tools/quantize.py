@@ -29,6 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO_ROOT, TOOLS_DIR, write_json  # noqa: E402
 
 INT8_FILE = "base-int8.onnx"
+# onnxruntime's int8 MatMulNBits kernel (accuracy_level 4) computes 1 row on another code path than 2+,
+# and activation requantisation amplifies the last-bit differences to ~0.01-0.07 in the logits (measured,
+# onnxruntime 1.30): the engine pads 1-token forwards of this variant to 2 rows
+# (src/runtime/padded-forward.ts), so AR steps and tree blocks compute every row alike.
+MIN_ROWS_PER_RUN = 2
 
 
 def quantize_blocks(w: np.ndarray, *, block_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -130,7 +135,7 @@ def stage_quantize(pc, work: Path, out: Path, *, block_size: int = 32, ppl_token
     work/quantize-result.json."""
     quantize_file(out / "base.onnx", out / INT8_FILE, block_size=block_size)
     result = {"file": INT8_FILE, "weights": "int8", "bits": 8, "block_size": block_size,
-              "heads": quantize_heads(out, block_size=block_size),
+              "heads": quantize_heads(out, block_size=block_size), "min_rows_per_run": MIN_ROWS_PER_RUN,
               "valid_ppl": perplexity(out, INT8_FILE, tokens=ppl_tokens),
               "valid_ppl_fp32": perplexity(out, "base.onnx", tokens=ppl_tokens), "valid_tokens": ppl_tokens}
     write_json(work / "quantize-result.json", result)
@@ -145,6 +150,7 @@ def add_int8_variant(folder: Path, *, block_size: int = 32, ppl_tokens: int = 40
     manifest = read_json(folder / "manifest.json")
     manifest["base"]["variants"] = {"int8": {"file": INT8_FILE, "weights": "int8",
                                              "heads": quantize_heads(folder, block_size=block_size),
+                                             "min_rows_per_run": MIN_ROWS_PER_RUN,
                                              "valid_ppl": perplexity(folder, INT8_FILE, tokens=ppl_tokens),
                                              "valid_ppl_fp32": perplexity(folder, "base.onnx", tokens=ppl_tokens)}}
     refresh_file_entries(folder, manifest)

@@ -32,7 +32,8 @@ def base_entry(work: Path) -> dict:
     q = work / "quantize-result.json"
     if q.exists():
         r = read_json(q)
-        entry["variants"] = {"int8": {"file": r["file"], "weights": r["weights"], "heads": r["heads"], "valid_ppl": r["valid_ppl"],
+        entry["variants"] = {"int8": {"file": r["file"], "weights": r["weights"], "heads": r["heads"],
+                                      "min_rows_per_run": r["min_rows_per_run"], "valid_ppl": r["valid_ppl"],
                                       "valid_ppl_fp32": r["valid_ppl_fp32"]}}
     return entry
 

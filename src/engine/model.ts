@@ -61,7 +61,11 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     decodingHeads[kind] = entry.num_heads;
   }
 
-  const binding = await createModelBinding(manifest, file(baseFile), heads, decodingHeads, options);
+  const minRowsPerRun = variant?.min_rows_per_run;
+  const binding = await createModelBinding(manifest, file(baseFile), heads, decodingHeads, {
+    ...options,
+    ...(minRowsPerRun === undefined ? {} : { minRowsPerRun }),
+  });
   try {
     const costModel: CostModel = given === undefined ? await measure(binding, manifest) : { ...given, source: 'given' };
     return assemble(manifest, tokenizer, binding, costModel, ENGINE_CONFIG);
@@ -107,7 +111,7 @@ async function createModelBinding(
   base: Uint8Array,
   heads: Partial<Record<HeadKind, Uint8Array>>,
   decodingHeads: Partial<Record<HeadKind, number>>,
-  options: LoadModelOptions,
+  options: LoadModelOptions & { readonly minRowsPerRun?: number },
 ): Promise<InferenceBinding> {
   try {
     return await createBinding({
@@ -117,6 +121,7 @@ async function createModelBinding(
       architecture: { ...manifest.architecture, decoding_heads: decodingHeads },
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.spinning === undefined ? {} : { spinning: options.spinning }),
+      ...(options.minRowsPerRun === undefined ? {} : { minRowsPerRun: options.minRowsPerRun }),
       ...(options.log === undefined ? {} : { log: options.log }),
     });
   } catch (cause) {

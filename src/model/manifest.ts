@@ -57,6 +57,8 @@ export const manifestSchema = z
             heads: z.object({ cerberus: z.string().min(1).optional(), medusa: z.string().min(1).optional() }).optional(),
             valid_ppl: z.number().positive().optional(),
             valid_ppl_fp32: z.number().positive().optional(),
+            /** Forwards of fewer tokens run padded to this many (src/runtime/padded-forward.ts says why). */
+            min_rows_per_run: positiveInt.optional(),
           }),
         )
         .optional(),

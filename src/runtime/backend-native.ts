@@ -44,6 +44,8 @@ export interface NativeOptions {
   readonly threads?: number;
   /** Let intra-op workers spin between operators (see the session options below). */
   readonly spinning?: boolean;
+  /** See CreateBindingOptions.minRowsPerRun. */
+  readonly minRowsPerRun?: number;
 }
 
 export async function createNativeBinding(
@@ -76,6 +78,7 @@ export async function createNativeBinding(
       ort,
       architecture: arch,
       sessions,
+      ...(options.minRowsPerRun === undefined ? {} : { minRowsPerRun: options.minRowsPerRun }),
     });
   } catch (error) {
     if (options.cuda && error instanceof BindingError && error.code === 'runtime-failure') {

@@ -29,6 +29,11 @@ export interface CreateBindingOptions {
    * thread pay on cores nobody else uses; on shared cores it starves the other jobs and the JS thread.
    */
   readonly spinning?: boolean;
+  /**
+   * Forwards of fewer tokens run padded to this many (the manifest's `base.variants.<v>.min_rows_per_run`):
+   * for graphs whose kernels round a single row differently from several (padded-forward.ts).
+   */
+  readonly minRowsPerRun?: number;
   /** Receives why a preferred backend was skipped. Default: console.warn, each distinct reason once. */
   readonly log?: (message: string) => void;
   /** Host facts; tests override them to exercise other hosts' choices. */
@@ -50,7 +55,12 @@ function createOn(
       return createWebGpuBinding(arch, bytes, { allowFallbackAdapter: requested === 'webgpu' });
     case 'native-cpu':
     case 'native-cuda':
-      return createNativeBinding(arch, bytes, { cuda: backend === 'native-cuda', threads: options.threads, spinning: options.spinning ?? false });
+      return createNativeBinding(arch, bytes, {
+        cuda: backend === 'native-cuda',
+        threads: options.threads,
+        spinning: options.spinning ?? false,
+        ...(options.minRowsPerRun === undefined ? {} : { minRowsPerRun: options.minRowsPerRun }),
+      });
   }
 }
 
