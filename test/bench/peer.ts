@@ -215,6 +215,13 @@ function withResults(doc: string, results: string): string {
 function markdown(r: { date: string; model: string; machine: { cpu: string; cores: number }; prompts: number; maxTokens: number; rounds: number;
   greedy: { llamaF32: number; llamaQ8: number; oursModes: number; modeRuns: number; prompts: number }; rows: Row[]; llamaCpp: { commit: string } }, threads: number[]): string {
   const get = (engine: string, t: number) => r.rows.find((x) => x.engine === engine && x.threads === t)?.tokensPerSecond ?? NaN;
+  // Targets: the median over rounds of the ratio within each round (both sides ran seconds apart, so
+  // the machine's load drifts less into a ratio than into either median).
+  const ratio = (a: string, b: string, t: number) => {
+    const ra = r.rows.find((x) => x.engine === a && x.threads === t)?.rounds ?? [];
+    const rb = r.rows.find((x) => x.engine === b && x.threads === t)?.rounds ?? [];
+    return median(ra.map((v, i) => v / rb[i]!).filter(Number.isFinite)).toFixed(2);
+  };
   const ref = get('ours AR', 1);
   const engines = [...new Set(r.rows.map((x) => x.engine))];
   const lines = [
@@ -226,13 +233,15 @@ function markdown(r: { date: string; model: string; machine: { cpu: string; core
     `|---|${threads.map(() => '---').join('|')}|`,
     ...engines.map((e) => `| ${e} | ${threads.map((t) => (Number.isNaN(get(e, t)) ? '–' : `${get(e, t).toFixed(0)} (${(get(e, t) / ref).toFixed(2)})`)).join(' | ')} |`),
     '',
+    `Targets: median over rounds of the ratio within a round.`,
+    '',
     `| target | ${threads.map((t) => `${t} thread${t === 1 ? '' : 's'}`).join(' | ')} |`,
     `|---|${threads.map(() => '---').join('|')}|`,
-    `| ours AR / llama.cpp f32 (≥ 1.0) | ${threads.map((t) => (get('ours AR', t) / get('llama.cpp f32', t)).toFixed(2)).join(' | ')} |`,
-    `| ours Cerberus+gate / llama.cpp f32 (≥ 1.5) | ${threads.map((t) => (get('ours Cerberus+gate', t) / get('llama.cpp f32', t)).toFixed(2)).join(' | ')} |`,
-    `| ours AR int8 / llama.cpp q8_0 (≥ 1.2) | ${threads.map((t) => (get('ours AR int8', t) / get('llama.cpp q8_0', t)).toFixed(2)).join(' | ')} |`,
-    `| ours Cerberus+gate int8 / llama.cpp q8_0 (≥ 1.2) | ${threads.map((t) => (get('ours Cerberus+gate int8', t) / get('llama.cpp q8_0', t)).toFixed(2)).join(' | ')} |`,
-    `| wasm AR per-token time / native AR (1 thread) | ${(get('ours AR', 1) / get('ours AR (wasm)', 1)).toFixed(2)} |${threads.slice(1).map(() => ' – |').join('')}`,
+    `| ours AR / llama.cpp f32 (≥ 1.0) | ${threads.map((t) => ratio('ours AR', 'llama.cpp f32', t)).join(' | ')} |`,
+    `| ours Cerberus+gate / llama.cpp f32 (≥ 1.5) | ${threads.map((t) => ratio('ours Cerberus+gate', 'llama.cpp f32', t)).join(' | ')} |`,
+    `| ours AR int8 / llama.cpp q8_0 (≥ 1.2) | ${threads.map((t) => ratio('ours AR int8', 'llama.cpp q8_0', t)).join(' | ')} |`,
+    `| ours Cerberus+gate int8 / llama.cpp q8_0 (≥ 1.2) | ${threads.map((t) => ratio('ours Cerberus+gate int8', 'llama.cpp q8_0', t)).join(' | ')} |`,
+    `| wasm AR per-token time / native AR (1 thread) | ${ratio('ours AR', 'ours AR (wasm)', 1)} |${threads.slice(1).map(() => ' – |').join('')}`,
     '',
     `Greedy output: llama.cpp f32 text = our AR text on ${r.greedy.llamaF32}/${r.greedy.prompts} prompts (q8_0: ${r.greedy.llamaQ8}/${r.greedy.prompts}); ` +
       `Cerberus+gate = the AR of the binding it runs on (same variant, same thread count) on ${r.greedy.oursModes}/${r.greedy.modeRuns} (variant, thread count) runs over all prompts.`,
