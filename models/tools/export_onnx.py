@@ -11,6 +11,7 @@ import numpy as np
 import onnx
 import torch
 
+from base_graph import BaseDims, write_base
 from common import log, set_threads, write_json
 from heads import Heads, load_heads
 from model import MASK_VALUE, Transformer, causal_mask, load_base
@@ -18,36 +19,14 @@ from model import MASK_VALUE, Transformer, causal_mask, load_base
 OPSET = 17
 
 
-class BaseStep(torch.nn.Module):
-    """Flat-argument wrapper: ONNX inputs/outputs are flat tensors, named per the contract."""
-
-    def __init__(self, model: Transformer):
-        super().__init__()
-        self.model = model
-
-    def forward(self, input_ids, position_ids, attention_mask, *past_flat):
-        past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
-        logits, hidden, new = self.model(input_ids, position_ids=position_ids, mask=attention_mask, past=past)
-        return (logits, hidden, *[t for kv in new for t in kv])
-
-
-def kv_names(n_layers: int, prefix: str) -> list[str]:
-    return [f"{prefix}.{i}.{kind}" for i in range(n_layers) for kind in ("key", "value")]
-
-
 def export_base(model: Transformer, path: Path) -> None:
+    """Written op by op from the weights (base_graph.py: a few kernels per layer instead of the ~90 that
+    torch.onnx's trace has), checked against PyTorch by parity.json like any export."""
     cfg = model.cfg
-    P, T = 3, 5  # neither 0 nor 1, so the tracer freezes no axis
-    past = [torch.randn(1, cfg.n_heads, P, cfg.head_dim) for _ in range(2 * cfg.n_layers)]
-    args = (torch.randint(0, cfg.vocab_size, (1, T)), torch.arange(P, P + T)[None], causal_mask(T, P=P), *past)
-    ins = ["input_ids", "position_ids", "attention_mask", *kv_names(cfg.n_layers, "past")]
-    outs = ["logits", "hidden_states", *kv_names(cfg.n_layers, "new")]
-    axes = {"input_ids": {1: "T"}, "position_ids": {1: "T"}, "attention_mask": {2: "T", 3: "PT"},
-            "logits": {1: "T"}, "hidden_states": {1: "T"}}
-    axes.update({n: {2: "P"} for n in ins[3:]})
-    axes.update({n: {2: "T"} for n in outs[2:]})
-    torch.onnx.export(BaseStep(model), args, str(path), input_names=ins, output_names=outs, dynamic_axes=axes,
-                      opset_version=OPSET, do_constant_folding=True)
+    weights = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
+    dims = BaseDims(vocab_size=cfg.vocab_size, d_model=cfg.d_model, n_layers=cfg.n_layers, n_heads=cfg.n_heads,
+                    ffn_hidden=cfg.ffn_hidden, rope_theta=cfg.rope_theta, norm_eps=cfg.norm_eps)
+    write_base(weights, dims, path)
     check_single_lm_head(path, numel=cfg.d_model * cfg.vocab_size)
 
 

@@ -27,6 +27,18 @@ def heads_entry(kind: str, cal: dict, *, num_heads: int) -> dict:
             "trees": {b: t["nodes"] for b, t in cal["trees"][kind].items()}}
 
 
+def base_entry(work: Path) -> dict:
+    """base.onnx, plus the int8 variant when the quantize stage ran (quantize.py writes quantize-result.json)."""
+    entry: dict = {"file": "base.onnx", "mask_value": -10000.0}
+    q = work / "quantize-result.json"
+    if q.exists():
+        r = read_json(q)
+        entry["variants"] = {"int8": {"file": r["file"], "weights": r["weights"], "heads": r["heads"],
+                                      "min_rows_per_run": r["min_rows_per_run"], "valid_ppl": r["valid_ppl"],
+                                      "valid_ppl_fp32": r["valid_ppl_fp32"]}}
+    return entry
+
+
 def build_manifest(*, name: str, folder: Path, work: Path) -> dict:
     arch = read_json(work / "model-config.json")
     base = read_json(work / "base-result.json")
@@ -39,7 +51,7 @@ def build_manifest(*, name: str, folder: Path, work: Path) -> dict:
                          "parameters": base["parameters"]},
         "tokenizer": {"file": "tokenizer.json", "eos_token_id": EOS_ID, "eos_token": EOS_TOKEN,
                       "config": {"clean_up_tokenization_spaces": False}},
-        "base": {"file": "base.onnx", "mask_value": -10000.0},
+        "base": base_entry(work),
         "heads": {kind: heads_entry(kind, cal, num_heads=K) for kind in ("cerberus", "medusa")},
         "files": file_entries(folder),
         "trees": {b: t["nodes"] for b, t in cal["trees"]["cerberus"].items()},

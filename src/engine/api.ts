@@ -132,6 +132,14 @@ export interface LoadModelOptions {
   readonly backend?: BackendName | 'auto';
   /** Intra-op threads for onnxruntime-node. */
   readonly threads?: number;
+  /** onnxruntime-node's intra-op workers spin between operators; default false (right for shared cores). */
+  readonly spinning?: boolean;
+  /**
+   * A variant of the base graph from `manifest.base.variants`, with its heads graphs where it lists them,
+   * e.g. 'int8' (int8 weights: about twice as fast on native-cpu, slower on wasm; greedy output is that
+   * model's own AR). Default: the fp32 `base.file` and heads.
+   */
+  readonly baseVariant?: string;
   /** Head kinds to load; default every kind in the manifest. */
   readonly headKinds?: readonly HeadKind[];
   /**

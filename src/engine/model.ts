@@ -33,7 +33,17 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   const given = options.costModel === undefined || options.costModel === 'measure' ? undefined : validateCostModel(options.costModel);
   const manifest = parseManifest(await readFile(source, 'manifest.json'));
   checkTrees(manifest);
-  const files = await readVerifiedFiles(source, manifest);
+  const variant = variantOf(manifest, options.baseVariant);
+  const baseFile = variant?.file ?? manifest.base.file;
+  const headsFile = (kind: HeadKind, fp32: string) => variant?.heads?.[kind] ?? fp32;
+  const chosen = new Set([baseFile, ...HEAD_KINDS.map((k) => headsFile(k, manifest.heads[k]?.file ?? ''))]);
+  // Graphs of the other precision are never read (a Worker would hold their bytes for nothing).
+  const unused = new Set(
+    [manifest.base.file, ...HEAD_KINDS.map((k) => manifest.heads[k]?.file)]
+      .concat(Object.values(manifest.base.variants ?? {}).flatMap((v) => [v.file, v.heads?.cerberus, v.heads?.medusa]))
+      .filter((f): f is string => f !== undefined && !chosen.has(f)),
+  );
+  const files = await readVerifiedFiles(source, manifest, new Set(Object.keys(manifest.files).filter((f) => !unused.has(f))));
   const file = (name: string) => files.get(name)!;
   const tokenizer = TextTokenizer.fromJson(
     file(manifest.tokenizer.file),
@@ -47,11 +57,15 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   for (const kind of kinds) {
     const entry = manifest.heads[kind];
     if (entry === undefined) throw new EngineError('unsupported-head-kind', `the manifest has no ${kind} heads`);
-    heads[kind] = file(entry.file);
+    heads[kind] = file(headsFile(kind, entry.file));
     decodingHeads[kind] = entry.num_heads;
   }
 
-  const binding = await createModelBinding(manifest, file(manifest.base.file), heads, decodingHeads, options);
+  const minRowsPerRun = variant?.min_rows_per_run;
+  const binding = await createModelBinding(manifest, file(baseFile), heads, decodingHeads, {
+    ...options,
+    ...(minRowsPerRun === undefined ? {} : { minRowsPerRun }),
+  });
   try {
     const costModel: CostModel = given === undefined ? await measure(binding, manifest) : { ...given, source: 'given' };
     return assemble(manifest, tokenizer, binding, costModel, ENGINE_CONFIG);
@@ -59,6 +73,18 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     await binding.dispose();
     throw error;
   }
+}
+
+type BaseVariant = NonNullable<Manifest['base']['variants']>[string];
+
+function variantOf(manifest: Manifest, variant: string | undefined): BaseVariant | undefined {
+  if (variant === undefined) return undefined;
+  const entry = manifest.base.variants?.[variant];
+  if (entry === undefined) {
+    const known = Object.keys(manifest.base.variants ?? {});
+    throw new EngineError('invalid-options', `baseVariant "${variant}" is not in this model's manifest (has: ${known.join(', ') || 'none'})`);
+  }
+  return entry;
 }
 
 /** The static trees must compile for every head kind present (depth <= its heads, parents first). */
@@ -85,7 +111,7 @@ async function createModelBinding(
   base: Uint8Array,
   heads: Partial<Record<HeadKind, Uint8Array>>,
   decodingHeads: Partial<Record<HeadKind, number>>,
-  options: LoadModelOptions,
+  options: LoadModelOptions & { readonly minRowsPerRun?: number },
 ): Promise<InferenceBinding> {
   try {
     return await createBinding({
@@ -94,6 +120,8 @@ async function createModelBinding(
       heads,
       architecture: { ...manifest.architecture, decoding_heads: decodingHeads },
       ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.spinning === undefined ? {} : { spinning: options.spinning }),
+      ...(options.minRowsPerRun === undefined ? {} : { minRowsPerRun: options.minRowsPerRun }),
       ...(options.log === undefined ? {} : { log: options.log }),
     });
   } catch (cause) {

@@ -48,7 +48,26 @@ export const manifestSchema = z
       /** tokenizers.js's second constructor argument (carries clean_up_tokenization_spaces: false). */
       config: z.record(z.string(), z.unknown()).optional(),
     }),
-    base: z.object({ file: z.string().min(1), mask_value: z.number().max(-1000) }),
+    base: z.object({
+      file: z.string().min(1),
+      mask_value: z.number().max(-1000),
+      /** Other files with the same contract and weights in another precision (models/tools/quantize.py). */
+      variants: z
+        .record(
+          z.string().min(1),
+          z.object({
+            file: z.string().min(1),
+            weights: z.string().optional(),
+            /** The heads graphs in the same precision, used with this variant where listed. */
+            heads: z.object({ cerberus: z.string().min(1).optional(), medusa: z.string().min(1).optional() }).optional(),
+            valid_ppl: z.number().positive().optional(),
+            valid_ppl_fp32: z.number().positive().optional(),
+            /** Forwards of fewer tokens run padded to this many (src/runtime/padded-forward.ts says why). */
+            min_rows_per_run: positiveInt.optional(),
+          }),
+        )
+        .optional(),
+    }),
     heads: z.object({ cerberus: headsSchema.optional(), medusa: headsSchema.optional() }),
     files: z.record(z.string(), z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
     trees: treesByClass,
@@ -84,7 +103,8 @@ export const manifestSchema = z
     if (m.tokenizer.eos_token_id >= m.architecture.vocab_size) {
       ctx.addIssue({ code: 'custom', path: ['tokenizer', 'eos_token_id'], message: 'must be < vocab_size' });
     }
-    const named = [m.base.file, m.tokenizer.file, m.heads.cerberus?.file, m.heads.medusa?.file];
+    const variants = Object.values(m.base.variants ?? {}).flatMap((v) => [v.file, v.heads?.cerberus, v.heads?.medusa]);
+    const named = [m.base.file, ...variants, m.tokenizer.file, m.heads.cerberus?.file, m.heads.medusa?.file];
     for (const file of named) {
       if (file !== undefined && !(file in m.files)) {
         ctx.addIssue({ code: 'custom', path: ['files'], message: `${file} is used but has no size/sha256 entry` });

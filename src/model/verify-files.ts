@@ -3,12 +3,17 @@ import { EngineError } from '../engine/errors';
 import type { Manifest } from './manifest';
 
 /**
- * Reads every file the manifest lists and checks its size and sha256 before anything parses it, so a
+ * Reads the files the manifest lists (all, or `only` those) and checks its size and sha256 before anything parses it, so a
  * truncated download or a swapped file fails here, naming the file, instead of deep inside a runtime.
  */
-export async function readVerifiedFiles(source: ModelSource, manifest: Manifest): Promise<Map<string, Uint8Array>> {
+export async function readVerifiedFiles(
+  source: ModelSource,
+  manifest: Manifest,
+  only?: ReadonlySet<string>,
+): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   for (const [name, expected] of Object.entries(manifest.files)) {
+    if (only !== undefined && !only.has(name)) continue;
     const bytes = await readFile(source, name);
     if (bytes.byteLength !== expected.bytes) {
       throw new EngineError(

@@ -42,6 +42,10 @@ export interface NativeOptions {
   readonly cuda: boolean;
   /** Intra-op threads; undefined = ORT's default (one per physical core). */
   readonly threads?: number;
+  /** Let intra-op workers spin between operators (see the session options below). */
+  readonly spinning?: boolean;
+  /** See CreateBindingOptions.minRowsPerRun. */
+  readonly minRowsPerRun?: number;
 }
 
 export async function createNativeBinding(
@@ -62,7 +66,8 @@ export async function createNativeBinding(
     // shared machine the spinning worker takes the core the JS thread and other jobs need: measured on
     // tinystories-6m (2 cores, default threads) AR 3.7–5.5 ms/step with spinning, 1.5–2.7 without, and
     // T = 8–16 tree forwards 1.9–2.8 AR steps instead of the start-up curve's 1.1–1.6.
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
+    // Opt back in (`spinning: true`) on dedicated cores, where it is what makes a second thread pay.
+    extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
     ...(options.threads === undefined ? {} : { intraOpNumThreads: options.threads }),
   };
   try {
@@ -73,6 +78,7 @@ export async function createNativeBinding(
       ort,
       architecture: arch,
       sessions,
+      ...(options.minRowsPerRun === undefined ? {} : { minRowsPerRun: options.minRowsPerRun }),
     });
   } catch (error) {
     if (options.cuda && error instanceof BindingError && error.code === 'runtime-failure') {

@@ -24,6 +24,16 @@ export interface CreateBindingOptions {
   readonly architecture: ModelArchitecture;
   /** Intra-op threads for onnxruntime-node; default: ORT's (one per physical core). wasm is single-threaded. */
   readonly threads?: number;
+  /**
+   * onnxruntime-node's intra-op workers spin between operators (default false). Spinning makes a second
+   * thread pay on cores nobody else uses; on shared cores it starves the other jobs and the JS thread.
+   */
+  readonly spinning?: boolean;
+  /**
+   * Forwards of fewer tokens run padded to this many (the manifest's `base.variants.<v>.min_rows_per_run`):
+   * for graphs whose kernels round a single row differently from several (padded-forward.ts).
+   */
+  readonly minRowsPerRun?: number;
   /** Receives why a preferred backend was skipped. Default: console.warn, each distinct reason once. */
   readonly log?: (message: string) => void;
   /** Host facts; tests override them to exercise other hosts' choices. */
@@ -45,7 +55,12 @@ function createOn(
       return createWebGpuBinding(arch, bytes, { allowFallbackAdapter: requested === 'webgpu' });
     case 'native-cpu':
     case 'native-cuda':
-      return createNativeBinding(arch, bytes, { cuda: backend === 'native-cuda', threads: options.threads });
+      return createNativeBinding(arch, bytes, {
+        cuda: backend === 'native-cuda',
+        threads: options.threads,
+        spinning: options.spinning ?? false,
+        ...(options.minRowsPerRun === undefined ? {} : { minRowsPerRun: options.minRowsPerRun }),
+      });
   }
 }
 

@@ -17,6 +17,7 @@ import type {
 import { BindingError } from './errors';
 import type { OrtApi, OrtOutputs, OrtSession, OrtTensor } from './ort-api';
 import type { ModelSessions } from './ort-sessions';
+import { forwardWithMinRows } from './padded-forward';
 import { SerialQueue } from './serial-queue';
 import { validateForward, validateHeads } from './validate';
 
@@ -26,6 +27,10 @@ export interface OrtBindingParts {
   readonly ort: OrtApi;
   readonly architecture: ModelArchitecture;
   readonly sessions: ModelSessions;
+  /** Shorter forwards run padded to this many tokens (padded-forward.ts); default 1 (as given). */
+  readonly minRowsPerRun?: number;
+  /** The additive mask's blocked value (manifest.base.mask_value), for the padding rows. */
+  readonly maskValue?: number;
 }
 
 /** A session with its own run queue. */
@@ -82,6 +87,10 @@ export function createOrtBinding(parts: OrtBindingParts): InferenceBinding {
   async function forward(input: ForwardInput): Promise<ForwardOutput> {
     assertLive();
     validateForward(arch, input);
+    return forwardWithMinRows(forwardOnce, input, arch, parts.minRowsPerRun ?? 1, parts.maskValue ?? -10000);
+  }
+
+  async function forwardOnce(input: ForwardInput): Promise<ForwardOutput> {
     const t = input.inputIds.length;
     const p = input.pastLength;
     const kvDims = [1, arch.n_kv_heads, p, arch.head_dim];
