@@ -23,6 +23,7 @@ from export_onnx import export_all
 from heads import HeadsConfig
 from model import ModelConfig, load_base
 from onnx_weights import base_state_from_onnx
+from quantize import stage_quantize
 from rows import TRAIN_CONTINUATIONS, TRAIN_DATA, VALID_DATA, VALID_GREEDY, load_head_rows, load_valid_rows, save_rows
 from text_quality import greedy_repetition
 from train_base import TrainConfig, evaluate, train_base
@@ -174,6 +175,17 @@ def stage_manifest(pc: PipelineConfig, work: Path, out: Path) -> None:
     (work / "manifest.done").touch()
 
 
+def stage_quantize_if_wanted(pc: PipelineConfig, work: Path, out: Path) -> None:
+    """The int8 variant (quantize.py) follows every retrain of a config that ships one; others record that
+    they do not, so the manifest carries no variant."""
+    if pc.int8:
+        stage_quantize(pc, work, out)  # writes quantize-result.json, which the manifest stage reads
+    else:
+        (work / "quantize-result.json").unlink(missing_ok=True)
+        log("quantize: this config ships no int8 variant (PipelineConfig.int8)")
+    (work / "quantize.done").touch()
+
+
 @dataclass(frozen=True)
 class Stage:
     name: str
@@ -191,6 +203,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("verify", "verify.done", lambda pc, work, out: stage_verify(pc, work)),
     Stage("export", "export.done", lambda pc, work, out: stage_export(pc, work, out)),
     Stage("parity", "parity-result.json", lambda pc, work, out: stage_parity(out, work)),
+    Stage("quantize", "quantize.done", lambda pc, work, out: stage_quantize_if_wanted(pc, work, out)),
     Stage("samples", "samples.json", lambda pc, work, out: stage_samples(pc, work)),
     Stage("manifest", "manifest.done", stage_manifest),
 )
