@@ -1,0 +1,205 @@
+"""Shortlist the decoding heads' vocabulary projection: rewrite heads-<kind>.onnx so each head multiplies onto
+the S most frequent token ids only, then scatters the S logits back into the V-wide `head_logits` [N, K, V]
+with every other id at SHORTLIST_MASKED. The engine and the contract stay as they are.
+
+Why: the heads' LM-head projection (K x D x V MACs) is most of a heads call and, on a compute-bound backend
+(wasm), a large share of a parallel step. Proposals need not be exact (verification keeps the output exact):
+a token outside the shortlist is simply never proposed.
+
+The graph change, all constant, no TopK, plain opset-17 ops (runs in onnxruntime-node and -web):
+  MatMul(z [N,K,D], lm_head [D,V])  ->  Gather(Add(MatMul(z, W_s [D,S+1]), b [S+1]), index [V], axis=-1)
+where W_s = lm_head's shortlist columns plus one zero column, b = 0 on the shortlist and SHORTLIST_MASKED on
+the extra column, and index maps each vocabulary id to its shortlist column (or to the extra column).
+
+The ranking comes from the model's own data: token frequencies of its training stream (work/train.npy, else
+the training text encoded with the model's tokenizer) plus, where a pipeline work dir has them, the base
+model's greedy continuations (the tokens greedy verification accepts), each weighted as a distribution.
+
+    /usr/bin/python3 models/tools/shortlist_heads.py MODEL_DIR [--size 1024 | --coverage 0.99]
+        [--work models/runs/<name>] [--kinds cerberus,medusa] [--out OUT_DIR]
+
+Updates MODEL_DIR (or OUT_DIR, a copy) in place: the heads graphs, parity.json's expected heads outputs and
+manifest.json (files' sizes/sha256, heads.<kind>.shortlist). Refuses heads that are already shortlisted.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import shutil
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from common import EOS_ID, log, read_json, sha256_file, write_json
+
+SHORTLIST_MASKED = -10000.0
+NODE_PREFIX = "shortlist/"
+TRAIN_TEXTS = ("train.txt", "train_extra.txt")
+
+
+def train_token_counts(model_dir: Path, work: Path | None, vocab: int) -> np.ndarray:
+    """Token counts of the model's training stream: work/train.npy when it was encoded with this tokenizer,
+    else the training text encoded now (slow: minutes for a few MB in pure Python)."""
+    if work is not None and (work / "train.npy").exists() and (work / "tokenizer.json").exists() \
+            and sha256_file(work / "tokenizer.json") == sha256_file(model_dir / "tokenizer.json"):
+        stream = np.load(work / "train.npy")
+        log(f"shortlist: token counts from {work / 'train.npy'} ({len(stream)} tokens)")
+    else:
+        from bpe import load_encoder
+        from common import DATA_DIR
+        from corpus import encode_documents, read_documents
+        enc = load_encoder(read_json(model_dir / "tokenizer.json"))
+        paths = [DATA_DIR / "tinystories" / name for name in TRAIN_TEXTS if (DATA_DIR / "tinystories" / name).exists()]
+        if not paths:
+            raise SystemExit(f"shortlist: no work/train.npy and no training text under {DATA_DIR / 'tinystories'}")
+        stream = np.concatenate([encode_documents(enc, read_documents(p)) for p in paths])
+        log(f"shortlist: token counts from {', '.join(map(str, paths))} ({len(stream)} tokens)")
+    return np.bincount(stream.astype(np.int64), minlength=vocab)[:vocab].astype(np.float64)
+
+
+def greedy_token_counts(work: Path | None, vocab: int) -> np.ndarray | None:
+    """Counts of the head targets in the base model's greedy continuations (pipeline rows), if there are any."""
+    if work is None:
+        return None
+    from rows import TRAIN_CONTINUATIONS, load_rows
+    path = work / TRAIN_CONTINUATIONS
+    if not path.exists():
+        return None
+    targets = load_rows(path)["targets"]
+    targets = targets[targets >= 0].astype(np.int64)
+    log(f"shortlist: greedy-continuation targets from {path} ({len(targets)})")
+    return np.bincount(targets, minlength=vocab)[:vocab].astype(np.float64)
+
+
+def rank_vocabulary(train: np.ndarray, greedy: np.ndarray | None) -> np.ndarray:
+    """Token ids, most useful first: the mean of the (normalised) train and greedy distributions; EOS first
+    (generation must always be able to end inside a proposal)."""
+    score = train / max(train.sum(), 1.0)
+    if greedy is not None:
+        score = 0.5 * score + 0.5 * greedy / max(greedy.sum(), 1.0)
+    score[EOS_ID] = np.inf
+    return np.argsort(-score, kind="stable")
+
+
+def coverage(counts: np.ndarray | None, ids: np.ndarray) -> float | None:
+    return None if counts is None or counts.sum() == 0 else round(float(counts[ids].sum() / counts.sum()), 5)
+
+
+def choose_size(ranked: np.ndarray, counts: np.ndarray, size: int | None, cover: float | None) -> int:
+    if size is not None:
+        return int(min(size, len(ranked)))
+    covered = np.cumsum(counts[ranked]) / counts.sum()
+    return int(np.searchsorted(covered, cover) + 1)
+
+
+def shortlist_graph(model: onnx.ModelProto, ids: np.ndarray) -> onnx.ModelProto:
+    """The heads graph with its final LM-head MatMul replaced as the module docstring describes."""
+    g = model.graph
+    last = [n for n in g.node if "head_logits" in n.output]
+    if len(last) != 1:
+        raise SystemExit("shortlist: the heads graph has no single node writing head_logits")
+    node = last[0]
+    if node.op_type == "Gather" and node.name.startswith(NODE_PREFIX):
+        raise SystemExit("shortlist: these heads are already shortlisted; start from the exported heads graph")
+    inits = {t.name: t for t in g.initializer}
+    if node.op_type != "MatMul" or node.input[1] not in inits:
+        raise SystemExit(f"shortlist: expected head_logits = MatMul(z, lm_head initializer), found {node.op_type}")
+    lm_head = numpy_helper.to_array(inits[node.input[1]])
+    d, vocab = lm_head.shape
+    s = len(ids)
+    weight = np.zeros((d, s + 1), dtype=np.float32)
+    weight[:, :s] = lm_head[:, ids]
+    bias = np.zeros(s + 1, dtype=np.float32)
+    bias[s] = SHORTLIST_MASKED
+    index = np.full(vocab, s, dtype=np.int64)
+    index[ids] = np.arange(s)
+
+    z = node.input[0]
+    used_elsewhere = any(node.input[1] in n.input for n in g.node if n is not node)
+    keep = [n for n in g.node if n is not node]
+    new_inits = [t for t in g.initializer if used_elsewhere or t.name != node.input[1]]
+    new_inits += [numpy_helper.from_array(weight, NODE_PREFIX + "lm_head"),
+                  numpy_helper.from_array(bias, NODE_PREFIX + "bias"),
+                  numpy_helper.from_array(index, NODE_PREFIX + "index")]
+    keep += [
+        helper.make_node("MatMul", [z, NODE_PREFIX + "lm_head"], [NODE_PREFIX + "logits"], name=NODE_PREFIX + "MatMul"),
+        helper.make_node("Add", [NODE_PREFIX + "logits", NODE_PREFIX + "bias"], [NODE_PREFIX + "masked"], name=NODE_PREFIX + "Add"),
+        helper.make_node("Gather", [NODE_PREFIX + "masked", NODE_PREFIX + "index"], ["head_logits"], axis=-1,
+                         name=NODE_PREFIX + "Gather"),
+    ]
+    del g.node[:]
+    g.node.extend(keep)
+    del g.initializer[:]
+    g.initializer.extend(new_inits)
+    onnx.checker.check_model(model)
+    return model
+
+
+def shortlist_parity(parity: dict, kind: str, ids: np.ndarray, vocab: int) -> None:
+    """parity.json's expected heads output, as the shortlisted graph computes it from the same hidden state."""
+    expected = np.frombuffer(base64.b64decode(parity["heads"][kind]), dtype="<f4").reshape(-1, vocab).copy()
+    masked = np.ones(vocab, dtype=bool)
+    masked[ids] = False
+    expected[:, masked] = SHORTLIST_MASKED
+    parity["heads"][kind] = base64.b64encode(expected.astype("<f4").tobytes()).decode("ascii")
+
+
+def shortlist_heads(model_dir: Path, work: Path | None = None, size: int | None = 1024, *, cover: float | None = None,
+                    kinds: tuple[str, ...] | None = None) -> dict:
+    """Shortlist the heads of the model folder in place (a pipeline stage after `manifest`); returns what it
+    wrote into manifest.heads.<kind>.shortlist per kind."""
+    model_dir = Path(model_dir)
+    manifest = read_json(model_dir / "manifest.json")
+    vocab = manifest["architecture"]["vocab_size"]
+    kinds = kinds or tuple(manifest["heads"].keys())
+    train = train_token_counts(model_dir, work, vocab)
+    greedy = greedy_token_counts(work, vocab)
+    ranked = rank_vocabulary(train, greedy)
+    s = choose_size(ranked, greedy if greedy is not None else train, size, cover)
+    ids = np.sort(ranked[:s])
+    info = {"size": s, "masked_value": SHORTLIST_MASKED, "train_coverage": coverage(train, ids)}
+    if greedy is not None:
+        info["greedy_coverage"] = coverage(greedy, ids)
+    parity_path = model_dir / manifest["parity"]["file"] if "parity" in manifest else None
+    parity = read_json(parity_path) if parity_path is not None and parity_path.exists() else None
+    for kind in kinds:
+        entry = manifest["heads"][kind]
+        path = model_dir / entry["file"]
+        onnx.save(shortlist_graph(onnx.load(path), ids), path)
+        if parity is not None and kind in parity["heads"]:
+            shortlist_parity(parity, kind, ids, vocab)
+        entry["shortlist"] = info
+        log(f"shortlist: {entry['file']}: {s} of {vocab} ids, {info}")
+    if parity is not None:
+        write_json(parity_path, parity, indent=None)
+    for name in manifest["files"]:
+        manifest["files"][name] = {"bytes": (model_dir / name).stat().st_size, "sha256": sha256_file(model_dir / name)}
+    write_json(model_dir / "manifest.json", manifest)
+    return info
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model_dir", type=Path)
+    group = ap.add_mutually_exclusive_group()
+    group.add_argument("--size", type=int, help="shortlist size S (default 1024)")
+    group.add_argument("--coverage", type=float, help="smallest S covering this share of the ranking's tokens")
+    ap.add_argument("--work", type=Path, help="pipeline work dir (train.npy, rows-train-greedy.npz), optional")
+    ap.add_argument("--kinds", help="comma-separated head kinds (default: every kind in the manifest)")
+    ap.add_argument("--out", type=Path, help="write a shortlisted copy here instead of changing MODEL_DIR")
+    args = ap.parse_args()
+    target = args.model_dir
+    if args.out is not None:
+        if args.out.exists():
+            raise SystemExit(f"shortlist: {args.out} exists")
+        shutil.copytree(args.model_dir, args.out)
+        target = args.out
+    size = args.size if args.size is not None or args.coverage is not None else 1024
+    shortlist_heads(target, args.work, size, cover=args.coverage,
+                    kinds=tuple(args.kinds.split(",")) if args.kinds else None)
+
+
+if __name__ == "__main__":
+    main()
