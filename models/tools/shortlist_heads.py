@@ -16,7 +16,7 @@ the training text encoded with the model's tokenizer) plus, where a pipeline wor
 model's greedy continuations (the tokens greedy verification accepts), each weighted as a distribution.
 
     /usr/bin/python3 models/tools/shortlist_heads.py MODEL_DIR [--size 1024 | --coverage 0.99]
-        [--work models/runs/<name>] [--kinds cerberus,medusa] [--out OUT_DIR]
+        [--work models/runs/<name>] [--text FILE ...] [--kinds cerberus,medusa] [--out OUT_DIR]
 
 Updates MODEL_DIR (or OUT_DIR, a copy) in place: the heads graphs, parity.json's expected heads outputs and
 manifest.json (files' sizes/sha256, heads.<kind>.shortlist). Refuses heads that are already shortlisted.
@@ -39,10 +39,10 @@ NODE_PREFIX = "shortlist/"
 TRAIN_TEXTS = ("train.txt", "train_extra.txt")
 
 
-def train_token_counts(model_dir: Path, work: Path | None, vocab: int) -> np.ndarray:
-    """Token counts of the model's training stream: work/train.npy when it was encoded with this tokenizer,
-    else the training text encoded now (slow: minutes for a few MB in pure Python)."""
-    if work is not None and (work / "train.npy").exists() and (work / "tokenizer.json").exists() \
+def train_token_counts(model_dir: Path, work: Path | None, vocab: int, texts: list[Path] | None = None) -> np.ndarray:
+    """Token counts of the model's training stream: the given texts, else work/train.npy when it was encoded
+    with this tokenizer, else the training text encoded now (slow: minutes for a few MB in pure Python)."""
+    if texts is None and work is not None and (work / "train.npy").exists() and (work / "tokenizer.json").exists() \
             and sha256_file(work / "tokenizer.json") == sha256_file(model_dir / "tokenizer.json"):
         stream = np.load(work / "train.npy")
         log(f"shortlist: token counts from {work / 'train.npy'} ({len(stream)} tokens)")
@@ -51,7 +51,7 @@ def train_token_counts(model_dir: Path, work: Path | None, vocab: int) -> np.nda
         from common import DATA_DIR
         from corpus import encode_documents, read_documents
         enc = load_encoder(read_json(model_dir / "tokenizer.json"))
-        paths = [DATA_DIR / "tinystories" / name for name in TRAIN_TEXTS if (DATA_DIR / "tinystories" / name).exists()]
+        paths = texts or [DATA_DIR / "tinystories" / n for n in TRAIN_TEXTS if (DATA_DIR / "tinystories" / n).exists()]
         if not paths:
             raise SystemExit(f"shortlist: no work/train.npy and no training text under {DATA_DIR / 'tinystories'}")
         stream = np.concatenate([encode_documents(enc, read_documents(p)) for p in paths])
@@ -147,14 +147,14 @@ def shortlist_parity(parity: dict, kind: str, ids: np.ndarray, vocab: int) -> No
 
 
 def shortlist_heads(model_dir: Path, work: Path | None = None, size: int | None = 1024, *, cover: float | None = None,
-                    kinds: tuple[str, ...] | None = None) -> dict:
+                    kinds: tuple[str, ...] | None = None, texts: list[Path] | None = None) -> dict:
     """Shortlist the heads of the model folder in place (a pipeline stage after `manifest`); returns what it
     wrote into manifest.heads.<kind>.shortlist per kind."""
     model_dir = Path(model_dir)
     manifest = read_json(model_dir / "manifest.json")
     vocab = manifest["architecture"]["vocab_size"]
     kinds = kinds or tuple(manifest["heads"].keys())
-    train = train_token_counts(model_dir, work, vocab)
+    train = train_token_counts(model_dir, work, vocab, texts)
     greedy = greedy_token_counts(work, vocab)
     ranked = rank_vocabulary(train, greedy)
     s = choose_size(ranked, greedy if greedy is not None else train, size, cover)
@@ -187,6 +187,8 @@ def main() -> None:
     group.add_argument("--size", type=int, help="shortlist size S (default 1024)")
     group.add_argument("--coverage", type=float, help="smallest S covering this share of the ranking's tokens")
     ap.add_argument("--work", type=Path, help="pipeline work dir (train.npy, rows-train-greedy.npz), optional")
+    ap.add_argument("--text", type=Path, action="append",
+                    help="count tokens of this text (documents split like train.txt) instead of the training data")
     ap.add_argument("--kinds", help="comma-separated head kinds (default: every kind in the manifest)")
     ap.add_argument("--out", type=Path, help="write a shortlisted copy here instead of changing MODEL_DIR")
     args = ap.parse_args()
@@ -198,7 +200,7 @@ def main() -> None:
         target = args.out
     size = args.size if args.size is not None or args.coverage is not None else 1024
     shortlist_heads(target, args.work, size, cover=args.coverage,
-                    kinds=tuple(args.kinds.split(",")) if args.kinds else None)
+                    kinds=tuple(args.kinds.split(",")) if args.kinds else None, texts=args.text)
 
 
 if __name__ == "__main__":
