@@ -37,9 +37,11 @@ from common import EOS_ID, log, read_json, sha256_file, write_json
 SHORTLIST_MASKED = -10000.0
 NODE_PREFIX = "shortlist/"
 TRAIN_TEXTS = ("train.txt", "train_extra.txt")
+GREEDY_PROMPT_LEN, GREEDY_NEW_TOKENS = 16, 128
+GREEDY_CACHE = "shortlist-greedy-{}.npy"  # in the work dir: the greedy tokens generated for the ranking
 
 
-def train_token_counts(model_dir: Path, work: Path | None, vocab: int, texts: list[Path] | None = None) -> np.ndarray:
+def train_stream(model_dir: Path, work: Path | None, texts: list[Path] | None = None) -> np.ndarray:
     """Token counts of the model's training stream: the given texts, else work/train.npy when it was encoded
     with this tokenizer, else the training text encoded now (slow: minutes for a few MB in pure Python)."""
     if texts is None and work is not None and (work / "train.npy").exists() and (work / "tokenizer.json").exists() \
@@ -56,21 +58,50 @@ def train_token_counts(model_dir: Path, work: Path | None, vocab: int, texts: li
             raise SystemExit(f"shortlist: no work/train.npy and no training text under {DATA_DIR / 'tinystories'}")
         stream = np.concatenate([encode_documents(enc, read_documents(p)) for p in paths])
         log(f"shortlist: token counts from {', '.join(map(str, paths))} ({len(stream)} tokens)")
-    return np.bincount(stream.astype(np.int64), minlength=vocab)[:vocab].astype(np.float64)
+    return stream
 
 
-def greedy_token_counts(work: Path | None, vocab: int) -> np.ndarray | None:
-    """Counts of the head targets in the base model's greedy continuations (pipeline rows), if there are any."""
-    if work is None:
-        return None
+def counts_of(ids: np.ndarray, vocab: int) -> np.ndarray:
+    return np.bincount(ids.astype(np.int64), minlength=vocab)[:vocab].astype(np.float64)
+
+
+def greedy_token_counts(model_dir: Path, work: Path | None, stream: np.ndarray, vocab: int, prompts: int) -> np.ndarray | None:
+    """Counts of the base model's greedy tokens (what greedy verification accepts): the head targets of the
+    pipeline's greedy-continuation rows when the work dir has them, else `prompts` greedy continuations of
+    training-document openings generated now from base.onnx's weights (0: none)."""
     from rows import TRAIN_CONTINUATIONS, load_rows
-    path = work / TRAIN_CONTINUATIONS
-    if not path.exists():
+    if work is not None and (work / TRAIN_CONTINUATIONS).exists():
+        targets = load_rows(work / TRAIN_CONTINUATIONS)["targets"]
+        targets = targets[targets >= 0]
+        log(f"shortlist: greedy-continuation targets from {work / TRAIN_CONTINUATIONS} ({len(targets)})")
+        return counts_of(targets, vocab)
+    # keyed by the base model, so a retrained base never reuses another model's greedy tokens
+    cache = work / GREEDY_CACHE.format(sha256_file(model_dir / "base.onnx")[:12]) if work is not None else None
+    if cache is not None and cache.exists():
+        tokens = np.load(cache)
+        log(f"shortlist: {len(tokens)} greedy tokens from {cache}")
+        return counts_of(tokens, vocab)
+    if prompts <= 0:
         return None
-    targets = load_rows(path)["targets"]
-    targets = targets[targets >= 0].astype(np.int64)
-    log(f"shortlist: greedy-continuation targets from {path} ({len(targets)})")
-    return np.bincount(targets, minlength=vocab)[:vocab].astype(np.float64)
+    import torch
+    from distill import greedy_set
+    from model import ModelConfig, Transformer
+    from onnx_weights import base_state_from_onnx
+    arch = read_json(model_dir / "manifest.json")["architecture"]
+    cfg = ModelConfig(**{k: arch[k] for k in ("vocab_size", "d_model", "n_layers", "n_heads", "ffn_hidden",
+                                               "max_positions", "rope_theta", "norm_eps") if k in arch})
+    model = Transformer(cfg)
+    model.load_state_dict(base_state_from_onnx(model_dir / "base.onnx", cfg))
+    model.eval()
+    with torch.no_grad():
+        gs = greedy_set(model, stream, prompts=prompts, prompt_len=GREEDY_PROMPT_LEN, new_tokens=GREEDY_NEW_TOKENS,
+                        seed=7, label="shortlist greedy")
+    first = gs["first"] + 1
+    tokens = np.concatenate([row[first:end] for row, end in zip(gs["tokens"], gs["lengths"])])
+    log(f"shortlist: {len(tokens)} greedy tokens from {len(gs['tokens'])} continuations of base.onnx")
+    if cache is not None:
+        np.save(cache, tokens)  # a rerun (another size) reuses them
+    return counts_of(tokens, vocab)
 
 
 def rank_vocabulary(train: np.ndarray, greedy: np.ndarray | None) -> np.ndarray:
@@ -147,15 +178,17 @@ def shortlist_parity(parity: dict, kind: str, ids: np.ndarray, vocab: int) -> No
 
 
 def shortlist_heads(model_dir: Path, work: Path | None = None, size: int | None = 1024, *, cover: float | None = None,
-                    kinds: tuple[str, ...] | None = None, texts: list[Path] | None = None) -> dict:
+                    kinds: tuple[str, ...] | None = None, texts: list[Path] | None = None,
+                    greedy_prompts: int = 256) -> dict:
     """Shortlist the heads of the model folder in place (a pipeline stage after `manifest`); returns what it
     wrote into manifest.heads.<kind>.shortlist per kind."""
     model_dir = Path(model_dir)
     manifest = read_json(model_dir / "manifest.json")
     vocab = manifest["architecture"]["vocab_size"]
     kinds = kinds or tuple(manifest["heads"].keys())
-    train = train_token_counts(model_dir, work, vocab, texts)
-    greedy = greedy_token_counts(work, vocab)
+    stream = train_stream(model_dir, work, texts)
+    train = counts_of(stream, vocab)
+    greedy = greedy_token_counts(model_dir, work, stream, vocab, greedy_prompts)
     ranked = rank_vocabulary(train, greedy)
     s = choose_size(ranked, greedy if greedy is not None else train, size, cover)
     ids = np.sort(ranked[:s])
@@ -189,6 +222,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, help="pipeline work dir (train.npy, rows-train-greedy.npz), optional")
     ap.add_argument("--text", type=Path, action="append",
                     help="count tokens of this text (documents split like train.txt) instead of the training data")
+    ap.add_argument("--greedy-prompts", type=int, default=256,
+                    help="greedy continuations to generate for the ranking when --work has none (0: train counts only)")
     ap.add_argument("--kinds", help="comma-separated head kinds (default: every kind in the manifest)")
     ap.add_argument("--out", type=Path, help="write a shortlisted copy here instead of changing MODEL_DIR")
     args = ap.parse_args()
@@ -200,7 +235,8 @@ def main() -> None:
         target = args.out
     size = args.size if args.size is not None or args.coverage is not None else 1024
     shortlist_heads(target, args.work, size, cover=args.coverage,
-                    kinds=tuple(args.kinds.split(",")) if args.kinds else None, texts=args.text)
+                    kinds=tuple(args.kinds.split(",")) if args.kinds else None, texts=args.text,
+                    greedy_prompts=args.greedy_prompts)
 
 
 if __name__ == "__main__":

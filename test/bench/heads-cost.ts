@@ -48,9 +48,8 @@ for (const backend of values.backends.split(',') as BackendRequest[]) {
     const hidden = new Float32Array(arch.d_model).map((_, i) => Math.sin(i));
     const kv = () => new Float32Array(arch.n_kv_heads * past * arch.head_dim);
     const pastKv = Array.from({ length: arch.n_layers }, () => ({ key: kv(), value: kv() }));
-    const size = manifest.heads[kind] as { shortlist?: { size: number } } | undefined;
     runs.push({
-      name: `${basename(dir)} (S=${size?.shortlist?.size ?? arch.vocab_size})`,
+      name: `${basename(dir)} (S=${manifest.heads[kind]?.shortlist?.size ?? arch.vocab_size})`,
       binding,
       heads: () => binding.heads(kind, hidden, 1),
       base: () =>
