@@ -125,18 +125,25 @@ def choose_size(ranked: np.ndarray, counts: np.ndarray, size: int | None, cover:
     return int(np.searchsorted(covered, cover) + 1)
 
 
-def shortlist_graph(model: onnx.ModelProto, ids: np.ndarray) -> onnx.ModelProto:
-    """The heads graph with its final LM-head MatMul replaced as the module docstring describes."""
+def lm_head_node(model: onnx.ModelProto, name: str) -> onnx.NodeProto:
+    """The node writing head_logits, checked to be MatMul(z, lm_head initializer) (what export_onnx.py writes)."""
     g = model.graph
     last = [n for n in g.node if "head_logits" in n.output]
     if len(last) != 1:
-        raise SystemExit("shortlist: the heads graph has no single node writing head_logits")
+        raise SystemExit(f"shortlist: {name} has no single node writing head_logits")
     node = last[0]
     if node.op_type == "Gather" and node.name.startswith(NODE_PREFIX):
-        raise SystemExit("shortlist: these heads are already shortlisted; start from the exported heads graph")
+        raise SystemExit(f"shortlist: {name} is already shortlisted; start from the exported heads graph")
+    if node.op_type != "MatMul" or node.input[1] not in {t.name for t in g.initializer}:
+        raise SystemExit(f"shortlist: {name}: expected head_logits = MatMul(z, lm_head initializer), found {node.op_type}")
+    return node
+
+
+def shortlist_graph(model: onnx.ModelProto, ids: np.ndarray, name: str = "heads graph") -> onnx.ModelProto:
+    """The heads graph with its final LM-head MatMul replaced as the module docstring describes."""
+    g = model.graph
+    node = lm_head_node(model, name)
     inits = {t.name: t for t in g.initializer}
-    if node.op_type != "MatMul" or node.input[1] not in inits:
-        raise SystemExit(f"shortlist: expected head_logits = MatMul(z, lm_head initializer), found {node.op_type}")
     lm_head = numpy_helper.to_array(inits[node.input[1]])
     d, vocab = lm_head.shape
     s = len(ids)
@@ -186,6 +193,9 @@ def shortlist_heads(model_dir: Path, work: Path | None = None, size: int | None 
     manifest = read_json(model_dir / "manifest.json")
     vocab = manifest["architecture"]["vocab_size"]
     kinds = kinds or tuple(manifest["heads"].keys())
+    graphs = {kind: onnx.load(model_dir / manifest["heads"][kind]["file"]) for kind in kinds}
+    for kind, graph in graphs.items():  # before the (slow) ranking: fail fast on graphs it cannot rewrite
+        lm_head_node(graph, manifest["heads"][kind]["file"])
     stream = train_stream(model_dir, work, texts)
     train = counts_of(stream, vocab)
     greedy = greedy_token_counts(model_dir, work, stream, vocab, greedy_prompts)
@@ -200,7 +210,7 @@ def shortlist_heads(model_dir: Path, work: Path | None = None, size: int | None 
     for kind in kinds:
         entry = manifest["heads"][kind]
         path = model_dir / entry["file"]
-        onnx.save(shortlist_graph(onnx.load(path), ids), path)
+        onnx.save(shortlist_graph(graphs[kind], ids, entry["file"]), path)
         if parity is not None and kind in parity["heads"]:
             shortlist_parity(parity, kind, ids, vocab)
         entry["shortlist"] = info

@@ -35,7 +35,8 @@ beforeAll(() => {
   const stories = fs.readFileSync(VALID_TXT, 'utf8').slice(0, 40_000).split('\n\n').slice(0, -1);
   textFile = path.join(work, 'text.txt');
   fs.writeFileSync(textFile, stories.join(`\n${EOS}\n`));
-  runTool([FIXTURE, '--out', short, '--size', String(SIZE), '--text', textFile]);
+  // Frequencies of the text alone (no greedy continuations), so the test can recount them.
+  runTool([FIXTURE, '--out', short, '--size', String(SIZE), '--text', textFile, '--greedy-prompts', '0']);
 }, 120_000);
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -68,6 +69,17 @@ describe('shortlist_heads.py', () => {
     const files = await readVerifiedFiles({ read: async (name: string) => new Uint8Array(fs.readFileSync(path.join(short, name))) }, m);
     expect([...files.keys()].sort()).toEqual(Object.keys(m.files).sort());
   });
+
+  it('ranks by the base model\'s greedy continuations too, generated from base.onnx and cached per base', () => {
+    const out = path.join(work, 'greedy-model');
+    const runDir = path.join(work, 'run');
+    fs.mkdirSync(runDir);
+    runTool([FIXTURE, '--out', out, '--size', String(SIZE), '--text', textFile, '--greedy-prompts', '8', '--work', runDir]);
+    const info = manifestOf(out).heads.cerberus!.shortlist!;
+    expect(info.size).toBe(SIZE);
+    expect(info.greedy_coverage).toBeGreaterThan(0.5);
+    expect(fs.readdirSync(runDir).filter((f) => /^shortlist-greedy-[0-9a-f]{12}\.npy$/.test(f))).toHaveLength(1);
+  }, 120_000);
 
   it('refuses heads that are already shortlisted, saying so', () => {
     expect(() => runTool([short, '--size', '64', '--text', textFile])).toThrow(/already shortlisted/);
