@@ -201,6 +201,9 @@ def shortlist_heads(model_dir: Path, work: Path | None = None, size: int | None 
     greedy = greedy_token_counts(model_dir, work, stream, vocab, greedy_prompts)
     ranked = rank_vocabulary(train, greedy)
     s = choose_size(ranked, greedy if greedy is not None else train, size, cover)
+    if s >= vocab:
+        log(f"shortlist: size {s} >= vocab_size {vocab}: nothing to cut, heads left as they are")
+        return {"size": vocab}
     ids = np.sort(ranked[:s])
     info = {"size": s, "masked_value": SHORTLIST_MASKED, "train_coverage": coverage(train, ids)}
     if greedy is not None:

@@ -81,6 +81,15 @@ describe('shortlist_heads.py', () => {
     expect(fs.readdirSync(runDir).filter((f) => /^shortlist-greedy-[0-9a-f]{12}\.npy$/.test(f))).toHaveLength(1);
   }, 120_000);
 
+  it('leaves the heads as they are when the shortlist would hold the whole vocabulary', () => {
+    const out = path.join(work, 'whole');
+    const v = manifestOf(FIXTURE).architecture.vocab_size;
+    runTool([FIXTURE, '--out', out, '--size', String(v), '--text', textFile, '--greedy-prompts', '0']);
+    for (const file of ['heads-cerberus.onnx', 'heads-medusa.onnx', 'manifest.json']) {
+      expect(fs.readFileSync(path.join(out, file)).equals(fs.readFileSync(path.join(FIXTURE, file)))).toBe(true);
+    }
+  });
+
   it('refuses heads that are already shortlisted, saying so', () => {
     expect(() => runTool([short, '--size', '64', '--text', textFile])).toThrow(/already shortlisted/);
   });
