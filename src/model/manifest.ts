@@ -23,6 +23,13 @@ const headsSchema = z.object({
   rank_accuracy: z.array(z.array(probability)).optional(),
   /** This head kind's own best static trees (else the top-level `trees`). */
   trees: treesByClass.optional(),
+  /**
+   * Set by models/tools/shortlist_heads.py: the graph projects onto `size` vocabulary ids only and writes
+   * `masked_value` for every other id of head_logits (the output stays V wide; informational for the engine).
+   */
+  shortlist: z
+    .object({ size: positiveInt, masked_value: z.number().max(-1000), train_coverage: probability.optional(), greedy_coverage: probability.optional() })
+    .optional(),
 });
 
 export const manifestSchema = z
