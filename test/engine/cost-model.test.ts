@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { fallbackCostModel } from '../../src/engine/cost-model';
 import { parseManifest } from '../../src/model/manifest';
 import { isEngineError } from '../../src/engine/errors';
+import { fixtureSource } from './support/fixture';
 
-const fixture = async () => JSON.parse(await readFile(new URL('../fixtures/tiny/manifest.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+// Through the fixture reader, so the same file runs in Node and in workerd (no file system there).
+const fixture = async () => JSON.parse(new TextDecoder().decode(await fixtureSource().read('manifest.json'))) as Record<string, unknown>;
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
 describe('fallbackCostModel', () => {
