@@ -8,10 +8,10 @@ logits. The graph is otherwise unchanged, so the contract (inputs, outputs, any 
 
     python3 models/tools/quantize.py models/tinystories-6m/base.onnx /tmp/base-int8.onnx
 
-Written with the onnx package only (onnxruntime's Python quantiser is not installable here). Pipeline stage:
-`stage_quantize(pc, work, out)` writes out/base-int8.onnx, measures valid perplexity of both files with
-models/tools/perplexity.mjs (onnxruntime-node) and records it in work/quantize-result.json, which
-write_manifest.py turns into the manifest's `base.variants.int8`.
+Written with the onnx package only (onnxruntime's Python quantiser is not installable here). Pipeline stage
+`quantize` (stages.py, after `manifest`, where the config sets `int8`): `add_int8_variant(folder)` writes
+base-int8.onnx and heads-*-int8.onnx, measures valid perplexity of both precisions with
+models/tools/perplexity.mjs (onnxruntime-node) and adds the manifest's `base.variants.int8`.
 """
 from __future__ import annotations
 
@@ -128,18 +128,6 @@ def quantize_heads(folder: Path, *, block_size: int) -> dict[str, str]:
             quantize_file(src, folder / f"heads-{kind}-int8.onnx", block_size=block_size)
             files[kind] = f"heads-{kind}-int8.onnx"
     return files
-
-
-def stage_quantize(pc, work: Path, out: Path, *, block_size: int = 32, ppl_tokens: int = 4096) -> None:
-    """Pipeline stage (after export/parity, before manifest): out/base-int8.onnx, out/heads-*-int8.onnx and
-    work/quantize-result.json."""
-    quantize_file(out / "base.onnx", out / INT8_FILE, block_size=block_size)
-    result = {"file": INT8_FILE, "weights": "int8", "bits": 8, "block_size": block_size,
-              "heads": quantize_heads(out, block_size=block_size), "min_rows_per_run": MIN_ROWS_PER_RUN,
-              "valid_ppl": perplexity(out, INT8_FILE, tokens=ppl_tokens),
-              "valid_ppl_fp32": perplexity(out, "base.onnx", tokens=ppl_tokens), "valid_tokens": ppl_tokens}
-    write_json(work / "quantize-result.json", result)
-    print(f"quantize: {INT8_FILE} valid ppl {result['valid_ppl']:.4f} (fp32 {result['valid_ppl_fp32']:.4f})", flush=True)
 
 
 def add_int8_variant(folder: Path, *, block_size: int = 32, ppl_tokens: int = 4096) -> dict:

@@ -23,8 +23,9 @@ from export_onnx import export_all
 from heads import HeadsConfig
 from model import ModelConfig, load_base
 from onnx_weights import base_state_from_onnx
-from quantize import stage_quantize
+from quantize import add_int8_variant
 from rows import TRAIN_CONTINUATIONS, TRAIN_DATA, VALID_DATA, VALID_GREEDY, load_head_rows, load_valid_rows, save_rows
+from shortlist_heads import shortlist_heads
 from text_quality import greedy_repetition
 from train_base import TrainConfig, evaluate, train_base
 from train_heads import HeadsTrainConfig, train_heads
@@ -170,16 +171,25 @@ def stage_verify(pc: PipelineConfig, work: Path) -> None:
     (work / "verify.done").touch()
 
 
+def stage_shortlist(pc: PipelineConfig, work: Path, out: Path) -> None:
+    """Heads projected onto the pc.heads_shortlist most frequent ids (shortlist_heads.py): after the manifest,
+    which it amends. None keeps full-vocabulary heads."""
+    if pc.heads_shortlist is not None:
+        shortlist_heads(out, work, pc.heads_shortlist)
+    (work / "shortlist.done").touch()
+
+
 def stage_manifest(pc: PipelineConfig, work: Path, out: Path) -> None:
     write_json(out / "manifest.json", build_manifest(name=pc.name, folder=out, work=work))
     (work / "manifest.done").touch()
 
 
 def stage_quantize_if_wanted(pc: PipelineConfig, work: Path, out: Path) -> None:
-    """The int8 variant (quantize.py) follows every retrain of a config that ships one; others record that
-    they do not, so the manifest carries no variant."""
+    """The int8 variant (quantize.py) follows every retrain of a config that ships one: written after the
+    manifest (its perplexity is measured through it), which it amends; quantize-result.json keeps the entry
+    for a later rerun of the manifest stage. Other configs carry no variant."""
     if pc.int8:
-        stage_quantize(pc, work, out)  # writes quantize-result.json, which the manifest stage reads
+        write_json(work / "quantize-result.json", add_int8_variant(out))
     else:
         (work / "quantize-result.json").unlink(missing_ok=True)
         log("quantize: this config ships no int8 variant (PipelineConfig.int8)")
@@ -203,7 +213,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("verify", "verify.done", lambda pc, work, out: stage_verify(pc, work)),
     Stage("export", "export.done", lambda pc, work, out: stage_export(pc, work, out)),
     Stage("parity", "parity-result.json", lambda pc, work, out: stage_parity(out, work)),
-    Stage("quantize", "quantize.done", lambda pc, work, out: stage_quantize_if_wanted(pc, work, out)),
     Stage("samples", "samples.json", lambda pc, work, out: stage_samples(pc, work)),
     Stage("manifest", "manifest.done", stage_manifest),
+    Stage("quantize", "quantize.done", lambda pc, work, out: stage_quantize_if_wanted(pc, work, out)),
+    Stage("shortlist", "shortlist.done", lambda pc, work, out: stage_shortlist(pc, work, out)),
 )
