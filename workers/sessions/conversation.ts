@@ -9,6 +9,7 @@ import { toErrorInfo } from './engine-errors';
 import { encodePrompt } from './prompt';
 import { pullStream } from './pull-stream';
 import { toTurnStats } from './turn-stats';
+import { yieldToIo } from './yield-to-io';
 import type { TurnEvent, TurnRequest, TurnStart } from './turn';
 
 type DoneEvent = Extract<GenerationEvent, { type: 'done' }>;
@@ -119,6 +120,7 @@ export class Conversation {
     let failed = false;
     try {
       for (let next = await generation.next(); !next.done; next = await generation.next()) {
+        await yieldToIo();
         const event = next.value;
         if (event.type === 'done') done = event;
         else {
