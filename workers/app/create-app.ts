@@ -1,10 +1,12 @@
 /** The one Hono app every entry serves; what differs between runtimes comes in through `ports`. */
 import { Hono } from 'hono';
+import { admissionControl } from '../http/admission';
 import { adminAuth, tenantAuth, type TenantVariables } from '../http/auth';
 import { jsonBodyLimit } from '../http/body';
 import { tenantApiCors } from '../http/cors';
 import { errorHandler, notFoundHandler } from '../http/error-handler';
 import { withDefaults, type AppPorts } from './deps';
+import { healthRoutes } from './routes/health';
 import { adminRoutes } from './routes/admin';
 import { completionRoutes } from './routes/completions';
 import { tenantSelfRoutes } from './routes/tenant-self';
@@ -15,12 +17,13 @@ export function createApp(ports: AppPorts) {
     .use(tenantApiCors())
     .use(tenantAuth(deps.tenants, deps.now))
     .use(jsonBodyLimit(deps.maxBodyBytes))
+    .on('POST', ['/chat/completions', '/completions', '/responses'], admissionControl(deps.admission))
     .route('/', tenantSelfRoutes(deps))
     .route('/', completionRoutes(deps));
   const admin = new Hono().use(adminAuth(deps.adminSecret)).use(jsonBodyLimit(deps.maxBodyBytes)).route('/', adminRoutes(deps));
 
   return new Hono()
-    .get('/healthz', (c) => c.json({ status: 'ok' }))
+    .route('/', healthRoutes(deps))
     .route('/v1', v1)
     .route('/admin', admin)
     .notFound(notFoundHandler)

@@ -7,7 +7,11 @@ export type ErrorLogger = (error: unknown) => void;
 /** The app's one `onError`: ApiErrors render as they are, anything else is logged and becomes a 500. */
 export function errorHandler(log: ErrorLogger = (error) => console.error(error)): ErrorHandler {
   return function errorHandler(error) {
-    if (error instanceof ApiError) return error.getResponse();
+    if (error instanceof ApiError) {
+      // A server-side refusal (the model unavailable) is logged with its cause; the caller's mistakes are not.
+      if (error.status >= 500) log(error.cause ?? error);
+      return error.getResponse();
+    }
     if (error instanceof HTTPException && error.status < 500) {
       return new ApiError({ status: 400, code: 'bad_request', message: error.message || 'Bad request.' }).getResponse();
     }
