@@ -7,7 +7,7 @@ import { manifestCatalog } from '../app/model-catalog';
 import { loadModel, type BackendName } from '../engine';
 import { onceRetrying } from '../once';
 import { Admission, DEFAULT_ADMISSION } from '../http/admission';
-import { budgetFromMb } from '../sessions/kv-budget';
+import { budgetFromMb, type KvBudget } from '../sessions/kv-budget';
 import { MemorySessionStore } from '../sessions/memory-store';
 import { DEFAULT_TENANT_CONFIG } from '../tenants/config';
 import { DEV_TENANT_ID, hashApiKey } from '../tenants/keys';
@@ -22,6 +22,8 @@ export interface LocalAppOptions {
   readonly backend?: BackendName | 'auto';
   /** Memory for the process's KV caches, in MB (CERBERUS_KV_BUDGET_MB). */
   readonly kvBudgetMb?: number;
+  /** The budget itself (for tests to watch); wins over kvBudgetMb. */
+  readonly kvBudget?: KvBudget;
   /** Turns generating at once / queued (CERBERUS_MAX_ACTIVE_TURNS, CERBERUS_MAX_QUEUED_TURNS). */
   readonly maxActiveTurns?: number;
   readonly maxQueuedTurns?: number;
@@ -37,7 +39,7 @@ export async function createLocalApp(options: LocalAppOptions) {
     : [];
   return createApp({
     tenants: new MemoryTenantStore(seed),
-    sessions: new MemorySessionStore(model, { kvBudget: budgetFromMb(String(options.kvBudgetMb), DEFAULT_LOCAL_KV_BUDGET_MB) }),
+    sessions: new MemorySessionStore(model, { kvBudget: options.kvBudget ?? budgetFromMb(String(options.kvBudgetMb), DEFAULT_LOCAL_KV_BUDGET_MB) }),
     models: manifestCatalog(source),
     adminSecret: options.adminSecret,
     ready: model,

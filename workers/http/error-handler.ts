@@ -8,8 +8,9 @@ export type ErrorLogger = (error: unknown) => void;
 export function errorHandler(log: ErrorLogger = (error) => console.error(error)): ErrorHandler {
   return function errorHandler(error) {
     if (error instanceof ApiError) {
-      // A server-side refusal (the model unavailable) is logged with its cause; the caller's mistakes are not.
-      if (error.status >= 500) log(error.cause ?? error);
+      // A refusal caused by a server-side failure (the model unavailable) is logged with that cause; the
+      // caller's mistakes and deliberate refusals (an overloaded queue) are not.
+      if (error.status >= 500 && error.cause !== undefined) log(error.cause);
       return error.getResponse();
     }
     if (error instanceof HTTPException && error.status < 500) {
