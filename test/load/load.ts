@@ -47,7 +47,7 @@ async function loadClient(url: string, adminSecret: string): Promise<Client> {
   const created = await fetch(`${url}/admin/tenants`, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminSecret}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'load test', config: { rate_limit_per_minute: 1_000_000, max_tokens: Math.max(maxTokens, 64) } }),
+    body: JSON.stringify({ name: 'load test', config: { rate_limit_per_minute: 1_000_000, max_concurrent: 1024, max_tokens: Math.max(maxTokens, 64) } }),
   });
   if (created.status !== 201) throw new Error(`creating the load tenant: HTTP ${created.status} ${await created.text()}`);
   const { api_key: key } = (await created.json()) as { api_key: string };

@@ -4,6 +4,7 @@
  */
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ADMISSION } from '../../workers/http/admission';
 import { ADMIN, call, createTenant, DEV_KEY, errorOf } from './support/http';
 import { chatTurn, servedModel, sessionStub } from './support/sessions';
 import { readFirstText } from './support/sse';
@@ -96,7 +97,7 @@ describe('admission and readiness', () => {
   it('/readyz reports the loaded model and the turn queue; /healthz answers without a model', async () => {
     const ready = await call('/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', models: [await servedModel(DEV_KEY)], turns: { max_active: 16 } });
+    expect(await ready.json()).toMatchObject({ status: 'ready', models: [await servedModel(DEV_KEY)], turns: { max_active: DEFAULT_ADMISSION.maxActive, max_queued: DEFAULT_ADMISSION.maxQueued } });
     expect(await (await call('/healthz')).json()).toEqual({ status: 'ok' });
   });
 });

@@ -4,7 +4,8 @@
  * turns (running or queued). Whatever does not fit is refused at once, 429 (the tenant's own limit) or 503
  * (the server is full), with Retry-After, instead of being admitted to wait without bound.
  *
- * A turn holds its slot until its response body ends, is cancelled or fails, or the client goes away.
+ * A turn holds its slot until its response is complete: a JSON one when the handler returns, a stream when
+ * it ends, is cancelled or fails, or the client goes away.
  */
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from './api-error';
@@ -19,7 +20,9 @@ export interface AdmissionLimits {
   readonly queueTimeoutMs: number;
 }
 
-export const DEFAULT_ADMISSION: AdmissionLimits = { maxActive: 16, maxQueued: 64, queueTimeoutMs: 20_000 };
+// Generations share one thread in workerd (and CPU cores anywhere): more at once adds no throughput, only
+// latency for everything else; between two steps of each running turn the runtime serves other requests.
+export const DEFAULT_ADMISSION: AdmissionLimits = { maxActive: 4, maxQueued: 128, queueTimeoutMs: 30_000 };
 
 interface Waiter {
   readonly admit: () => void;
@@ -147,8 +150,10 @@ export function admissionControl(admission: Admission): MiddlewareHandler<{ Vari
       release();
       throw error;
     }
+    // A whole (JSON) response was generated before the handler returned; a stream generates as it is read.
     const body = c.res.body;
-    if (body === null) release();
+    const streaming = (c.res.headers.get('content-type') ?? '').startsWith('text/event-stream');
+    if (body === null || !streaming) release();
     else c.res = new Response(releasingBody(body, release), c.res);
   };
 }
