@@ -88,6 +88,24 @@ describe('admission and readiness', () => {
     expect((await call('/v1/chat/completions', { key: tenant.api_key, body: await chat(), headers: { 'x-session-id': 'other' } })).status).toBe(200);
   });
 
+  it('serves 8 concurrent conversations x 2 turns, twice the turns admitted at once, each as it would alone', async () => {
+    const tenant = await createTenant('crowd');
+    const first = [{ role: 'user' as const, content: 'Once upon a time, there was a big red ball.' }];
+    const alone = await chatTurn(tenant.api_key, `alone-${crypto.randomUUID()}`, first);
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const id = `crowd-${i}-${crypto.randomUUID()}`;
+        const one = await chatTurn(tenant.api_key, id, first);
+        const reply = one.body.choices[0]!.message.content;
+        const two = await chatTurn(tenant.api_key, id, [...first, { role: 'assistant', content: reply }, { role: 'user', content: 'One day' }]);
+        expect(two.body.usage.prompt_tokens_details.cached_tokens).toBeGreaterThan(0);
+        return reply;
+      }),
+    );
+    expect(replies).toEqual(Array.from({ length: 8 }, () => alone.body.choices[0]!.message.content));
+    expect(DEFAULT_ADMISSION.maxActive).toBeLessThan(8);
+  });
+
   it('rejects a bad max_concurrent in the tenant config', async () => {
     const response = await call('/admin/tenants', { key: ADMIN, body: { name: 'bad', config: { max_concurrent: 0 } } });
     expect(response.status).toBe(400);

@@ -25,8 +25,10 @@ export interface AdmissionLimits {
 export const DEFAULT_ADMISSION: AdmissionLimits = { maxActive: 4, maxQueued: 128, queueTimeoutMs: 30_000 };
 
 interface Waiter {
-  readonly admit: () => void;
+  admitted: boolean;
 }
+
+const QUEUE_POLL_MS = 20;
 
 export class Admission {
   #active = 0;
@@ -64,7 +66,11 @@ export class Admission {
       if (left > 0) this.#byTenant.set(tenantId, left);
       else this.#byTenant.delete(tenantId);
       this.#active--;
-      this.#queue.shift()?.admit();
+      const next = this.#queue.shift();
+      if (next !== undefined) {
+        next.admitted = true; // the slot passes straight to the first waiter
+        this.#active++;
+      }
     };
     if (this.#active < this.limits.maxActive) {
       this.#active++;
@@ -82,22 +88,23 @@ export class Admission {
     return release;
   }
 
-  #wait(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        admit: () => {
-          clearTimeout(timer);
-          this.#active++;
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
+  /**
+   * Waits in the caller's own request: on Workers a promise resolved from another request continues in
+   * that request's context, where this request's body and response are out of reach ("Cannot perform
+   * I/O on behalf of a different request"). So a freed slot is only marked on the waiter, which polls.
+   */
+  async #wait(): Promise<void> {
+    const waiter: Waiter = { admitted: false };
+    this.#queue.push(waiter);
+    const deadline = Date.now() + this.limits.queueTimeoutMs;
+    while (!waiter.admitted) {
+      if (Date.now() >= deadline) {
         const at = this.#queue.indexOf(waiter);
         if (at >= 0) this.#queue.splice(at, 1);
-        reject(this.#overloaded());
-      }, this.limits.queueTimeoutMs);
-      this.#queue.push(waiter);
-    });
+        throw this.#overloaded();
+      }
+      await new Promise((resolve) => setTimeout(resolve, QUEUE_POLL_MS));
+    }
   }
 
   #overloaded(): ApiError {

@@ -68,6 +68,7 @@ export class SessionDO extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + SESSION_TTL_MS);
       return;
     }
+    this.#conversation.dropCache(); // and out of the isolate's budget
     await this.ctx.storage.deleteAll();
     this.#log.createSchema();
     this.#conversation = this.#newConversation();
