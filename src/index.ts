@@ -10,6 +10,7 @@
  */
 export { loadModel, type Model } from './engine/model';
 export { Session } from './engine/session';
+export { kvCacheBytes } from './kv/kv-cache';
 export { EngineError, isEngineError, type EngineErrorCode } from './engine/errors';
 export { ENGINE_CONFIG, type EngineConfig } from './engine/config';
 export { restoreGateState } from './gate/gate-state';

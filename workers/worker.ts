@@ -5,6 +5,7 @@ import { manifestCatalog } from './app/model-catalog';
 import { assetsModelSource } from './durable/assets-source';
 import { durableSessionStore, durableTenantStore } from './durable/stores';
 import { provideWasmModule } from './engine';
+import { workerModel } from './worker-model';
 
 // workerd cannot compile wasm at run time: onnxruntime-web gets the module wrangler precompiled.
 provideWasmModule(ortWasm);
@@ -21,6 +22,7 @@ export default {
       sessions: durableSessionStore(env.SESSIONS),
       models: manifestCatalog(assetsModelSource(env.MODEL)),
       adminSecret: env.ADMIN_SECRET,
+      ready: () => workerModel(env),
     });
     return app.fetch(request, env, ctx);
   },

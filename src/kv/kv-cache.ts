@@ -1,7 +1,26 @@
 import type { LayerKv } from '../runtime/binding';
 
+/** Positions allocated before the first growth; below this a cache is cheap whatever its length. */
+export const INITIAL_KV_POSITIONS = 64;
+
 /**
- * The session's K/V cache, one preallocated buffer per layer and per K / V (capacity = max_positions).
+ * Positions a cache holding `length` entries has allocated: it starts at INITIAL_KV_POSITIONS and doubles
+ * when full, up to `capacity` (max_positions). Exported so a memory budget can count what caches hold.
+ */
+export function allocatedPositions(length: number, capacity: number): number {
+  let positions = Math.min(INITIAL_KV_POSITIONS, capacity);
+  while (positions < length && positions < capacity) positions = Math.min(capacity, positions * 2);
+  return positions;
+}
+
+/** Bytes a cache of `length` entries holds: float32 K and V for every layer and KV head. */
+export function kvCacheBytes(dims: { layers: number; kvHeads: number; headDim: number; capacity: number }, length: number): number {
+  return 2 * 4 * dims.layers * dims.kvHeads * dims.headDim * allocatedPositions(length, dims.capacity);
+}
+
+/**
+ * The session's K/V cache, one buffer per layer and per K / V, grown as entries arrive (doubling, up to
+ * `capacity` = max_positions): a short conversation holds a short cache, not the whole context's.
  *
  * Layout: packed [H_kv, P, D_h] with a head stride of exactly the current length P, so the `past` input
  * the binding needs is a zero-copy prefix view. Appending (or truncating) moves each head's block to its
@@ -13,9 +32,10 @@ import type { LayerKv } from '../runtime/binding';
  * The token ids held travel with the entries, so `tokens` is always exactly what the cache holds.
  */
 export class KvCache {
-  private readonly keys: Float32Array[];
-  private readonly values: Float32Array[];
+  private keys: Float32Array[];
+  private values: Float32Array[];
   private readonly held: number[] = [];
+  private allocated: number;
 
   constructor(
     readonly layers: number,
@@ -23,9 +43,30 @@ export class KvCache {
     readonly headDim: number,
     readonly capacity: number,
   ) {
-    const size = kvHeads * capacity * headDim;
+    this.allocated = allocatedPositions(0, capacity);
+    const size = kvHeads * this.allocated * headDim;
     this.keys = Array.from({ length: layers }, () => new Float32Array(size));
     this.values = Array.from({ length: layers }, () => new Float32Array(size));
+  }
+
+  /** Bytes the buffers hold now (allocated, not just used). */
+  get bytes(): number {
+    return 2 * this.layers * this.keys[0]!.byteLength;
+  }
+
+  /** Makes room for `positions` entries: new buffers, the packed prefix copied (the layout is stride = length). */
+  private reserve(positions: number): void {
+    if (positions <= this.allocated) return;
+    this.allocated = allocatedPositions(positions, this.capacity);
+    const size = this.kvHeads * this.allocated * this.headDim;
+    const used = this.kvHeads * this.length * this.headDim;
+    const grow = (old: Float32Array) => {
+      const next = new Float32Array(size);
+      next.set(old.subarray(0, used));
+      return next;
+    };
+    this.keys = this.keys.map(grow);
+    this.values = this.values.map(grow);
   }
 
   get length(): number {
@@ -53,6 +94,7 @@ export class KvCache {
     const old = this.length;
     const next = old + tokens.length;
     if (next > this.capacity) throw new RangeError(`KV cache full: ${next} > capacity ${this.capacity}`);
+    this.reserve(next);
     const d = this.headDim;
     for (let layer = 0; layer < this.layers; layer++) {
       const src = present[layer]!;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KvCache } from '../../src/kv/kv-cache';
+import { allocatedPositions, INITIAL_KV_POSITIONS, KvCache, kvCacheBytes } from '../../src/kv/kv-cache';
 import type { LayerKv } from '../../src/runtime/binding';
 
 const LAYERS = 2;
@@ -89,28 +89,49 @@ describe('KvCache', () => {
     expect(cache.commonPrefix([1])).toBe(1);
   });
 
+  it('allocates as it grows: the initial positions, then doubling up to the capacity, never more', () => {
+    const capacity = INITIAL_KV_POSITIONS * 3;
+    const cache = new KvCache(LAYERS, HEADS, DIM, capacity);
+    const perPosition = 2 * 4 * LAYERS * HEADS * DIM;
+    expect(cache.bytes).toBe(perPosition * INITIAL_KV_POSITIONS);
+    const tokens = Array.from({ length: capacity }, (_, i) => i);
+    let held = 0;
+    for (const step of [INITIAL_KV_POSITIONS, 1, INITIAL_KV_POSITIONS, capacity - 2 * INITIAL_KV_POSITIONS - 1]) {
+      const chunk = tokens.slice(held, held + step);
+      cache.append(chunk, presentFor(chunk), chunk.length);
+      held += step;
+      expect(cache.bytes).toBe(perPosition * allocatedPositions(held, capacity));
+      expect(cache.bytes).toBe(kvCacheBytes({ layers: LAYERS, kvHeads: HEADS, headDim: DIM, capacity }, held));
+      expectPast(cache, tokens.slice(0, held));
+    }
+    expect(allocatedPositions(INITIAL_KV_POSITIONS + 1, capacity)).toBe(2 * INITIAL_KV_POSITIONS);
+    expect(allocatedPositions(capacity, capacity)).toBe(capacity);
+    expect(() => cache.append([1], presentFor([1]), 1)).toThrow(RangeError);
+  });
+
   it('matches a reference list under any sequence of appends, tree appends and truncations', () => {
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('append' as const), tokens: fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 1, maxLength: 5 }) }),
+      fc.record({ kind: fc.constant('append' as const), tokens: fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 1, maxLength: 30 }) }),
       fc.record({
         kind: fc.constant('tree' as const),
         nodes: fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 1, maxLength: 6 }),
         keep: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
       }),
-      fc.record({ kind: fc.constant('truncate' as const), to: fc.nat(40) }),
+      fc.record({ kind: fc.constant('truncate' as const), to: fc.nat(160) }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 25 }), (ops) => {
-        const cache = new KvCache(LAYERS, HEADS, DIM, 40);
+        // Past INITIAL_KV_POSITIONS, so the property covers the cache's growth too.
+        const cache = new KvCache(LAYERS, HEADS, DIM, 160);
         const reference: number[] = [];
         for (const o of ops) {
           if (o.kind === 'append') {
-            if (reference.length + o.tokens.length > 40) continue;
+            if (reference.length + o.tokens.length > 160) continue;
             cache.append(o.tokens, presentFor(o.tokens), o.tokens.length);
             reference.push(...o.tokens);
           } else if (o.kind === 'tree') {
             const rows = o.nodes.map((_, i) => i).filter((i) => o.keep[i]);
-            if (rows.length === 0 || reference.length + rows.length > 40) continue;
+            if (rows.length === 0 || reference.length + rows.length > 160) continue;
             const tokens = rows.map((r) => o.nodes[r]!);
             cache.append(tokens, presentFor(o.nodes), o.nodes.length, rows);
             reference.push(...tokens);

@@ -27,14 +27,44 @@ export function tenantStoreContract(makeStore: () => TenantStore): void {
     expect(await store.get('t_missing')).toBeNull();
   });
 
-  it('admits rate_limit_per_minute requests per minute window, then says when to retry', async () => {
+  it('admits rate_limit_per_minute requests in any sliding minute, then says when to retry', async () => {
     const store = makeStore();
     const { keyHash } = await newTenant(store, 2);
     const minute = 60_000 * 1000;
     expect((await store.authenticate(keyHash, minute + 1_000)).kind).toBe('ok');
     expect((await store.authenticate(keyHash, minute + 2_000)).kind).toBe('ok');
     expect(await store.authenticate(keyHash, minute + 45_500)).toEqual({ kind: 'rate_limited', retryAfterSeconds: 15 });
-    expect((await store.authenticate(keyHash, minute + 60_000)).kind).toBe('ok');
+    // A new fixed window does not reset the count: the last minute still holds both requests.
+    expect(await store.authenticate(keyHash, minute + 60_000)).toEqual({ kind: 'rate_limited', retryAfterSeconds: 30 });
+    expect((await store.authenticate(keyHash, minute + 90_000)).kind).toBe('ok');
+  });
+
+  it('lets no more than the limit through across a window boundary (a fixed window let twice through)', async () => {
+    const store = makeStore();
+    const { keyHash } = await newTenant(store, 10);
+    const minute = 60_000 * 2000;
+    let admitted = 0;
+    // 40 requests in the two seconds around the boundary.
+    for (let i = 0; i < 40; i++) if ((await store.authenticate(keyHash, minute + 59_000 + i * 50)).kind === 'ok') admitted++;
+    expect(admitted).toBe(10);
+  });
+
+  it('lists, rotates keys and deletes: an old or deleted key fails on the very next lookup', async () => {
+    const store = makeStore();
+    const { tenant, keyHash } = await newTenant(store);
+    const { tenant: other } = await newTenant(store);
+    expect((await store.list()).map((t) => t.id)).toEqual(expect.arrayContaining([tenant.id, other.id]));
+    const newHash = await hashApiKey(newApiKey());
+    expect(await store.rotateKey(tenant.id, newHash)).toEqual(tenant);
+    expect(await store.authenticate(keyHash, 0)).toEqual({ kind: 'unknown_key' });
+    expect((await store.authenticate(newHash, 0)).kind).toBe('ok');
+    expect(await store.rotateKey('t_missing', newHash)).toBeNull();
+    expect(await store.delete(tenant.id)).toBe(true);
+    expect(await store.authenticate(newHash, 0)).toEqual({ kind: 'unknown_key' });
+    expect(await store.get(tenant.id)).toBeNull();
+    expect((await store.list()).map((t) => t.id)).not.toContain(tenant.id);
+    expect(await store.delete(tenant.id)).toBe(false);
+    expect((await store.get(other.id))?.id).toBe(other.id);
   });
 
   it('merges config patches and refuses invalid ones without changing anything', async () => {

@@ -1,16 +1,17 @@
 /** The one Hono app every entry serves; what differs between runtimes comes in through `ports`. */
 import { Hono } from 'hono';
+import { admissionControl } from '../http/admission';
 import { adminAuth, tenantAuth, type TenantVariables } from '../http/auth';
 import { jsonBodyLimit } from '../http/body';
 import { tenantApiCors } from '../http/cors';
 import { errorHandler, notFoundHandler } from '../http/error-handler';
+import { playgroundRoutes } from '../playground/routes';
 import { withDefaults, type AppPorts } from './deps';
 import { adminRoutes } from './routes/admin';
 import { completionRoutes } from './routes/completions';
-import { tenantSelfRoutes } from './routes/tenant-self';
-// Client-facing additions (issue 11): the Responses API and the playground page.
+import { healthRoutes } from './routes/health';
 import { responsesRoutes } from './routes/responses';
-import { playgroundRoutes } from '../playground/routes';
+import { tenantSelfRoutes } from './routes/tenant-self';
 
 export function createApp(ports: AppPorts) {
   const deps = withDefaults(ports);
@@ -18,13 +19,14 @@ export function createApp(ports: AppPorts) {
     .use(tenantApiCors())
     .use(tenantAuth(deps.tenants, deps.now))
     .use(jsonBodyLimit(deps.maxBodyBytes))
+    .on('POST', ['/chat/completions', '/completions', '/responses'], admissionControl(deps.admission))
     .route('/', tenantSelfRoutes(deps))
     .route('/', completionRoutes(deps))
     .route('/', responsesRoutes(deps));
   const admin = new Hono().use(adminAuth(deps.adminSecret)).use(jsonBodyLimit(deps.maxBodyBytes)).route('/', adminRoutes(deps));
 
   return new Hono()
-    .get('/healthz', (c) => c.json({ status: 'ok' }))
+    .route('/', healthRoutes(deps))
     .route('/', playgroundRoutes())
     .route('/v1', v1)
     .route('/admin', admin)

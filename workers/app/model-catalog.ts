@@ -1,6 +1,7 @@
 /** What GET /v1/models lists and which `model` names requests may use: read from the model's manifest. */
 import { z } from 'zod';
 import type { ModelSource } from '../engine';
+import { modelUnavailable } from '../http/api-error';
 import { onceRetrying } from '../once';
 
 export interface ModelCard {
@@ -21,8 +22,12 @@ const manifestHead = z.object({
 /** A catalog of the one model in `source`; the manifest is read once (again after a failed read). */
 export function manifestCatalog(source: ModelSource): ModelCatalog {
   const list = onceRetrying(async (): Promise<readonly ModelCard[]> => {
-    const bytes = await source.read('manifest.json');
-    const manifest = manifestHead.parse(JSON.parse(new TextDecoder().decode(bytes)));
+    let manifest: z.output<typeof manifestHead>;
+    try {
+      manifest = manifestHead.parse(JSON.parse(new TextDecoder().decode(await source.read('manifest.json'))));
+    } catch (error) {
+      throw modelUnavailable(error);
+    }
     return [{ id: manifest.name, context_length: manifest.architecture.max_positions }];
   });
   return { list };

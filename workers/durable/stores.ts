@@ -29,6 +29,9 @@ export function durableTenantStore(namespace: DurableObjectNamespace<TenantsDO>)
     create: (tenant) => stub().create(tenant),
     get: (id) => stub().get(id),
     updateConfig: (id, patch) => stub().updateConfig(id, patch),
+    list: () => stub().list(),
+    rotateKey: (id, keyHash) => stub().rotateKey(id, keyHash),
+    delete: (id) => stub().delete(id),
     recordUsage: (tenantId, usage) => stub().recordUsage(tenantId, usage),
     usage: (tenantId) => stub().usage(tenantId),
   };

@@ -6,6 +6,8 @@ import { createApp } from '../app/create-app';
 import { manifestCatalog } from '../app/model-catalog';
 import { loadModel, type BackendName } from '../engine';
 import { onceRetrying } from '../once';
+import { Admission, DEFAULT_ADMISSION } from '../http/admission';
+import { budgetFromMb, type KvBudget } from '../sessions/kv-budget';
 import { MemorySessionStore } from '../sessions/memory-store';
 import { DEFAULT_TENANT_CONFIG } from '../tenants/config';
 import { DEV_TENANT_ID, hashApiKey } from '../tenants/keys';
@@ -18,7 +20,16 @@ export interface LocalAppOptions {
   readonly devApiKey?: string | undefined;
   readonly adminSecret?: string | undefined;
   readonly backend?: BackendName | 'auto';
+  /** Memory for the process's KV caches, in MB (CERBERUS_KV_BUDGET_MB). */
+  readonly kvBudgetMb?: number;
+  /** The budget itself (for tests to watch); wins over kvBudgetMb. */
+  readonly kvBudget?: KvBudget;
+  /** Turns generating at once / queued (CERBERUS_MAX_ACTIVE_TURNS, CERBERUS_MAX_QUEUED_TURNS). */
+  readonly maxActiveTurns?: number;
+  readonly maxQueuedTurns?: number;
 }
+
+export const DEFAULT_LOCAL_KV_BUDGET_MB = 256;
 
 export async function createLocalApp(options: LocalAppOptions) {
   const source = fsModelSource(options.modelDir);
@@ -28,9 +39,15 @@ export async function createLocalApp(options: LocalAppOptions) {
     : [];
   return createApp({
     tenants: new MemoryTenantStore(seed),
-    sessions: new MemorySessionStore(model),
+    sessions: new MemorySessionStore(model, { kvBudget: options.kvBudget ?? budgetFromMb(String(options.kvBudgetMb), DEFAULT_LOCAL_KV_BUDGET_MB) }),
     models: manifestCatalog(source),
     adminSecret: options.adminSecret,
+    ready: model,
+    admission: new Admission({
+      ...DEFAULT_ADMISSION,
+      ...(options.maxActiveTurns ? { maxActive: options.maxActiveTurns } : {}),
+      ...(options.maxQueuedTurns ? { maxQueued: options.maxQueuedTurns } : {}),
+    }),
   });
 }
 
@@ -41,6 +58,11 @@ function backendFrom(value: string | undefined): BackendName | 'auto' {
   const backend = BACKENDS.find((b) => b === value);
   if (backend === undefined) throw new Error(`CERBERUS_BACKEND=${value}: use one of ${BACKENDS.join(', ')}`);
   return backend;
+}
+
+function positiveNumber(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 export interface ServeOptions extends LocalAppOptions {
@@ -59,6 +81,9 @@ export function serveOptions(env: (name: string) => string | undefined, dev: boo
     devApiKey: env('DEV_API_KEY') ?? (dev ? 'sk-dev-local' : undefined),
     adminSecret: env('ADMIN_SECRET') ?? (dev ? 'dev-admin-secret' : undefined),
     backend: backendFrom(env('CERBERUS_BACKEND')),
+    kvBudgetMb: positiveNumber(env('CERBERUS_KV_BUDGET_MB')),
+    maxActiveTurns: positiveNumber(env('CERBERUS_MAX_ACTIVE_TURNS')),
+    maxQueuedTurns: positiveNumber(env('CERBERUS_MAX_QUEUED_TURNS')),
     port: Number(env('PORT') ?? 8787),
     hostname: env('HOST') ?? '127.0.0.1',
   };

@@ -3,7 +3,7 @@
  * error shape so existing clients surface it unchanged: `{ error: { message, type, param, code } }`.
  */
 
-export const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 429, 500] as const;
+export const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 429, 500, 503] as const;
 export type ErrorStatus = (typeof ERROR_STATUSES)[number];
 
 const TYPE_BY_STATUS: Readonly<Record<ErrorStatus, string>> = {
@@ -13,8 +13,10 @@ const TYPE_BY_STATUS: Readonly<Record<ErrorStatus, string>> = {
   404: 'not_found_error',
   409: 'conflict_error',
   413: 'invalid_request_error',
+  415: 'invalid_request_error',
   429: 'rate_limit_error',
   500: 'server_error',
+  503: 'server_error',
 };
 
 /** Plain-data form: crosses Durable Object RPC (class instances do not) and is rebuilt on the other side. */
@@ -72,3 +74,15 @@ export const badRequest = (code: string, message: string, param: string | null =
   new ApiError({ status: 400, code, message, param });
 
 export const notFound = (code: string, message: string): ApiError => new ApiError({ status: 404, code, message });
+
+/** The model cannot be loaded (missing or corrupt files, a bad manifest): the server is up but not ready. */
+export const modelUnavailable = (cause: unknown): ApiError => {
+  const error = new ApiError({
+    status: 503,
+    code: 'model_unavailable',
+    message: 'The model could not be loaded; the server is not ready. Retry later; an operator can see why in the log and GET /readyz.',
+    retryAfterSeconds: 30,
+  });
+  error.cause = cause;
+  return error;
+};

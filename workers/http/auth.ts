@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from './api-error';
+import { KeyThrottle } from './key-throttle';
 import { hashApiKey, secretsEqual } from '../tenants/keys';
 import type { Tenant, TenantStore } from '../tenants/store';
 
@@ -16,14 +17,34 @@ const missingCredentials = (what: string) =>
   new ApiError({ status: 401, code: 'missing_api_key', message: `Send ${what} as "Authorization: Bearer <key>".` });
 
 /** Resolves the Bearer key to its tenant and counts the request against the tenant's rate limit. */
-export function tenantAuth(tenants: TenantStore, now: () => number): MiddlewareHandler<{ Variables: TenantVariables }> {
+const invalidKey = () =>
+  new ApiError({ status: 401, code: 'invalid_api_key', message: 'The API key is not valid. Check it, or ask your admin for a new one.' });
+
+export function tenantAuth(
+  tenants: TenantStore,
+  now: () => number,
+  throttle: KeyThrottle = new KeyThrottle(),
+): MiddlewareHandler<{ Variables: TenantVariables }> {
   return async function tenantAuth(c, next) {
     const key = bearerToken(c.req.header('authorization'));
     if (key === null) throw missingCredentials('your API key');
-    const auth = await tenants.authenticate(await hashApiKey(key), now());
-    if (auth.kind === 'unknown_key') {
-      throw new ApiError({ status: 401, code: 'invalid_api_key', message: 'The API key is not valid. Check it, or ask your admin for a new one.' });
+    const keyHash = await hashApiKey(key);
+    const verdict = throttle.check(keyHash, now());
+    if (verdict === 'known_unknown') throw invalidKey();
+    if (verdict === 'throttled') {
+      throw new ApiError({
+        status: 429,
+        code: 'auth_throttled',
+        message: 'Too many requests with unknown API keys reach this server; retry in 1 s with a valid key.',
+        retryAfterSeconds: 1,
+      });
     }
+    const auth = await tenants.authenticate(keyHash, now());
+    if (auth.kind === 'unknown_key') {
+      throttle.unknown(keyHash, now());
+      throw invalidKey();
+    }
+    throttle.authenticated(keyHash);
     if (auth.kind === 'rate_limited') {
       throw new ApiError({
         status: 429,

@@ -7,7 +7,12 @@ export type ErrorLogger = (error: unknown) => void;
 /** The app's one `onError`: ApiErrors render as they are, anything else is logged and becomes a 500. */
 export function errorHandler(log: ErrorLogger = (error) => console.error(error)): ErrorHandler {
   return function errorHandler(error) {
-    if (error instanceof ApiError) return error.getResponse();
+    if (error instanceof ApiError) {
+      // A refusal caused by a server-side failure (the model unavailable) is logged with that cause; the
+      // caller's mistakes and deliberate refusals (an overloaded queue) are not.
+      if (error.status >= 500 && error.cause !== undefined) log(error.cause);
+      return error.getResponse();
+    }
     if (error instanceof HTTPException && error.status < 500) {
       return new ApiError({ status: 400, code: 'bad_request', message: error.message || 'Bad request.' }).getResponse();
     }

@@ -5,10 +5,15 @@
 import { z } from 'zod';
 import { DECODING_MODES } from '../engine';
 
+export const MIN_TEMPERATURE = 1e-3;
+
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 export const sessionIdSchema = z
   .string()
   .regex(SESSION_ID_PATTERN, 'a session id is 1-128 characters of A-Z, a-z, 0-9, "_" and "-"');
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
 
@@ -37,17 +42,25 @@ const unsupported = {
   top_logprobs: z.literal(0, { error: 'logprobs are not returned by this server; omit top_logprobs or send 0' }).nullish(),
   presence_penalty: z.literal(0, { error: 'presence_penalty is not supported; omit it or send 0' }).nullish(),
   frequency_penalty: z.literal(0, { error: 'frequency_penalty is not supported; omit it or send 0' }).nullish(),
+  // Checked on the parsed JSON itself: a record schema copies keys into a new object, where "__proto__"
+  // sets the prototype instead of a key and the bias would look empty.
   logit_bias: z
-    .record(z.string(), z.number())
-    .refine((bias) => Object.keys(bias).length === 0, 'logit_bias is not supported; omit it or send {}')
-    .nullish(),
+    .unknown()
+    .refine((bias) => bias == null || (isPlainObject(bias) && Object.keys(bias).length === 0), 'logit_bias is not supported; omit it or send {}')
+    .optional(),
 };
 
 const commonFields = {
   ...unsupported,
   model: z.string().min(1),
   max_tokens: z.int().min(1).nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
+  // Below MIN_TEMPERATURE (denormals included) logits / T overflow: such a temperature is refused, 0 is greedy.
+  temperature: z
+    .number()
+    .min(0)
+    .max(2)
+    .refine((t) => t === 0 || t >= MIN_TEMPERATURE, `temperature is 0 (greedy) or from ${MIN_TEMPERATURE} to 2`)
+    .nullish(),
   top_p: z.number().gt(0).max(1).nullish(),
   seed: z.int().nullish(),
   stop: z
@@ -84,6 +97,7 @@ export const completionRequest = z.object({
   }),
   echo: z.literal(false, { error: 'echo is not supported; the prompt is not repeated in the text' }).nullish(),
   best_of: z.literal(1, { error: 'only best_of = 1 is supported' }).nullish(),
+  suffix: z.literal('', { error: 'suffix (insertion) is not supported; omit it' }).nullish(),
 });
 
 export type ChatCompletionRequest = z.output<typeof chatCompletionRequest>;

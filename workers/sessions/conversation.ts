@@ -3,13 +3,15 @@
  * the in-memory store, so both runtimes get the same rules: one turn at a time, the prompt built on the
  * logged tokens, and a cancelled turn keeping exactly the tokens it emitted.
  */
-import type { GateState, GateStateV1, GenerationEvent, Model, Session } from '../engine';
+import { kvCacheBytes, type GateState, type GateStateV1, type GenerationEvent, type Model, type Session } from '../engine';
 import type { ConversationLog, TurnRecord } from './conversation-log';
 import { toErrorInfo } from './engine-errors';
+import type { KvBudget } from './kv-budget';
 import { encodePrompt } from './prompt';
 import { pullStream } from './pull-stream';
 import { TokenTracer } from './token-trace';
 import { toTurnStats } from './turn-stats';
+import { yieldToIo } from './yield-to-io';
 import type { TurnEvent, TurnRequest, TurnStart } from './turn';
 
 type DoneEvent = Extract<GenerationEvent, { type: 'done' }>;
@@ -23,6 +25,8 @@ export interface ConversationOptions {
   readonly logError?: (error: unknown) => void;
   /** A turn nobody reads for this long is cancelled (see PullStreamHooks.idleTimeoutMs). */
   readonly idleTimeoutMs?: number;
+  /** The process's / isolate's KV memory budget; past it, idle caches are dropped (rebuilt from the log). */
+  readonly kvBudget?: KvBudget;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 15_000;
@@ -39,6 +43,7 @@ export class Conversation {
 
   readonly #logError: (error: unknown) => void;
   readonly #idleTimeoutMs: number;
+  readonly #budget: KvBudget | undefined;
 
   constructor(
     private readonly model: () => Promise<Model>,
@@ -47,6 +52,27 @@ export class Conversation {
   ) {
     this.#logError = options.logError ?? ((error) => console.error(error));
     this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.#budget = options.kvBudget;
+  }
+
+  /** Whether an engine session (and its KV cache) is held in memory. */
+  get hasCache(): boolean {
+    return this.#live !== null;
+  }
+
+  /** Drops the KV cache (when idle); the next turn rebuilds it from the log. */
+  dropCache(): void {
+    if (this.#busy) return;
+    this.#live = null;
+    this.#budget?.forget(this);
+  }
+
+  /** Reports the cache to the budget as holding `length` entries (an upper bound while a turn runs). */
+  #account(model: Model, length: number): void {
+    if (this.#budget === undefined || this.#live === null) return;
+    const arch = model.manifest.architecture;
+    const dims = { layers: arch.n_layers, kvHeads: arch.n_kv_heads, headDim: arch.head_dim, capacity: arch.max_positions };
+    this.#budget.use(this, { bytes: kvCacheBytes(dims, length), busy: () => this.#busy, drop: () => this.dropCache() });
   }
 
   get busy(): boolean {
@@ -56,7 +82,7 @@ export class Conversation {
   async startTurn(turn: TurnRequest): Promise<ConversationTurn> {
     if (this.#busy) {
       const message = 'This session is already generating a reply; wait for it to finish (or cancel it) and retry.';
-      return { ok: false, error: { status: 409, code: 'session_busy', message } };
+      return { ok: false, error: { status: 409, code: 'session_busy', message, retryAfterSeconds: 1 } };
     }
     this.#busy = true;
     const release = () => {
@@ -67,6 +93,7 @@ export class Conversation {
       const saved = this.log.load();
       const promptIds = encodePrompt(model, turn.prompt, saved.tokens);
       const session = this.#sessionFor(model, turn, saved.gateState);
+      this.#account(model, promptIds.length + turn.maxTokens);
       const abort = new AbortController();
       const generation = session.generate(promptIds, {
         maxTokens: turn.maxTokens,
@@ -77,7 +104,7 @@ export class Conversation {
         treeBudget: turn.treeBudget,
         signal: abort.signal,
       });
-      const events = this.#events(session, generation, promptIds, turn, new TokenTracer(turn.provenance === true ? model.tokenizer : null, promptIds.length));
+      const events = this.#events(model, session, generation, promptIds, turn, new TokenTracer(turn.provenance === true ? model.tokenizer : null, promptIds.length));
       // The prefill and first step run before answering, so a turn failing before any output gets a
       // real HTTP status instead of an error event inside a 200 stream.
       const first = await events.next();
@@ -110,6 +137,7 @@ export class Conversation {
   }
 
   async *#events(
+    model: Model,
     session: Session,
     generation: AsyncGenerator<GenerationEvent, void, undefined>,
     promptIds: readonly number[],
@@ -121,6 +149,7 @@ export class Conversation {
     let failed = false;
     try {
       for (let next = await generation.next(); !next.done; next = await generation.next()) {
+        await yieldToIo();
         const event = next.value;
         if (event.type === 'done') done = event;
         else {
@@ -148,9 +177,11 @@ export class Conversation {
       if (failed) {
         // The cache may be half-written: drop it; the log still holds the last consistent turn.
         this.#live = null;
+        this.#budget?.forget(this);
       } else {
         const gate = session.gateState();
         this.log.saveTurn([...promptIds, ...emitted], gate, turnRecord(promptIds.length, emitted.length, done, gate.threshold));
+        this.#account(model, promptIds.length + emitted.length);
       }
     }
   }

@@ -9,9 +9,9 @@ const STATUS_BY_CODE: Readonly<Record<EngineErrorCode, { status: ErrorStatus; co
   'unsupported-head-kind': { status: 400, code: 'unsupported_head_kind' },
   busy: { status: 409, code: 'session_busy' },
   'invalid-gate-state': { status: 500, code: 'session_state_corrupt' },
-  'invalid-manifest': { status: 500, code: 'model_unavailable' },
-  'model-file-missing': { status: 500, code: 'model_unavailable' },
-  'model-file-corrupt': { status: 500, code: 'model_unavailable' },
+  'invalid-manifest': { status: 503, code: 'model_unavailable' },
+  'model-file-missing': { status: 503, code: 'model_unavailable' },
+  'model-file-corrupt': { status: 503, code: 'model_unavailable' },
   'backend-error': { status: 500, code: 'inference_failed' },
 };
 
@@ -22,7 +22,11 @@ export function toErrorInfo(error: unknown, log: (error: unknown) => void): Erro
     if (mapped.status < 500) return { ...mapped, message: error.message };
     // Server-side failures are logged in full; the caller learns only what kind of failure it was.
     log(error);
-    return { ...mapped, message: `The server could not run the model (${error.code}). Retry; if it persists, report it.` };
+    return {
+      ...mapped,
+      message: `The server could not run the model (${error.code}). Retry; if it persists, report it.`,
+      ...(mapped.status === 503 ? { retryAfterSeconds: 30 } : {}),
+    };
   }
   log(error);
   return { status: 500, code: 'internal_error', message: 'The session failed while handling this turn. Retry; if it persists, report it.' };

@@ -7,11 +7,16 @@ import { DurableObject } from 'cloudflare:workers';
 import { workerModel } from '../worker-model';
 import { Conversation } from './conversation';
 import { encodeEvents } from './event-codec';
+import { budgetFromMb, type KvBudget } from './kv-budget';
 import { SqliteConversationLog } from './sqlite-log';
 import type { TurnRequest } from './turn';
 import type { ErrorInfo } from '../http/api-error';
 
 export const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** One budget for every SessionDO of this isolate: they share its memory (and its model). */
+let isolateBudget: KvBudget | undefined;
+const DEFAULT_KV_BUDGET_MB = 48;
 
 /**
  * Over RPC the events travel as NDJSON bytes (RPC streams carry bytes only). A caller's cancel of `body`
@@ -49,7 +54,13 @@ export class SessionDO extends DurableObject<Env> {
 
   /** What storage holds, for operators and tests: the context, the gate state and every turn. */
   state() {
-    return { ...this.#log.load(), turns: this.#log.turns() };
+    return { ...this.#log.load(), turns: this.#log.turns(), cached: this.#conversation.hasCache };
+  }
+
+  /** The isolate's KV budget as it stands, for operators and tests. */
+  kvBudget(): { bytes: number; caches: number; max_bytes: number } {
+    const budget = isolateBudget;
+    return { bytes: budget?.bytes ?? 0, caches: budget?.caches ?? 0, max_bytes: budget?.maxBytes ?? 0 };
   }
 
   override async alarm(): Promise<void> {
@@ -57,6 +68,7 @@ export class SessionDO extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + SESSION_TTL_MS);
       return;
     }
+    this.#conversation.dropCache(); // and out of the isolate's budget
     await this.ctx.storage.deleteAll();
     this.#log.createSchema();
     this.#conversation = this.#newConversation();
@@ -65,6 +77,7 @@ export class SessionDO extends DurableObject<Env> {
   #newConversation(): Conversation {
     const idleTimeoutMs = Number(this.env.TURN_IDLE_TIMEOUT_MS);
     const options = Number.isFinite(idleTimeoutMs) && idleTimeoutMs > 0 ? { idleTimeoutMs } : {};
-    return new Conversation(() => workerModel(this.env), this.#log, options);
+    isolateBudget ??= budgetFromMb(this.env.KV_BUDGET_MB, DEFAULT_KV_BUDGET_MB);
+    return new Conversation(() => workerModel(this.env), this.#log, { ...options, kvBudget: isolateBudget });
   }
 }

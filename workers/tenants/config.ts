@@ -19,14 +19,22 @@ const gateFields = {
 const configFields = {
   gate: z.object(gateFields).strict(),
   head_kind: z.enum(HEAD_KINDS),
-  allowed_modes: z.array(decodingMode).min(1),
+  allowed_modes: z
+    .array(decodingMode)
+    .min(1)
+    .refine((modes) => new Set(modes).size === modes.length, 'allowed_modes lists each mode at most once'),
   tree_budget: z.int().min(1).max(63),
   max_tokens: z.int().min(1).max(4096),
   rate_limit_per_minute: z.int().min(1).max(1_000_000),
+  /** Turns generating or queued at once for this tenant (http/admission.ts); more get 429. */
+  max_concurrent: z.int().min(1).max(1024),
 };
 
+export const DEFAULT_MAX_CONCURRENT = 16;
+
 export const tenantConfigSchema = z
-  .object(configFields)
+  // Stored configs from before max_concurrent existed read as the default.
+  .object({ ...configFields, max_concurrent: configFields.max_concurrent.default(DEFAULT_MAX_CONCURRENT) })
   .strict()
   .refine(({ gate }) => gate.min <= gate.threshold && gate.threshold <= gate.max, {
     message: 'gate bounds must satisfy min <= threshold <= max',
@@ -52,6 +60,7 @@ export const DEFAULT_TENANT_CONFIG: TenantConfig = tenantConfigSchema.parse({
   tree_budget: 16,
   max_tokens: 256,
   rate_limit_per_minute: 120,
+  max_concurrent: DEFAULT_MAX_CONCURRENT,
 });
 
 export type PatchResult = { ok: true; config: TenantConfig } | { ok: false; message: string; param: string | null };

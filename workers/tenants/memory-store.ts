@@ -45,6 +45,30 @@ export class MemoryTenantStore implements TenantStore {
     return { kind: 'ok', tenant: updated };
   }
 
+  async list(): Promise<Tenant[]> {
+    return [...this.#tenants.values()];
+  }
+
+  async rotateKey(id: string, keyHash: string): Promise<Tenant | null> {
+    const tenant = this.#tenants.get(id);
+    if (tenant === undefined) return null;
+    this.#forgetKeys(id);
+    this.#idByKeyHash.set(keyHash, id);
+    return tenant;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    if (!this.#tenants.delete(id)) return false;
+    this.#forgetKeys(id);
+    this.#windows.delete(id);
+    this.#usage.delete(id);
+    return true;
+  }
+
+  #forgetKeys(id: string): void {
+    for (const [hash, owner] of this.#idByKeyHash) if (owner === id) this.#idByKeyHash.delete(hash);
+  }
+
   async recordUsage(tenantId: string, usage: TurnUsage): Promise<void> {
     this.#usage.set(tenantId, addUsage(this.#usage.get(tenantId) ?? EMPTY_USAGE, usage));
   }

@@ -43,6 +43,12 @@ export interface TenantStore {
   get(id: string): Promise<Tenant | null>;
   /** Applies the patch atomically: concurrent updates never lose each other's fields. */
   updateConfig(id: string, patch: TenantConfigPatch): Promise<ConfigUpdate>;
+  /** Every tenant, oldest first. */
+  list(): Promise<Tenant[]>;
+  /** Replaces the tenant's key: the old key fails from the very next request. Null: no such tenant. */
+  rotateKey(id: string, keyHash: string): Promise<Tenant | null>;
+  /** Deletes the tenant, its key, rate window and usage; false when there was none. */
+  delete(id: string): Promise<boolean>;
   recordUsage(tenantId: string, usage: TurnUsage): Promise<void>;
   usage(tenantId: string): Promise<UsageTotals>;
 }

@@ -5,7 +5,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import { jsonColumn, selectOne } from '../durable/sql-rows';
+import { jsonColumn, selectOne, selectRows } from '../durable/sql-rows';
 import { applyConfigPatch, DEFAULT_TENANT_CONFIG, tenantConfigSchema, type TenantConfigPatch } from './config';
 import { DEV_TENANT_ID, hashApiKey } from './keys';
 import { admitRequest } from './rate-window';
@@ -18,7 +18,7 @@ const tenantRow = z.object({
   config: jsonColumn(tenantConfigSchema),
   created_at: z.number(),
 });
-const windowRow = z.object({ window_start: z.number(), count: z.number() });
+const windowRow = z.object({ window_start: z.number(), count: z.number(), previous_count: z.number() });
 const usageRow = z.object({ totals: jsonColumn(usageTotalsSchema) });
 
 const TENANT_COLUMNS = 'id, name, config, created_at';
@@ -36,19 +36,21 @@ export class TenantsDO extends DurableObject<Env> {
     const tenant = this.#selectTenant('key_hash = ?', keyHash);
     if (tenant === null) return { kind: 'unknown_key' };
     const sql = this.ctx.storage.sql;
-    const previous = selectOne(sql, windowRow, 'SELECT window_start, count FROM rate_windows WHERE tenant_id = ?', tenant.id);
+    const previous = selectOne(sql, windowRow, 'SELECT window_start, count, previous_count FROM rate_windows WHERE tenant_id = ?', tenant.id);
     const decision = admitRequest(
-      previous && { start: previous.window_start, count: previous.count },
+      previous && { start: previous.window_start, count: previous.count, previous: previous.previous_count },
       nowMs,
       tenant.config.rate_limit_per_minute,
     );
     if (!decision.allowed) return { kind: 'rate_limited', retryAfterSeconds: decision.retryAfterSeconds };
     sql.exec(
-      'INSERT INTO rate_windows (tenant_id, window_start, count) VALUES (?, ?, ?) ' +
-        'ON CONFLICT(tenant_id) DO UPDATE SET window_start = excluded.window_start, count = excluded.count',
+      'INSERT INTO rate_windows (tenant_id, window_start, count, previous_count) VALUES (?, ?, ?, ?) ' +
+        'ON CONFLICT(tenant_id) DO UPDATE SET window_start = excluded.window_start, count = excluded.count, ' +
+        'previous_count = excluded.previous_count',
       tenant.id,
       decision.window.start,
       decision.window.count,
+      decision.window.previous,
     );
     return { kind: 'ok', tenant };
   }
@@ -76,6 +78,26 @@ export class TenantsDO extends DurableObject<Env> {
     if (!result.ok) return { kind: 'invalid', message: result.message, param: result.param };
     this.ctx.storage.sql.exec('UPDATE tenants SET config = ? WHERE id = ?', JSON.stringify(result.config), id);
     return { kind: 'ok', tenant: this.#mustSelect(id) };
+  }
+
+  list(): Tenant[] {
+    return selectRows(this.ctx.storage.sql, tenantRow, `SELECT ${TENANT_COLUMNS} FROM tenants ORDER BY created_at, id`);
+  }
+
+  rotateKey(id: string, keyHash: string): Tenant | null {
+    this.ctx.storage.sql.exec('UPDATE tenants SET key_hash = ? WHERE id = ?', keyHash, id);
+    return this.get(id);
+  }
+
+  delete(id: string): boolean {
+    if (this.get(id) === null) return false;
+    this.ctx.storage.transactionSync(() => {
+      const sql = this.ctx.storage.sql;
+      sql.exec('DELETE FROM tenants WHERE id = ?', id);
+      sql.exec('DELETE FROM rate_windows WHERE tenant_id = ?', id);
+      sql.exec('DELETE FROM usage WHERE tenant_id = ?', id);
+    });
+    return true;
   }
 
   recordUsage(tenantId: string, usage: TurnUsage): void {
@@ -107,7 +129,13 @@ export class TenantsDO extends DurableObject<Env> {
       id TEXT PRIMARY KEY, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
       config TEXT NOT NULL, created_at INTEGER NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS rate_windows (
-      tenant_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)`);
+      tenant_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL,
+      previous_count INTEGER NOT NULL DEFAULT 0)`);
+    // Tables made before the sliding window lack the column.
+    const columns = sql.exec('PRAGMA table_info(rate_windows)').toArray();
+    if (!columns.some((c) => c['name'] === 'previous_count')) {
+      sql.exec('ALTER TABLE rate_windows ADD COLUMN previous_count INTEGER NOT NULL DEFAULT 0');
+    }
     sql.exec('CREATE TABLE IF NOT EXISTS usage (tenant_id TEXT PRIMARY KEY, totals TEXT NOT NULL)');
   }
 

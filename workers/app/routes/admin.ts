@@ -1,4 +1,7 @@
-/** The admin API: create tenants (the API key is shown once), read and update their configuration. */
+/**
+ * The admin API: create, list, read, update and delete tenants, and rotate their keys. A key is shown
+ * once, when created or rotated; a rotated or deleted tenant's old key fails from the very next request.
+ */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../http/api-error';
@@ -35,6 +38,17 @@ export function adminRoutes(deps: AppDeps) {
         config: config.config,
       });
       return c.json({ ...tenantView(tenant), api_key: apiKey }, 201);
+    })
+    .get('/tenants', async (c) => c.json({ object: 'list', data: (await deps.tenants.list()).map(tenantView) }))
+    .post('/tenants/:id/rotate-key', async (c) => {
+      const apiKey = newApiKey();
+      const tenant = await deps.tenants.rotateKey(c.req.param('id'), await hashApiKey(apiKey));
+      if (tenant === null) throw notFound('tenant_not_found', `No tenant with id "${c.req.param('id')}".`);
+      return c.json({ ...tenantView(tenant), api_key: apiKey });
+    })
+    .delete('/tenants/:id', async (c) => {
+      if (!(await deps.tenants.delete(c.req.param('id')))) throw notFound('tenant_not_found', `No tenant with id "${c.req.param('id')}".`);
+      return c.json({ object: 'tenant.deleted', id: c.req.param('id'), deleted: true });
     })
     .get('/tenants/:id', async (c) => c.json(tenantView(await requireTenant(c.req.param('id')))))
     .patch('/tenants/:id', async (c) => {
