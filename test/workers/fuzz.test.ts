@@ -115,7 +115,7 @@ const badRequests: fc.Arbitrary<BadRequest> = fc.oneof(
     headers: fc.constant({}).map(() => ({ ...bearer(key), ...json })),
     body: fc
       .oneof(
-        fc.record({ prompt: fc.oneof(fc.integer(), fc.constant(null), fc.array(text, { minLength: 2, maxLength: 3 })) }),
+        fc.record({ prompt: fc.oneof(fc.integer(), fc.constant(null), fc.array(text, { minLength: 17, maxLength: 20 }), fc.array(fc.integer(), { minLength: 1, maxLength: 3 })) }),
         fc.record({ prompt: fc.constant('Once'), echo: fc.constant(true) }),
         fc.record({ prompt: fc.constant('Once'), suffix: text.filter((t) => t.length > 0) }),
         fc.record({ prompt: fc.constant('Once'), best_of: fc.integer({ min: 2, max: 10 }) }),
