@@ -1,6 +1,6 @@
 /** The per-step trace on `tokens` events (token provenance): what each step was and whence its tokens came. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerateOptions, GenerationEvent, StepTrace } from '../../src/engine/api';
+import type { GatePolicy, GenerateOptions, GenerationEvent, StepTrace } from '../../src/engine/api';
 import type { Model } from '../../src/engine/model';
 import { GREEDY_AR, loadFixtureModel, newSession } from './engine-helpers';
 
@@ -15,9 +15,9 @@ afterAll(() => model?.dispose());
 
 type TokensEvent = Extract<GenerationEvent, { type: 'tokens' }>;
 
-async function tokenEvents(options: GenerateOptions): Promise<TokensEvent[]> {
+async function tokenEvents(options: GenerateOptions, gatePolicy?: GatePolicy): Promise<TokensEvent[]> {
   const events: TokensEvent[] = [];
-  for await (const event of newSession(model).generate(prompt, options)) if (event.type === 'tokens') events.push(event);
+  for await (const event of newSession(model, gatePolicy).generate(prompt, options)) if (event.type === 'tokens') events.push(event);
   return events;
 }
 
@@ -51,8 +51,10 @@ describe('StepTrace on tokens events', () => {
     expect(stepped.some((e) => e.tokenIds.length > 1)).toBe(true);
   });
 
-  it('with the gate: each step names the threshold it was decided against, and parallel steps sit at or below it unless exploring', async () => {
-    const events = await tokenEvents({ ...GREEDY_AR, maxTokens: 48, mode: 'medusa', gate: true });
+  it('with a fixed gate: each step names the threshold it was decided against, and steps at or below it are parallel', async () => {
+    // Fixed, so the adaptive gate's own fallback to AR (when its parallel arm loses) cannot intervene.
+    const fixed: GatePolicy = { mode: 'fixed', threshold: 3, min: 0, max: 10, explorationRate: 0 };
+    const events = await tokenEvents({ ...GREEDY_AR, maxTokens: 48, mode: 'medusa', gate: true }, fixed);
     const steps = events.flatMap((e) => (e.step === undefined ? [] : [e.step]));
     expect(steps.length).toBeGreaterThan(0);
     for (const step of steps) {
@@ -60,7 +62,10 @@ describe('StepTrace on tokens events', () => {
       expect(step.entropy).toEqual(expect.any(Number));
     }
     const belowThreshold = steps.filter((s) => s.entropy! <= s.threshold!);
-    // Nothing forces a step at or below the threshold to be AR except the end of the generation.
+    // Nothing forces a step at or below the threshold to be AR except the end of the generation; above it
+    // a fixed gate never explores.
     expect(belowThreshold.filter((s) => s.kind === 'ar').length).toBeLessThanOrEqual(1);
+    expect(steps.filter((s) => s.entropy! > s.threshold! && s.kind === 'parallel')).toEqual([]);
+    expect(belowThreshold.length).toBeGreaterThan(1);
   });
 });
