@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-# cost(T)/cost(1) measured on this machine for a 5.9 M model, 256 past tokens (docs: ARCHITECTURE.md).
+# cost(T)/cost(1) measured on this machine for a 5.9 M model, 256 past tokens (`npm run bench:cost-curve`);
+# written into manifest.json as cost_curves, which the engine falls back to where it cannot time steps.
 COST_CURVES = {
     "wasm": {1: 1.0, 2: 1.06, 4: 1.41, 8: 1.95, 16: 3.17, 32: 5.63, 64: 10.5},
     "native": {1: 1.0, 2: 1.15, 4: 1.16, 8: 1.43, 16: 1.63, 32: 2.15, 64: 3.32},

@@ -88,7 +88,7 @@ function median(values: readonly number[]): number {
 /**
  * Used only where timing is impossible. The curve is the manifest's `cost_curves` for the backend class — the
  * one the model tools sized the static trees and the gate's default threshold with — and otherwise the
- * same table built in (ARCHITECTURE.md's medians, 5.9 M model, P = 256; the GPU row assumes a nearly flat
+ * same table built in (`COST_CURVES` in models/tools/trees.py: medians measured here, 5.9 M model, P = 256; the GPU row assumes a nearly flat
  * curve). The heads' cost is estimated from FLOPs: per head a D×D block (plus the 2D×D Cerberus projection)
  * and the D×V LM head, against the base model's layers and LM head.
  */

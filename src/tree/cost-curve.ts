@@ -2,7 +2,7 @@ import type { CostModel } from '../engine/api';
 
 /*
  * A step's cost relative to an AR step, from the backend's cost model (calibrated at load or supplied;
- * never hard-coded, because it differs 3× between wasm and native: ARCHITECTURE.md, "Cost model").
+ * never hard-coded, because it differs 3× between wasm and native: `npm run bench:cost-curve` measures it).
  */
 
 /** cost(T)/cost(1), interpolated linearly between points and extrapolated from the last two. */
