@@ -11,7 +11,7 @@
 export { loadModel, type Model } from './engine/model';
 export { Session } from './engine/session';
 export { kvCacheBytes } from './kv/kv-cache';
-export { EngineError, isEngineError, type EngineErrorCode } from './engine/errors';
+export { EngineError, isEngineError, type EngineErrorCode } from './errors';
 export { ENGINE_CONFIG, type EngineConfig } from './engine/config';
 export { restoreGateState } from './gate/gate-state';
 export { StepProfile, STEP_PHASES, type StepPhase, type StepKind } from './decoding/step-profile';
@@ -34,6 +34,8 @@ export type {
   SessionOptions,
   StepStats,
   StepTrace,
-} from './engine/api';
+} from './types';
 export { HEAD_KINDS, type BackendName, type HeadKind } from './runtime/binding';
+// Worker entries hand onnxruntime-web its precompiled wasm (workerd cannot compile wasm at run time).
+export { provideWasmModule } from './runtime';
 export { DECODING_MODES } from './engine/validate-options';

@@ -18,5 +18,5 @@ export type {
   StepTrace,
   TextTokenizer,
 } from '../src/index';
-// Worker entries hand onnxruntime-web its precompiled wasm through the runtime layer (src/runtime/README.md).
-export { provideWasmModule } from '../src/runtime';
+// Worker entries hand onnxruntime-web its precompiled wasm (src/runtime/README.md).
+export { provideWasmModule } from '../src/index';

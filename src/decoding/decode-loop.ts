@@ -1,5 +1,5 @@
-import type { StepTrace } from '../engine/api';
-import type { StatsRecorder } from '../engine/stats-recorder';
+import type { StepTrace } from '../types';
+import type { StatsRecorder } from './stats-recorder';
 import type { EntropyGate } from '../gate/entropy-gate';
 import type { ObservedCost } from '../gate/observed-cost';
 import type { HeadKind } from '../runtime/binding';

@@ -1,4 +1,4 @@
-import { EngineError } from '../engine/errors';
+import { EngineError } from '../errors';
 import type { KvCache } from '../kv/kv-cache';
 import type { ForwardOutput, HeadKind, InferenceBinding } from '../runtime/binding';
 

@@ -1,4 +1,4 @@
-import type { CostModel } from '../engine/api';
+import type { CostModel } from '../types';
 import type { ParallelOutlook } from '../gate/estimate-threshold';
 import { topK } from '../sampling/logits';
 import { MAX_RANK, type AcceptanceEstimates } from '../tree/acceptance-estimates';

@@ -1,7 +1,7 @@
 import type { BackendClass, InferenceBinding, LayerKv } from '../runtime/binding';
 import { RUNTIME } from '../runtime/index';
 import { causalMask } from '../tree/causal-mask';
-import type { CostModel } from './api';
+import type { CostModel } from '../types';
 import type { Manifest } from '../model/manifest';
 import { monotone } from '../tree/cost-curve';
 

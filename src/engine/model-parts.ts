@@ -2,7 +2,7 @@ import type { ObservedCost } from '../gate/observed-cost';
 import type { Manifest } from '../model/manifest';
 import type { HeadKind, InferenceBinding } from '../runtime/binding';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
-import type { CostModel } from './api';
+import type { CostModel } from '../types';
 import type { EngineConfig } from './config';
 
 /** What a session borrows from its loaded model (shared by all sessions of the model). */

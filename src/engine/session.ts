@@ -14,10 +14,10 @@ import { AcceptanceEstimates } from '../tree/acceptance-estimates';
 import { causalMask } from '../tree/causal-mask';
 import type { TreePaths } from '../tree/compile-tree';
 import { HeadCalibration } from '../tree/head-proposals';
-import type { FinishReason, GateState, GenerateOptions, GenerationEvent, SessionOptions, StepTrace } from './api';
-import { EngineError } from './errors';
+import type { FinishReason, GateState, GenerateOptions, GenerationEvent, SessionOptions, StepTrace } from '../types';
+import { EngineError } from '../errors';
 import type { ModelParts } from './model-parts';
-import { StatsRecorder } from './stats-recorder';
+import { StatsRecorder } from '../decoding/stats-recorder';
 import { validateGatePolicy, validateGenerateOptions, validatePrompt } from './validate-options';
 
 /**

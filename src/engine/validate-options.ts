@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { StepProfile } from '../decoding/step-profile';
 import { HEAD_KINDS } from '../runtime/binding';
-import type { DecodingMode, GatePolicy, GenerateOptions } from './api';
+import type { DecodingMode, GatePolicy, GenerateOptions } from '../types';
 import type { EngineConfig } from './config';
-import { EngineError } from './errors';
+import { EngineError } from '../errors';
 
 /** Every value of `GenerateOptions.mode`. */
 export const DECODING_MODES: readonly [DecodingMode, ...DecodingMode[]] = ['ar', ...HEAD_KINDS];

@@ -1,4 +1,4 @@
-import type { GatePolicy, GateState } from '../engine/api';
+import type { GatePolicy, GateState } from '../types';
 import { mulberry32, type Prng } from '../sampling/prng';
 import { binOf, estimateThreshold, type ParallelOutlook } from './estimate-threshold';
 

@@ -1,4 +1,4 @@
-import type { GatePolicy } from '../engine/api';
+import type { GatePolicy } from '../types';
 import { clamp } from './gate-state';
 
 export interface BinStatistics {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { GatePolicy, GateState } from '../engine/api';
-import { EngineError } from '../engine/errors';
+import type { GatePolicy, GateState } from '../types';
+import { EngineError } from '../errors';
 import { HEAD_KINDS } from '../runtime/binding';
 
 /** The manifest's gate calibration: extra tokens accepted per parallel step, per entropy bin. */

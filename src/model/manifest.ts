@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EngineError } from '../engine/errors';
+import { EngineError } from '../errors';
 
 /** manifest.json as docs/model-contract.md defines it (format cerberus-edge-model/1). */
 const positiveInt = z.number().int().positive();

@@ -1,5 +1,5 @@
-import type { ModelSource } from '../engine/api';
-import { EngineError } from '../engine/errors';
+import type { ModelSource } from '../types';
+import { EngineError } from '../errors';
 import type { Manifest } from './manifest';
 
 /**

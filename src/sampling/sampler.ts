@@ -1,4 +1,4 @@
-import type { Sampling } from '../engine/api';
+import type { Sampling } from '../types';
 import { argmax, topK } from './logits';
 import { mulberry32, randomSeed, type Prng } from './prng';
 

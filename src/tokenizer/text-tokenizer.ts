@@ -1,5 +1,5 @@
 import { Tokenizer } from '@huggingface/tokenizers';
-import { EngineError } from '../engine/errors';
+import { EngineError } from '../errors';
 
 /** Text ↔ token ids for one model, over Hugging Face's tokenizer.json (byte-level BPE). */
 export class TextTokenizer {

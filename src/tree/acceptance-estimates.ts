@@ -1,4 +1,4 @@
-import type { AcceptanceState } from '../engine/api';
+import type { AcceptanceState } from '../types';
 import type { CompiledTree } from './compile-tree';
 
 /** Ranks per head the estimates (and so the chosen trees) consider. */

@@ -1,5 +1,5 @@
 import type { TreePaths } from './compile-tree';
-import type { CostModel } from '../engine/api';
+import type { CostModel } from '../types';
 import { parallelStepRatio } from './cost-curve';
 
 export interface TreeChoice {

@@ -1,4 +1,4 @@
-import { EngineError } from '../engine/errors';
+import { EngineError } from '../errors';
 
 /**
  * A candidate tree as data: each node is the path of top-k indices from the root, e.g. [0, 1] = head 0's

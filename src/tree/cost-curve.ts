@@ -1,4 +1,4 @@
-import type { CostModel } from '../engine/api';
+import type { CostModel } from '../types';
 
 /*
  * A step's cost relative to an AR step, from the backend's cost model (calibrated at load or supplied;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CostModel } from '../../src/engine/api';
+import type { CostModel } from '../../src/types';
 import { AcceptanceEstimates } from '../../src/tree/acceptance-estimates';
 import { chooseTree } from '../../src/tree/choose-tree';
 import { compileTree } from '../../src/tree/compile-tree';

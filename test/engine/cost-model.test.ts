@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fallbackCostModel } from '../../src/engine/cost-model';
 import { parseManifest } from '../../src/model/manifest';
-import { isEngineError } from '../../src/engine/errors';
+import { isEngineError } from '../../src/errors';
 import { fixtureSource } from './support/fixture';
 
 // Through the fixture reader, so the same file runs in Node and in workerd (no file system there).

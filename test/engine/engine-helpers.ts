@@ -1,7 +1,7 @@
 /** Helpers shared by the engine tests that run the fixture model (Node and workerd alike). */
 import { loadModel, type Model } from '../../src/engine/model';
 import type { Session } from '../../src/engine/session';
-import type { FinishReason, GatePolicy, GenerateOptions, GenerationEvent, ModelSource, StepStats } from '../../src/engine/api';
+import type { FinishReason, GatePolicy, GenerateOptions, GenerationEvent, ModelSource, StepStats } from '../../src/types';
 import { fixtureSource, TEST_BACKENDS } from './support/fixture';
 
 export interface Generation {

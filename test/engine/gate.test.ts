@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { GatePolicy } from '../../src/engine/api';
-import { isEngineError } from '../../src/engine/errors';
+import type { GatePolicy } from '../../src/types';
+import { isEngineError } from '../../src/errors';
 import { ARM_HORIZON, ARM_MIN_STEPS, EntropyGate } from '../../src/gate/entropy-gate';
 import { binOf, estimateThreshold } from '../../src/gate/estimate-threshold';
 import { initialGateState, PRIOR_STEPS_PER_BIN, restoreGateState } from '../../src/gate/gate-state';

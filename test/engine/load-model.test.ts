@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelSource } from '../../src/engine/api';
-import { isEngineError } from '../../src/engine/errors';
+import type { ModelSource } from '../../src/types';
+import { isEngineError } from '../../src/errors';
 import { loadModel } from '../../src/engine/model';
 import { RUNTIME } from '../../src/runtime/index';
 import { parseManifest } from '../../src/model/manifest';

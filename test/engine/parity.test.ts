@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatePolicy, GenerateOptions } from '../../src/engine/api';
+import type { GatePolicy, GenerateOptions } from '../../src/types';
 import type { Model } from '../../src/engine/model';
 import { collect, GREEDY_AR, loadFixtureModel } from './engine-helpers';
 import { TEST_BACKENDS } from './support/fixture';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerateOptions } from '../../src/engine/api';
-import { isEngineError } from '../../src/engine/errors';
+import type { GenerateOptions } from '../../src/types';
+import { isEngineError } from '../../src/errors';
 import type { Model } from '../../src/engine/model';
 import { RUNTIME } from '../../src/runtime';
 import { collect, GREEDY_AR, loadFixtureModel, newSession, OPEN_GATE, thrown } from './engine-helpers';

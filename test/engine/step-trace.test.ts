@@ -1,6 +1,6 @@
 /** The per-step trace on `tokens` events (token provenance): what each step was and whence its tokens came. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatePolicy, GenerateOptions, GenerationEvent, StepTrace } from '../../src/engine/api';
+import type { GatePolicy, GenerateOptions, GenerationEvent, StepTrace } from '../../src/types';
 import type { Model } from '../../src/engine/model';
 import { GREEDY_AR, loadFixtureModel, newSession } from './engine-helpers';
 

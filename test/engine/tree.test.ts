@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEngineError } from '../../src/engine/errors';
+import { isEngineError } from '../../src/errors';
 import { causalMask } from '../../src/tree/causal-mask';
 import { compileTree, treeMask, treePositions } from '../../src/tree/compile-tree';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWebOrt, runParity } from '../../models/tools/parity.mjs';
-import type { ModelSource } from '../../src/engine/api';
+import type { ModelSource } from '../../src/types';
 import { loadModel, type Model } from '../../src/engine/model';
 import { REPO_ROOT } from './model-folders';
 

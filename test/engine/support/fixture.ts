@@ -3,7 +3,7 @@
  * fetches it from a service binding the workerd project serves from disk (./fixture-files*.ts).
  * Engine tests use `fixtureSource()` like any ModelSource; runtime tests use `fixtureBinding()`.
  */
-import type { ModelSource } from '../../../src/engine/api';
+import type { ModelSource } from '../../../src/types';
 import { parseManifest, type Manifest } from '../../../src/model/manifest';
 import type { HeadKind, InferenceBinding, ModelArchitecture } from '../../../src/runtime';
 import { createBinding, RUNTIME, type BackendRequest } from '../../../src/runtime';

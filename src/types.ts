@@ -1,10 +1,11 @@
 /**
- * Public surface of the engine: what `workers/` (and the Deno / Node entries) call. Types only; the
- * implementation lives in the modules beside this file. `workers/` imports from `src/index.ts`, never from
+ * The engine's vocabulary: the public types `workers/` (and the Deno / Node entries) call with, and that every
+ * layer of `src/` speaks. Types only, at the root like `errors.ts`, so that `gate/`, `tree/`, `decoding/` and the
+ * rest import down to it and never up into `engine/`. `workers/` imports from `src/index.ts`, never from
  * deeper paths.
  */
-import type { StepProfile } from '../decoding/step-profile.js';
-import type { BackendName, HeadKind } from '../runtime/binding.js';
+import type { StepProfile } from './decoding/step-profile.js';
+import type { BackendName, HeadKind } from './runtime/binding.js';
 
 /** Where model files come from: the filesystem (Node, Deno), Workers assets, R2, a test fixture. */
 export interface ModelSource {

@@ -1,4 +1,4 @@
-import type { StepStats } from './api';
+import type { StepStats } from '../types';
 
 /** Collects one generation's StepStats. Time is counted only while the generator runs. */
 export class StatsRecorder {
