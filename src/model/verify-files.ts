@@ -42,6 +42,7 @@ export async function readFile(source: ModelSource, name: string): Promise<Uint8
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  // Model sources return bytes in a plain ArrayBuffer, never a SharedArrayBuffer (which digest refuses).
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -55,8 +55,11 @@ async function compileFromPackage(): Promise<WebAssembly.Module> {
   // Specifiers in variables so bundlers for workerd leave these Node-only modules out.
   const moduleSpecifier = 'node:module';
   const fsSpecifier = 'node:fs/promises';
-  const { createRequire } = (await import(/* @vite-ignore */ moduleSpecifier)) as typeof import('node:module');
-  const { readFile } = (await import(/* @vite-ignore */ fsSpecifier)) as typeof import('node:fs/promises');
+  // The two functions used, typed here: src/ type-checks without Node's types (src/tsconfig.json).
+  const { createRequire } = (await import(/* @vite-ignore */ moduleSpecifier)) as {
+    createRequire(url: string): { resolve(id: string): string };
+  };
+  const { readFile } = (await import(/* @vite-ignore */ fsSpecifier)) as { readFile(path: string): Promise<Uint8Array> };
   const path = createRequire(import.meta.url).resolve(WASM_FILE);
   // @cloudflare/workers-types omit compile (workerd forbids it); this branch runs in Node and Deno only.
   const wasm = WebAssembly as unknown as { compile(bytes: Uint8Array): Promise<WebAssembly.Module> };
