@@ -4,12 +4,13 @@
  * loopback port with throwaway state, in a process group of its own. The bench talks to it over HTTP only;
  * what it reads besides HTTP is the memory and CPU time of the workerd processes (from /proc, Linux only).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/free-port';
+import { spawnServer, waitForHealth } from '../support/server-process';
 
 export interface WorkerdServer {
   readonly url: string;
@@ -75,20 +76,6 @@ async function cpuNs(pid: number): Promise<number> {
   return ns;
 }
 
-async function waitForHealth(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the dev server exited with ${child.exitCode}:\n${output()}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the dev server did not answer /healthz within ${timeoutMs} ms:\n${output()}`);
-}
-
 export async function startWorkerd(root: string, modelDir: string): Promise<WorkerdServer> {
   const port = await freePort();
   const state = await mkdtemp(join(tmpdir(), 'cerberus-bench-'));
@@ -96,16 +83,9 @@ export async function startWorkerd(root: string, modelDir: string): Promise<Work
   const esbuild = join(root, 'node_modules/.bin/esbuild');
   await promisify(execFile)(esbuild, ['test/bench/workerd-launcher.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', '--log-level=warning', `--outfile=${launcher}`], { cwd: root });
   const args = [launcher, String(port), state, modelDir];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    detached: true, // its own process group: stop() ends the launcher and workerd together
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const output = () => log;
+  // its own process group: stop() ends the launcher and workerd together
+  const server = spawnServer(process.execPath, args, { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' }, state });
+  const { child, output, stop } = server;
   const url = `http://127.0.0.1:${port}`;
   const pgid = child.pid!;
   // workerd's processes live as long as the server: look them up once it answers.
@@ -116,21 +96,7 @@ export async function startWorkerd(root: string, modelDir: string): Promise<Work
     for (const pid of pids) kb += await statusKb(pid, field);
     return kb / 1024;
   };
-  const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      process.kill(-pgid, 'SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      if (child.exitCode === null) process.kill(-pgid, 'SIGKILL');
-    }
-    await rm(state, { recursive: true, force: true });
-  };
-  try {
-    await waitForHealth(url, child, output, 180_000);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  await waitForHealth(url, server, 'the dev server', 180_000);
   const cpuMs = async () => {
     pids ??= await workerdPids(pgid);
     let ns = 0;

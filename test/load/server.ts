@@ -2,12 +2,12 @@
  * The server under load: `npm start` (wrangler's dev server) or the Node entry, on a free loopback port
  * with throwaway state, plus a sampler of the resident memory of its whole process tree.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../support/free-port';
+import { spawnServer, waitForHealth } from '../support/server-process';
 
 export type Target = 'wrangler' | 'node';
 
@@ -59,20 +59,6 @@ function treeRss(root: number): number {
   return total;
 }
 
-async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`server did not answer /healthz within 180 s:\n${output()}`);
-}
-
 export async function startServer(target: Target, root: string, modelDir: string | undefined, env: Record<string, string>): Promise<LoadServer> {
   const port = await freePort();
   const state = await mkdtemp(join(tmpdir(), 'cerberus-load-'));
@@ -83,9 +69,9 @@ export async function startServer(target: Target, root: string, modelDir: string
          ...(modelDir === undefined ? [] : ['--assets', resolve(root, modelDir)]),
          ...Object.entries(env).flatMap(([name, value]) => ['--var', `${name}:${value}`])]
       : ['run', '--silent', 'start:node'];
-  const child = spawn('npm', args, {
+  // own process group: stop() reaches npm, the runtime and whatever it started
+  const server = spawnServer('npm', args, {
     cwd: root,
-    detached: true, // own process group: stop() reaches npm, the runtime and whatever it started
     env: {
       ...process.env,
       ...env,
@@ -95,27 +81,10 @@ export async function startServer(target: Target, root: string, modelDir: string
       HOST: '127.0.0.1',
       ...(modelDir === undefined ? {} : { CERBERUS_MODEL_DIR: resolve(root, modelDir) }),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    state,
   });
-  let log = '';
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const output = () => log;
-  const stop = async () => {
-    if (child.exitCode === null && child.pid !== undefined) {
-      const exited = new Promise((r) => child.once('exit', r));
-      process.kill(-child.pid, 'SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
-    }
-    await rm(state, { recursive: true, force: true });
-  };
+  const { child } = server;
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHealth(url, child, output);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url, adminSecret, rss: () => (child.pid === undefined ? 0 : treeRss(child.pid)), output, stop };
+  await waitForHealth(url, server, 'the server', 180_000);
+  return { url, adminSecret, rss: () => (child.pid === undefined ? 0 : treeRss(child.pid)), output: server.output, stop: server.stop };
 }

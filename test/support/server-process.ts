@@ -1,0 +1,50 @@
+/**
+ * A server the tests, the bench and the load script start as a child: in its own process group (so stop()
+ * ends it and everything it started: npm, wrangler, workerd), its output captured for error messages, its
+ * throwaway state folder removed on stop, and a wait until it answers /healthz.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function spawnServer(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; state: string }): ServerProcess {
+  const child = spawn(command, args, { cwd: options.cwd, detached: true, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const stop = async () => {
+    if (child.exitCode === null && child.pid !== undefined) {
+      const exited = new Promise((r) => child.once('exit', r));
+      process.kill(-child.pid, 'SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    }
+    await rm(options.state, { recursive: true, force: true });
+  };
+  return { child, output: () => log, stop };
+}
+
+/** Resolves once `url`/healthz answers 200; otherwise stops the server and throws with its output. */
+export async function waitForHealth(url: string, server: ServerProcess, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let failure = `${what} did not answer /healthz within ${timeoutMs} ms`;
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) {
+      failure = `${what} exited with ${server.child.exitCode}`;
+      break;
+    }
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await server.stop();
+  throw new Error(`${failure}:\n${server.output()}`);
+}
