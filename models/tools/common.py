@@ -73,10 +73,10 @@ class Progress:
     """Progress of a long loop: a line with rate and ETA at most every `every_s` seconds (and whenever a row
     carries an evaluation), and every row appended to a JSON-lines log for curves and machines."""
 
-    def __init__(self, log_path: Path | None, *, total_steps: int, max_minutes: float, tokens_per_step: int,
-                 every_s: float = 30.0, label: str = "base"):
+    def __init__(self, log_path: Path | None, *, total_steps: int, max_minutes: float, items_per_step: int,
+                 unit: str = "tok/s", every_s: float = 30.0, label: str = "base"):
         self.log_path, self.total, self.max_minutes = log_path, total_steps, max_minutes
-        self.tokens_per_step, self.every_s, self.label = tokens_per_step, every_s, label
+        self.items_per_step, self.unit, self.every_s, self.label = items_per_step, unit, every_s, label
         self.t_last, self.step_last, self.printed = time.time(), None, 0.0
 
     def update(self, step: int, minutes: float, row: dict) -> None:
@@ -94,5 +94,5 @@ class Progress:
         eta = min(eta_steps, max(0.0, self.max_minutes - minutes))
         extra = f" valid {row['valid_loss']:.4f}" if "valid_loss" in row else ""
         log(f"{self.label} step {step}/{self.total}: train {row.get('train_loss', float('nan')):.3f}{extra} "
-            f"lr {row.get('lr', 0):.2e}, {rate * self.tokens_per_step:,.0f} tok/s, {minutes:.1f} min, ETA {eta:.1f} min")
+            f"lr {row.get('lr', 0):.2e}, {rate * self.items_per_step:,.0f} {self.unit}, {minutes:.1f} min, ETA {eta:.1f} min")
         self.t_last, self.step_last, self.printed = now, step, now

@@ -128,7 +128,7 @@ def train_base(*, cfg: ModelConfig, tc: TrainConfig, train: np.ndarray, valid: n
     log(f"base: {model.num_parameters():,} parameters, {len(train):,} train tokens, {len(valid):,} valid tokens, "
         f"dropout {tc.dropout}, weight decay {tc.weight_decay}")
     progress = Progress(log_path, total_steps=tc.max_steps, max_minutes=tc.max_minutes,
-                        tokens_per_step=tc.batch_size * tc.seq_len)
+                        items_per_step=tc.batch_size * tc.seq_len)
     t0, last_ckpt, step = time.time(), time.time(), first
     for step in range(first, tc.max_steps):
         minutes = prior_minutes + (time.time() - t0) / 60

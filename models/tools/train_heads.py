@@ -84,8 +84,8 @@ def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor
     log(f"{cfg.kind}: {sum(sizes):,} train rows ({sizes[0]:,} data, {sizes[1]:,} continuations)")
     if log_path is not None:
         log_path.unlink(missing_ok=True)
-    meter = Progress(log_path, total_steps=tc.steps, max_minutes=tc.max_minutes, tokens_per_step=tc.batch_size,
-                     label=cfg.kind)
+    meter = Progress(log_path, total_steps=tc.steps, max_minutes=tc.max_minutes, items_per_step=tc.batch_size,
+                     unit="rows/s", label=cfg.kind)
     for step in range(tc.steps):
         progress = max(step / tc.steps, (time.time() - t0) / 60 / tc.max_minutes)  # time budget ends annealed too
         for g in opt.param_groups:  # linear decay: the heads are small and converge quickly
@@ -105,7 +105,7 @@ def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor
                 vl = heads_loss(heads, vh, vt, decay=tc.decay).item()
                 heads.train()
             row["valid_loss"] = round(vl, 4)
-        meter.update(step + 1, minutes, row)  # "tok/s" here counts rows per second
+        meter.update(step + 1, minutes, row)
         if evaluating:
             if vl < best:
                 best = vl
