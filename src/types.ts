@@ -123,7 +123,13 @@ export type GenerationEvent =
 export interface CostModel {
   /** Ascending T; T = 1 has ratio 1. */
   readonly points: readonly { readonly tokens: number; readonly ratio: number }[];
+  /** A heads call computing every head, relative to an AR step. */
   readonly headsRatio: number;
+  /**
+   * Per depth d (index d - 1): a heads call computing only the first d heads, where the heads graphs can
+   * (docs/model-contract.md, `num_heads`); absent: every call costs `headsRatio`.
+   */
+  readonly headsRatioByDepth?: readonly number[];
   /** 'measured' at load, 'given' by the caller, or the documented 'fallback' where timing is impossible. */
   readonly source: 'measured' | 'given' | 'fallback';
 }

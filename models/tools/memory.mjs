@@ -40,7 +40,8 @@ async function main() {
   const pre = await base.run({ ...step(ort, a, { P: 0, T: T0 }), ...kvFeeds(ort, a, null, 0) });
   const past = Object.fromEntries(Object.entries(pre).filter(([k]) => k.startsWith("new.")).map(([k, v]) => [k.slice(4), v.data]));
   const out = await base.run({ ...step(ort, a, { P: T0, T: 16 }), ...kvFeeds(ort, a, past, T0) });
-  await heads.run({ hidden_states: new ort.Tensor("float32", out.hidden_states.data.slice(0, a.d_model), [1, a.d_model]) });
+  const depth = heads.inputNames.includes("num_heads") ? { num_heads: new ort.Tensor("int64", BigInt64Array.of(BigInt(m.heads[kind].num_heads)), []) } : {};
+  await heads.run({ hidden_states: new ort.Tensor("float32", out.hidden_states.data.slice(0, a.d_model), [1, a.d_model]), ...depth });
   const after = process.memoryUsage();
   const kvBytes = 2 * a.n_layers * a.max_positions * a.n_kv_heads * a.head_dim * 4;
   console.log(JSON.stringify({ folder: dir, heads: kind, rss_growth_mb: mb(after.rss - before.rss),

@@ -16,6 +16,13 @@ function maxAbsDiff(a, b) {
   return m;
 }
 
+/** The first d of k heads' logits of each of n rows ([n, k, V] → [n, d, V]). */
+function firstHeads(logits, n, k, d, vocab) {
+  const out = new Float32Array(n * d * vocab);
+  for (let r = 0; r < n; r++) out.set(logits.subarray(r * k * vocab, (r * k + d) * vocab), r * d * vocab);
+  return out;
+}
+
 function causalMask(ort, T, P) {
   const m = new Float32Array(T * (P + T));
   for (let t = 0; t < T; t++) for (let s = 0; s < P + T; s++) m[t * (P + T) + s] = s <= P + t ? 0 : -10000;
@@ -49,10 +56,22 @@ export async function runParity(ort, dir, sessionOptions = {}) {
     tree_hidden_states: maxAbsDiff(tree.hidden_states.data, f32(fx.tree.hidden_states)),
   };
   const h = f32(fx.heads.hidden_states);
+  const n = h.length / arch.d_model;
   for (const kind of ["cerberus", "medusa"]) {
     const heads = await load(fx.files[kind]);
-    const out = await heads.run({ hidden_states: new ort.Tensor("float32", h, [h.length / arch.d_model, arch.d_model]) });
-    result[`heads_${kind}`] = maxAbsDiff(out.head_logits.data, f32(fx.heads[kind]));
+    const expected = f32(fx.heads[kind]);
+    const k = expected.length / (n * arch.vocab_size);
+    const hidden = new ort.Tensor("float32", h, [n, arch.d_model]);
+    // A graph with the optional num_heads input (depth_heads.py) is checked at every depth: the first d
+    // heads of the full output.
+    const depths = heads.inputNames.includes("num_heads") ? Array.from({ length: k }, (_, i) => i + 1) : [null];
+    result[`heads_${kind}`] = 0;
+    for (const d of depths) {
+      const feeds = d === null ? { hidden_states: hidden } : { hidden_states: hidden, num_heads: new ort.Tensor("int64", BigInt64Array.of(BigInt(d)), []) };
+      const out = await heads.run(feeds);
+      const want = d === null ? expected : firstHeads(expected, n, k, d, arch.vocab_size);
+      result[`heads_${kind}`] = Math.max(result[`heads_${kind}`], maxAbsDiff(out.head_logits.data, want));
+    }
   }
   return { result, tolerance: fx.tolerance };
 }

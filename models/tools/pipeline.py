@@ -6,7 +6,7 @@ continuations) -> Cerberus and Medusa heads -> calibration -> ONNX export -> par
   python3 models/tools/pipeline.py --config smoke --out /tmp/smoke   # CI smoke path (< 2 minutes)
 
 Stages whose output already exists in the work dir are skipped (a killed run resumes); --force STAGE reruns
-one stage and everything after it."""
+one stage and everything after it; --only STAGE runs one stage by itself."""
 from __future__ import annotations
 
 import argparse
@@ -39,6 +39,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, help="checkpoints and intermediate files (default: models/runs/<config>)")
     ap.add_argument("--force", choices=ORDER, help="rerun this stage and all later ones")
     ap.add_argument("--until", choices=ORDER, help="stop after this stage")
+    ap.add_argument("--only", choices=ORDER, help="run just this stage, done or not (e.g. the two head stages "
+                    "side by side, one process each, on a 2-core machine), then stop")
     ap.add_argument("--set", nargs="*", default=[], metavar="GROUP.FIELD=JSON",
                     help="override config values, e.g. base.max_minutes=30 heads.steps=2000")
     args = ap.parse_args()
@@ -50,8 +52,14 @@ def main() -> None:
     work = (args.work or (out / "work" if args.out else REPO_ROOT / "models" / "runs" / args.config)).resolve()
     work.mkdir(parents=True, exist_ok=True)
     out.mkdir(parents=True, exist_ok=True)
-    write_json(work / "model-config.json", model_config(pc).to_dict())
+    if not (args.only and (work / "model-config.json").exists()):  # --only runs side by side: one writer
+        write_json(work / "model-config.json", model_config(pc).to_dict())
     forced = ORDER.index(args.force) if args.force else len(ORDER)
+    if args.only:
+        stage = STAGES[ORDER.index(args.only)]
+        log(f"pipeline: only stage {stage.name}")
+        stage.run(pc, work, out)
+        return
     for i, stage in enumerate(STAGES):
         if i < forced and (work / stage.done).exists():
             log(f"pipeline: {stage.name} already done, skipping")

@@ -25,6 +25,7 @@ from model import ModelConfig, load_base
 from onnx_weights import base_state_from_onnx
 from quantize import add_int8_variant
 from rows import TRAIN_CONTINUATIONS, TRAIN_DATA, VALID_DATA, VALID_GREEDY, load_head_rows, load_valid_rows, save_rows
+from depth_heads import depth_heads
 from shortlist_heads import shortlist_heads
 from text_quality import greedy_repetition
 from train_base import TrainConfig, evaluate, train_base
@@ -179,6 +180,12 @@ def stage_shortlist(pc: PipelineConfig, work: Path, out: Path) -> None:
     (work / "shortlist.done").touch()
 
 
+def stage_depth(work: Path, out: Path) -> None:
+    """Heads graphs that compute only the heads a tree uses (depth_heads.py): last, after the shortlist."""
+    depth_heads(out)
+    (work / "depth.done").touch()
+
+
 def stage_manifest(pc: PipelineConfig, work: Path, out: Path) -> None:
     write_json(out / "manifest.json", build_manifest(name=pc.name, folder=out, work=work))
     (work / "manifest.done").touch()
@@ -217,4 +224,5 @@ STAGES: tuple[Stage, ...] = (
     Stage("manifest", "manifest.done", stage_manifest),
     Stage("quantize", "quantize.done", lambda pc, work, out: stage_quantize_if_wanted(pc, work, out)),
     Stage("shortlist", "shortlist.done", lambda pc, work, out: stage_shortlist(pc, work, out)),
+    Stage("depth", "depth.done", lambda pc, work, out: stage_depth(work, out)),
 )

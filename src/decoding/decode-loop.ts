@@ -104,7 +104,7 @@ export class DecodeLoop {
       return result.tokens;
     }
     const pickTree = (headLogits: Float32Array) => plan.trees.treeForStep(maxDepth, headLogits, ctx.vocab);
-    const result = await parallelStep(ctx, this.cursor, root, pickTree, plan.mode, plan.rule, laps);
+    const result = await parallelStep(ctx, this.cursor, root, pickTree, plan.trees.headsDepth(maxDepth), plan.mode, plan.rule, laps);
     const { tree } = result.step;
     this.cursor = result.cursor;
     this.lastStep = trace('parallel', tree.size);

@@ -25,7 +25,7 @@ export function forward(
   return wrapped('base forward', () => binding.forward(input));
 }
 
-/** Head logits [K, V] for one hidden state. */
-export function runHeads(binding: InferenceBinding, kind: HeadKind, hidden: Float32Array) {
-  return wrapped(`${kind} heads`, () => binding.heads(kind, hidden, 1));
+/** Head logits [K', V] for one hidden state: the first `depth` heads where the graph can skip heads, else all K. */
+export function runHeads(binding: InferenceBinding, kind: HeadKind, hidden: Float32Array, depth: number) {
+  return wrapped(`${kind} heads`, () => binding.heads(kind, hidden, 1, depth));
 }

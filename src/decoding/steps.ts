@@ -44,20 +44,22 @@ export async function arStep(ctx: StepContext, root: number, laps?: Laps): Promi
 }
 
 /**
- * Parallel: candidates from the heads → the tree (`pickTree`, which may shape it by what the heads say)
- * → one forward over the tree → verify → keep the accepted path. The heads read the cursor's hidden state
- * (the position before the root), so head d proposes the token at depth d + 1 of the tree.
+ * Parallel: candidates from the first `headsDepth` heads → the tree (`pickTree`, which may shape it by what
+ * the heads say; at most `headsDepth` deep) → one forward over the tree → verify → keep the accepted path.
+ * The heads read the cursor's hidden state (the position before the root), so head d proposes the token at
+ * depth d + 1 of the tree.
  */
 export async function parallelStep(
   ctx: StepContext,
   cursor: Cursor,
   root: number,
   pickTree: (headLogits: Float32Array) => StepTree,
+  headsDepth: number,
   headKind: HeadKind,
   rule: AcceptanceRule,
   laps?: Laps,
 ): Promise<ParallelStepResult> {
-  const heads = await runHeads(ctx.binding, headKind, cursor.hidden);
+  const heads = await runHeads(ctx.binding, headKind, cursor.hidden, headsDepth);
   laps?.lap('binding');
   laps?.runtime('heads', heads.modelMs);
   const numHeads = heads.logits.length / ctx.vocab;

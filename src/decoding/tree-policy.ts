@@ -4,7 +4,7 @@ import { topK } from '../sampling/logits';
 import { MAX_RANK, type AcceptanceEstimates } from '../tree/acceptance-estimates';
 import { chooseTree } from '../tree/choose-tree';
 import { compileTree, type CompiledTree, type TreePaths } from '../tree/compile-tree';
-import { parallelStepRatio } from '../tree/cost-curve';
+import { headsRatioAt, parallelStepRatio } from '../tree/cost-curve';
 import { headProposals, type HeadCalibration, type HeadProposals } from '../tree/head-proposals';
 
 /** Parallel steps between two re-choices of an adaptive tree (choosing is cheap, but not free). */
@@ -55,7 +55,16 @@ export class TreePolicy {
     this.meanExpected = this.estimates.expectedAccepted(this.tree);
   }
 
-  /** The tree for a step that may add at most `maxDepth` tokens after the root, given the heads' logits [K, V]. */
+  /**
+   * How many heads the step's heads call needs: the tree's depth, known before the heads run unless the
+   * tree is grown from their output (dynamic: every head that fits).
+   */
+  headsDepth(maxDepth: number): number {
+    if (this.source.kind === 'dynamic') return Math.min(maxDepth, this.numHeads);
+    return Math.min(maxDepth, this.tree.topKPerHead.length);
+  }
+
+  /** The tree for a step that may add at most `maxDepth` tokens after the root, given the heads' logits [K', V] (K' >= its depth). */
   treeForStep(maxDepth: number, headLogits: Float32Array, vocab: number): StepTree {
     if (this.source.kind === 'dynamic') return this.dynamicTree(maxDepth, headLogits, vocab, this.source.calibration);
     const tree = this.treeFor(maxDepth);
@@ -69,7 +78,8 @@ export class TreePolicy {
   }
 
   stepRatioFor(tree: CompiledTree): number {
-    return parallelStepRatio(this.cost, tree.size);
+    const depth = this.source.kind === 'dynamic' ? this.numHeads : tree.topKPerHead.length;
+    return parallelStepRatio(this.cost, tree.size, depth);
   }
 
   /** Extra tokens a verification with the current tree is expected to accept. */
@@ -108,8 +118,11 @@ export class TreePolicy {
   }
 
   private dynamicTree(maxDepth: number, headLogits: Float32Array, vocab: number, calibration: HeadCalibration): StepTree {
-    const proposals = headProposals(headLogits, vocab, Math.min(maxDepth, this.numHeads), MAX_RANK);
-    const choice = chooseTree(calibration.acceptance(proposals), this.cost, this.budget);
+    const depth = Math.min(maxDepth, this.numHeads);
+    const proposals = headProposals(headLogits, vocab, depth, MAX_RANK);
+    // The heads have run: their cost no longer depends on the tree's depth.
+    const cost = { points: this.cost.points, headsRatio: headsRatioAt(this.cost, depth) };
+    const choice = chooseTree(calibration.acceptance(proposals), cost, this.budget);
     const tree = compileTree(choice.paths, this.numHeads);
     return { tree, candidates: proposals.ids, expectedAccepted: choice.expectedTokens - 1, proposals };
   }

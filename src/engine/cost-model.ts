@@ -18,22 +18,26 @@ const SIZES = [2, 4, 8, 16, 32, 64];
  * cannot time (workerd advances it only on I/O, so a forward pass reads 0 ms) the documented fallback is used.
  */
 export async function measureCostModel(binding: InferenceBinding, manifest: Manifest): Promise<CostModel> {
-  if (RUNTIME.isWorkerd) return fallbackCostModel(binding.backendClass, manifest);
+  const selectable = binding.depthSelectable.length > 0;
+  if (RUNTIME.isWorkerd) return fallbackCostModel(binding.backendClass, manifest, selectable);
   const arch = manifest.architecture;
   const past = Math.max(1, Math.min(256, arch.max_positions - SIZES[SIZES.length - 1]! - 1));
   const pattern = await measureDecodingPattern(binding, manifest, past, 15);
   // A clock that does not advance during computation reads 0 somewhere: such a curve is noise.
   const usable = pattern.arMs > 0 && (pattern.headsMs > 0 || binding.headKinds.length === 0) && pattern.forwardMs.every((ms) => ms > 0);
-  if (!usable) return fallbackCostModel(binding.backendClass, manifest);
+  if (!usable) return fallbackCostModel(binding.backendClass, manifest, selectable);
   const points = SIZES.map((tokens, i) => ({ tokens, ratio: pattern.forwardMs[i]! / pattern.arMs }));
-  return { points: monotone(points), headsRatio: pattern.headsMs / pattern.arMs, source: 'measured' };
+  const byDepth = pattern.headsMsByDepth.length > 0 ? { headsRatioByDepth: pattern.headsMsByDepth.map((ms) => ms / pattern.arMs) } : {};
+  return { points: monotone(points), headsRatio: pattern.headsMs / pattern.arMs, ...byDepth, source: 'measured' };
 }
 
 export interface DecodingPattern {
   /** Median of a T = 1 forward that follows a T = 1 forward. */
   readonly arMs: number;
-  /** Median of a heads call that follows a forward. */
+  /** Median of a heads call (every head) that follows a forward. */
   readonly headsMs: number;
+  /** Where the heads graph can skip heads: per depth d (index d - 1), median of a call for d heads; else empty. */
+  readonly headsMsByDepth: readonly number[];
   /** Per SIZES[i]: median of a forward of that many nodes that follows a heads call. */
   readonly forwardMs: readonly number[];
 }
@@ -51,7 +55,9 @@ export async function measureDecodingPattern(binding: InferenceBinding, manifest
   const trees = SIZES.map(input);
   const hidden = prefill.hidden.slice(0, arch.d_model);
   const kind = binding.headKinds[0];
-  const heads = () => (kind === undefined ? Promise.resolve() : binding.heads(kind, hidden, 1));
+  const heads = (depth?: number) => (kind === undefined ? Promise.resolve() : binding.heads(kind, hidden, 1, depth));
+  const numHeads = kind === undefined ? 0 : (manifest.heads[kind]?.num_heads ?? 0);
+  const depths = kind !== undefined && binding.depthSelectable.includes(kind) ? Array.from({ length: numHeads }, (_, i) => i + 1) : [];
   const timed = async (run: () => Promise<unknown>) => {
     const start = performance.now();
     await run();
@@ -59,6 +65,7 @@ export async function measureDecodingPattern(binding: InferenceBinding, manifest
   };
   const ar: number[] = [];
   const headsMs: number[] = [];
+  const byDepth: number[][] = depths.map(() => []);
   const forwardMs: number[][] = SIZES.map(() => []);
   // Two warm-up rounds, not timed.
   for (let round = -2; round < rounds; round++) {
@@ -69,14 +76,25 @@ export async function measureDecodingPattern(binding: InferenceBinding, manifest
       if (round >= 0) ar.push(ms);
     }
     for (const [i, tree] of trees.entries()) {
-      const h = await timed(heads);
+      const h = await timed(() => heads());
       const f = await timed(() => binding.forward(tree));
       if (round < 0) continue;
       headsMs.push(h);
       forwardMs[i]!.push(f);
     }
+    // Each depth's call also follows a forward, as in decoding.
+    for (const [i, depth] of depths.entries()) {
+      await binding.forward(one);
+      const h = await timed(() => heads(depth));
+      if (round >= 0) byDepth[i]!.push(h);
+    }
   }
-  return { arMs: median(ar), headsMs: kind === undefined ? 0 : median(headsMs), forwardMs: forwardMs.map(median) };
+  return {
+    arMs: median(ar),
+    headsMs: kind === undefined ? 0 : median(headsMs),
+    headsMsByDepth: byDepth.map(median),
+    forwardMs: forwardMs.map(median),
+  };
 }
 
 function median(values: readonly number[]): number {
@@ -89,10 +107,13 @@ function median(values: readonly number[]): number {
  * Used only where timing is impossible. The curve is the manifest's `cost_curves` for the backend class — the
  * one the model tools sized the static trees and the gate's default threshold with — and otherwise the
  * same table built in (`COST_CURVES` in models/tools/trees.py: medians measured here, 5.9 M model, P = 256; the GPU row assumes a nearly flat
- * curve). The heads' cost is estimated from FLOPs: per head a D×D block (plus the 2D×D Cerberus projection)
- * and the D×V LM head, against the base model's layers and LM head.
+ * curve). The heads' cost is estimated from FLOPs against the base model's layers and LM head: per head a
+ * D×D block (plus the 2D×D Cerberus projection after the first head) and the LM head onto the shortlist
+ * where the heads have one (S columns, else V); per depth where `depthSelectable` (the heads graph computes
+ * only the heads asked for). Measured on wasm and native for tinystories-6m (shortlist 1024): 0.27-0.32 of an
+ * AR step for four heads; this estimate says 0.32 (without the shortlist it said 0.86).
  */
-export function fallbackCostModel(backendClass: BackendClass, manifest: Manifest): CostModel {
+export function fallbackCostModel(backendClass: BackendClass, manifest: Manifest, depthSelectable = false): CostModel {
   const builtIn: Record<BackendClass, number[]> = {
     wasm: [1.06, 1.41, 1.95, 3.17, 5.63, 10.5],
     native: [1.15, 1.16, 1.43, 1.63, 2.15, 3.32],
@@ -101,12 +122,21 @@ export function fallbackCostModel(backendClass: BackendClass, manifest: Manifest
   const { d_model: d, vocab_size: v, n_layers: l, n_heads: h, n_kv_heads: hkv, head_dim: dh, ffn_hidden: f } =
     manifest.architecture;
   const baseFlops = l * (2 * d * h * dh + 2 * d * hkv * dh + 3 * d * f) + d * v;
-  const k = Math.max(manifest.heads.cerberus?.num_heads ?? 0, manifest.heads.medusa?.num_heads ?? 0);
-  const headsFlops = k * (3 * d * d + d * v);
+  // The dearer kind (Cerberus's projections), so neither kind's trees are sized on too cheap a call.
+  const perKind = Object.entries(manifest.heads).map(([kind, heads]) => {
+    const s = heads?.shortlist?.size ?? v;
+    return Array.from({ length: heads?.num_heads ?? 0 }, (_, i) => d * d + (kind === 'cerberus' && i > 0 ? 2 * d * d : 0) + d * s);
+  });
+  const k = Math.max(0, ...perKind.map((flops) => flops.length));
+  const cumulative = Array.from({ length: k }, (_, depth) =>
+    Math.max(...perKind.map((flops) => flops.slice(0, depth + 1).reduce((a, b) => a + b, 0))),
+  );
+  const headsFlops = cumulative[k - 1] ?? 0;
   const given = manifest.cost_curves?.[backendClass];
   const points =
     given === undefined
       ? SIZES.map((tokens, i) => ({ tokens, ratio: builtIn[backendClass][i]! }))
       : given.filter(([tokens]) => tokens > 1).map(([tokens, ratio]) => ({ tokens, ratio }));
-  return { points, headsRatio: headsFlops / baseFlops, source: 'fallback' };
+  const byDepth = depthSelectable && k > 0 ? { headsRatioByDepth: cumulative.map((flops) => flops / baseFlops) } : {};
+  return { points, headsRatio: headsFlops / baseFlops, ...byDepth, source: 'fallback' };
 }

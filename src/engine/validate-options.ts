@@ -51,6 +51,7 @@ const costModel = z.object({
     .array(z.object({ tokens: z.number().int().min(1), ratio: finite.refine((r) => r > 0, 'must be > 0') }))
     .refine((ps) => ps.every((p, i) => i === 0 || p.tokens > ps[i - 1]!.tokens), 'tokens must increase'),
   headsRatio: finite.refine((r) => r >= 0, 'must be >= 0'),
+  headsRatioByDepth: z.array(finite.refine((r) => r >= 0, 'must be >= 0')).min(1).optional(),
 });
 
 export function validateCostModel(value: unknown): z.infer<typeof costModel> {

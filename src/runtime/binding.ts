@@ -44,7 +44,7 @@ export interface ForwardOutput {
 }
 
 export interface HeadsOutput {
-  /** [N, K, V] */
+  /** [N, K', V]: K' = the heads computed (all K unless fewer were asked of a graph that can skip heads). */
   readonly logits: Float32Array;
   readonly modelMs: number;
 }
@@ -54,9 +54,15 @@ export interface InferenceBinding {
   readonly backendClass: BackendClass;
   /** One decoder step over T query tokens. Calls are serialised by the binding. */
   forward(input: ForwardInput): Promise<ForwardOutput>;
-  /** Run the decoding heads of `kind` on N hidden states ([N, D] flattened). */
-  heads(kind: HeadKind, hidden: Float32Array, n: number): Promise<HeadsOutput>;
+  /**
+   * Run the decoding heads of `kind` on N hidden states ([N, D] flattened). `depth` asks for the first
+   * `depth` heads only; graphs without the contract's optional `num_heads` input compute all K anyway, so
+   * read K' from the output's length.
+   */
+  heads(kind: HeadKind, hidden: Float32Array, n: number, depth?: number): Promise<HeadsOutput>;
   /** Head kinds this binding has loaded. */
   readonly headKinds: readonly HeadKind[];
+  /** Head kinds whose graphs compute only the heads asked for (`num_heads`, models/tools/depth_heads.py). */
+  readonly depthSelectable: readonly HeadKind[];
   dispose(): Promise<void>;
 }

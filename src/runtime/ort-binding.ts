@@ -70,6 +70,9 @@ export function createOrtBinding(parts: OrtBindingParts): InferenceBinding {
   const { ort, architecture: arch, backend } = parts;
   const base = new QueuedSession(parts.sessions.base);
   const heads = new Map([...parts.sessions.heads].map(([kind, session]) => [kind, new QueuedSession(session)]));
+  const depthSelectable = new Set([...parts.sessions.heads].filter(([, s]) => s.inputNames.includes('num_heads')).map(([kind]) => kind));
+  // K per kind when the manifest says it; otherwise whatever the graph returns at full depth.
+  const fullDepth = (kind: HeadKind): number | undefined => arch.decoding_heads?.[kind];
   let disposed = false;
 
   function assertLive(): void {
@@ -120,7 +123,7 @@ export function createOrtBinding(parts: OrtBindingParts): InferenceBinding {
     };
   }
 
-  async function runHeads(kind: HeadKind, hidden: Float32Array, n: number): Promise<HeadsOutput> {
+  async function runHeads(kind: HeadKind, hidden: Float32Array, n: number, depth?: number): Promise<HeadsOutput> {
     assertLive();
     const session = heads.get(kind);
     if (session === undefined) {
@@ -129,18 +132,23 @@ export function createOrtBinding(parts: OrtBindingParts): InferenceBinding {
         `no ${kind} heads loaded; this binding has: ${[...heads.keys()].join(', ') || 'none'}`,
       );
     }
-    validateHeads(arch, hidden, n);
-    const feeds = { hidden_states: new ort.Tensor('float32', hidden, [n, arch.d_model]) };
+    validateHeads(arch, hidden, n, depth);
+    const k = fullDepth(kind);
+    const feeds: Record<string, OrtTensor> = { hidden_states: new ort.Tensor('float32', hidden, [n, arch.d_model]) };
+    const selectable = depthSelectable.has(kind);
+    // Without a depth, every head (the graph clamps a count above K to K).
+    if (selectable) feeds['num_heads'] = new ort.Tensor('int64', BigInt64Array.of(BigInt(depth ?? k ?? 2 ** 31)), []);
     const { outputs, ms } = await runOrThrow(session, `${kind} heads`, feeds);
-    const k = outputs['head_logits']?.dims[1] ?? 0;
-    const expectedK = arch.decoding_heads?.[kind] ?? k;
-    return { logits: float32Output(outputs, 'head_logits', [n, expectedK, arch.vocab_size]), modelMs: ms };
+    const got = outputs['head_logits']?.dims[1] ?? 0;
+    const expected = k === undefined ? got : selectable && depth !== undefined ? Math.min(depth, k) : k;
+    return { logits: float32Output(outputs, 'head_logits', [n, expected, arch.vocab_size]), modelMs: ms };
   }
 
   return {
     backend,
     backendClass: parts.backendClass,
     headKinds: Object.freeze([...heads.keys()]),
+    depthSelectable: Object.freeze([...depthSelectable]),
     forward,
     heads: runHeads,
     async dispose() {

@@ -69,7 +69,9 @@ export async function createModelSessions(
       if (headBytes === undefined) continue;
       const session = await createSession(ort, `heads-${kind}.onnx`, headBytes, options);
       created.push(session);
-      checkNames(`heads-${kind}.onnx`, 'inputs', session.inputNames, ['hidden_states']);
+      // num_heads: the optional depth input (docs/model-contract.md)
+      const depthInput = session.inputNames.includes('num_heads') ? ['num_heads'] : [];
+      checkNames(`heads-${kind}.onnx`, 'inputs', session.inputNames, ['hidden_states', ...depthInput]);
       checkNames(`heads-${kind}.onnx`, 'outputs', session.outputNames, ['head_logits']);
       heads.set(kind, session);
     }

@@ -56,8 +56,9 @@ export function validateForward(arch: ModelArchitecture, input: ForwardInput): v
   });
 }
 
-export function validateHeads(arch: ModelArchitecture, hidden: Float32Array, n: number): void {
+export function validateHeads(arch: ModelArchitecture, hidden: Float32Array, n: number, depth?: number): void {
   if (!isCount(n, 1)) invalid(`heads needs n >= 1 hidden states, got ${n}`);
+  if (depth !== undefined && !isCount(depth, 1)) invalid(`heads depth must be an integer >= 1, got ${depth}`);
   if (hidden.length !== n * arch.d_model) {
     invalid(`hidden has ${hidden.length} floats, expected n*d_model = ${n}*${arch.d_model} = ${n * arch.d_model}`);
   }

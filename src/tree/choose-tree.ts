@@ -1,6 +1,5 @@
 import type { TreePaths } from './compile-tree';
-import type { CostModel } from '../types';
-import { parallelStepRatio } from './cost-curve';
+import { parallelStepRatio, type StepCosts } from './cost-curve';
 
 export interface TreeChoice {
   readonly paths: TreePaths;
@@ -16,10 +15,12 @@ export interface TreeChoice {
  * with the best (1 + E[accepted]) / (cost of a parallel step) is kept. Looking at every size rather than
  * stopping at the first non-improvement keeps flat stretches of a noisy cost curve from ending growth.
  */
-export function chooseTree(acceptance: readonly (readonly number[])[], curve: Pick<CostModel, 'points' | 'headsRatio'>, budget: number): TreeChoice {
+export function chooseTree(acceptance: readonly (readonly number[])[], curve: StepCosts, budget: number): TreeChoice {
   const paths: number[][] = [];
   const frontier: { path: number[]; p: number }[] = childrenOf([], 1, acceptance);
   let expected = 1;
+  // A deeper tree needs more heads computed, where the graphs can skip heads (the cost model says so).
+  let depth = 0;
   // The first node is always kept: a caller asking for a parallel step gets at least one candidate.
   let best: TreeChoice | undefined;
   while (paths.length < budget && frontier.length > 0) {
@@ -30,11 +31,12 @@ export function chooseTree(acceptance: readonly (readonly number[])[], curve: Pi
     const { path, p } = frontier.splice(pick, 1)[0]!;
     paths.push(path);
     expected += p;
+    depth = Math.max(depth, path.length);
     frontier.push(...childrenOf(path, p, acceptance));
-    const speedup = expected / parallelStepRatio(curve, paths.length + 1);
+    const speedup = expected / parallelStepRatio(curve, paths.length + 1, depth);
     if (best === undefined || speedup > best.speedup) best = { paths: paths.slice(), expectedTokens: expected, speedup };
   }
-  return best ?? { paths: [], expectedTokens: 1, speedup: 1 / parallelStepRatio(curve, 1) };
+  return best ?? { paths: [], expectedTokens: 1, speedup: 1 / parallelStepRatio(curve, 1, 1) };
 }
 
 function childrenOf(path: number[], p: number, acceptance: readonly (readonly number[])[]): { path: number[]; p: number }[] {

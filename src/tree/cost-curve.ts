@@ -6,7 +6,7 @@ import type { CostModel } from '../types';
  */
 
 /** cost(T)/cost(1), interpolated linearly between points and extrapolated from the last two. */
-export function costRatio(curve: Pick<CostModel, 'points' | 'headsRatio'>, tokens: number): number {
+export function costRatio(curve: Pick<CostModel, 'points'>, tokens: number): number {
   const pts = curve.points;
   if (pts.length === 0 || tokens <= 1) return 1;
   let lo = { tokens: 1, ratio: 1 };
@@ -18,9 +18,21 @@ export function costRatio(curve: Pick<CostModel, 'points' | 'headsRatio'>, token
   return Math.max(lo.ratio, lerp(before, lo, tokens));
 }
 
-/** A parallel step (heads + tree forward of `treeSize` nodes) relative to an AR step. */
-export function parallelStepRatio(curve: Pick<CostModel, 'points' | 'headsRatio'>, treeSize: number): number {
-  return costRatio(curve, treeSize) + curve.headsRatio;
+export type StepCosts = Pick<CostModel, 'points' | 'headsRatio' | 'headsRatioByDepth'>;
+
+/** A heads call for a tree `depth` deep (undefined: every head), relative to an AR step. */
+export function headsRatioAt(curve: Pick<CostModel, 'headsRatio' | 'headsRatioByDepth'>, depth?: number): number {
+  const byDepth = curve.headsRatioByDepth;
+  if (byDepth === undefined || byDepth.length === 0 || depth === undefined) return curve.headsRatio;
+  return byDepth[Math.min(Math.max(1, depth), byDepth.length) - 1]!;
+}
+
+/**
+ * A parallel step (heads + tree forward of `treeSize` nodes) relative to an AR step; `depth`, the tree's
+ * depth, is how many heads its call computes where the graphs can skip heads.
+ */
+export function parallelStepRatio(curve: StepCosts, treeSize: number, depth?: number): number {
+  return costRatio(curve, treeSize) + headsRatioAt(curve, depth);
 }
 
 function lerp(a: { tokens: number; ratio: number }, b: { tokens: number; ratio: number }, t: number): number {

@@ -1,8 +1,11 @@
 /** The bench's Markdown report: speed-up per group and mode, the details, the per-phase profile and the issue's targets. */
-import type { BenchResults, ConfigResult, GroupResult } from './results';
+import { MIN_RATIO_TOKENS, type BenchResults, type ConfigResult, type GroupResult } from './results';
 
 const x = (v: number) => `${v.toFixed(2)}×`;
 const pct = (v: number) => `${(100 * v).toFixed(0)} %`;
+
+/** "8", or "2 (1)" when only 1 of 2 prompts decoded enough tokens to count in the medians. */
+const promptCount = (c: ConfigResult) => (c.medianPrompts < c.prompts ? `${c.prompts} (${c.medianPrompts})` : `${c.prompts}`);
 
 function cfg(group: GroupResult, id: string): ConfigResult | undefined {
   return group.configs.find((c) => c.id === id);
@@ -17,7 +20,7 @@ export function markdownReport(r: BenchResults): string {
   out.push('');
   out.push(`Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGb.toFixed(0)} GB, ${m.os}, Node ${m.node}; load average at start ${m.loadAverageAtStart.map((l) => l.toFixed(2)).join(' / ')}. ${m.note}`);
   out.push('');
-  out.push(`Greedy, ${s.maxTokens} new tokens, ${s.stories} story openings + ${s.mtBench} MT-Bench first turns (${s.data}); tree budget ${s.treeBudget}; ${s.sessions}; ${s.order}; each run ${s.repeats}× and the fastest kept. Ratios: median over the group's prompts of tokens/s over AR's on the same prompt, same backend, same run. Mismatches vs AR: **${r.mismatches}**.`);
+  out.push(`Greedy, ${s.maxTokens} new tokens, ${s.stories} story openings + ${s.mtBench} MT-Bench first turns (${s.data}); tree budget ${s.treeBudget}; ${s.sessions}; ${s.order}; each run ${s.repeats}× and the fastest kept. Ratios: median over the group's prompts of tokens/s over AR's on the same prompt, same backend, same run (prompts where AR emitted fewer than ${MIN_RATIO_TOKENS} tokens before end-of-text are left out of the medians: their time is the prefill; the prompts column counts them in brackets). Mismatches vs AR: **${r.mismatches}**.`);
   for (const skip of r.skipped) out.push(`\nSkipped ${skip.name}: ${skip.reason}.`);
 
   for (const backend of r.backends) {
@@ -27,7 +30,7 @@ export function markdownReport(r: BenchResults): string {
     out.push(`|---|---|---|${configs.slice(1).map(() => '---').join('|')}|`);
     for (const g of backend.groups) {
       const ar = g.configs[0]!;
-      out.push(`| ${g.set === 'stories' ? 'stories' : `MT-Bench ${g.category}`} | ${ar.prompts} | ${ar.tokensPerSecond.toFixed(0)} | ${g.configs.slice(1).map((c) => x(c.medianRatioToAr)).join(' | ')} |`);
+      out.push(`| ${g.set === 'stories' ? 'stories' : `MT-Bench ${g.category}`} | ${promptCount(ar)} | ${ar.tokensPerSecond.toFixed(0)} | ${g.configs.slice(1).map((c) => x(c.medianRatioToAr)).join(' | ')} |`);
     }
     out.push('', 'The same, from the CPU time of the process that ran the model (every thread) instead of wall time: what a generation cost in compute, far less disturbed by the other jobs on a shared machine.', '');
     out.push(`| group | AR tokens per CPU-second | ${configs.slice(1).map((c) => c.name).join(' | ')} |`);

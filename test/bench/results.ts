@@ -24,6 +24,9 @@ const configResult = z.object({
   ratioToAr: z.number(),
   /** Median over prompts of each prompt's tokens/s over AR's on it: the target measure. */
   medianRatioToAr: z.number(),
+  /** Prompts the medians are taken over: those where AR emitted at least MIN_RATIO_TOKENS (a generation that
+   * ends at once, an out-of-domain question answered by end-of-text, has no decoding speed to compare). */
+  medianPrompts: z.int(),
   /** CPU time of the model's process (every thread), summed; and the ratios computed from it instead of wall time. */
   cpuMs: z.number(),
   cpuRatioToAr: z.number(),
@@ -121,6 +124,9 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** Fewer tokens than this and a generation's time is its prompt's prefill, not decoding. */
+export const MIN_RATIO_TOKENS = 8;
+
 const rate = (r: RunResult) => (r.wallMs > 0 ? (1000 * r.tokens) / r.wallMs : 0);
 const cpuRate = (r: RunResult) => (r.cpuMs > 0 ? (1000 * r.tokens) / r.cpuMs : 0);
 
@@ -131,6 +137,9 @@ export function summarise(configs: readonly BenchConfig[], prompts: readonly Pro
   const arRate = arWall > 0 ? (1000 * arTokens) / arWall : 0;
   const arCpu = prompts.reduce((s, p) => s + p.runs.get(ar.id)!.cpuMs, 0);
   const arCpuRate = arCpu > 0 ? (1000 * arTokens) / arCpu : 0;
+  const decoded = prompts.filter((p) => p.runs.get(ar.id)!.tokens >= MIN_RATIO_TOKENS);
+  const medianRatio = (id: string, f: (r: RunResult) => number) =>
+    median(decoded.map((p) => f(p.runs.get(id)!) / Math.max(1e-9, f(p.runs.get(ar.id)!))));
   return configs.map((config) => {
     const runs = prompts.map((p) => p.runs.get(config.id)!);
     const sum = (f: (r: RunResult) => number) => runs.reduce((s, r) => s + f(r), 0);
@@ -152,10 +161,11 @@ export function summarise(configs: readonly BenchConfig[], prompts: readonly Pro
       wallMs,
       tokensPerSecond: tps,
       ratioToAr: arRate > 0 ? tps / arRate : 0,
-      medianRatioToAr: median(prompts.map((p) => rate(p.runs.get(config.id)!) / Math.max(1e-9, rate(p.runs.get(ar.id)!)))),
+      medianRatioToAr: medianRatio(config.id, rate),
+      medianPrompts: decoded.length,
       cpuMs,
       cpuRatioToAr: arCpuRate > 0 ? cpuTps / arCpuRate : 0,
-      medianCpuRatioToAr: median(prompts.map((p) => cpuRate(p.runs.get(config.id)!) / Math.max(1e-9, cpuRate(p.runs.get(ar.id)!)))),
+      medianCpuRatioToAr: medianRatio(config.id, cpuRate),
       tokensPerStep: steps > 0 ? tokens / steps : 0,
       meanExtraPerParallelStep: parallel > 0 ? sum((r) => r.meanExtra * r.parallelSteps) / parallel : 0,
       zeroAcceptShare: parallel > 0 ? sum((r) => r.zeroAcceptSteps) / parallel : 0,

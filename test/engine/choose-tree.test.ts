@@ -36,6 +36,15 @@ describe('monotone (cost curve clean-up)', () => {
 });
 
 describe('chooseTree', () => {
+  it('grows shallower, wider trees when each head computed costs (headsRatioByDepth)', () => {
+    // the same total for four heads, but one head costs a quarter of it
+    const perDepth = chooseTree(acceptance, { ...wasm, headsRatio: 0.6, headsRatioByDepth: [0.15, 0.3, 0.45, 0.6] }, 63);
+    const everyHead = chooseTree(acceptance, { ...wasm, headsRatio: 0.6 }, 63);
+    const depth = (paths: readonly (readonly number[])[]) => Math.max(...paths.map((p) => p.length));
+    expect(depth(perDepth.paths)).toBeLessThan(depth(everyHead.paths));
+    expect(perDepth.speedup).toBeGreaterThan(everyHead.speedup);
+  });
+
   it('grows bigger trees on cheaper backends', () => {
     const sizes = [wasm, native, gpu].map((c) => chooseTree(acceptance, c, 63).paths.length);
     expect(sizes[0]!).toBeLessThan(sizes[1]!);

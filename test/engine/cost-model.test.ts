@@ -19,6 +19,24 @@ describe('fallbackCostModel', () => {
     expect(wasm.headsRatio).toBe(fallbackCostModel('native', manifest).headsRatio);
   });
 
+  it('prices the heads per depth where the graphs can skip heads, onto the shortlist where there is one', async () => {
+    const raw = await fixture();
+    const plain = parseManifest(encode(raw));
+    const all = fallbackCostModel('wasm', plain);
+    expect(all.headsRatioByDepth).toBeUndefined();
+    const byDepth = fallbackCostModel('wasm', plain, true).headsRatioByDepth!;
+    const k = plain.heads.cerberus!.num_heads;
+    expect(byDepth).toHaveLength(k);
+    byDepth.forEach((r, i) => i > 0 && expect(r).toBeGreaterThan(byDepth[i - 1]!));
+    expect(byDepth[k - 1]).toBeCloseTo(all.headsRatio, 12);
+    // A shortlist of 1/4 of the vocabulary makes every heads call cheaper.
+    const heads = raw['heads'] as Record<string, Record<string, unknown>>;
+    const v = plain.architecture.vocab_size;
+    const shortlist = { size: v / 4, masked_value: -10000, train_coverage: 0.9 };
+    const shortlisted = parseManifest(encode({ ...raw, heads: Object.fromEntries(Object.entries(heads).map(([kind, h]) => [kind, { ...h, shortlist }])) }));
+    expect(fallbackCostModel('wasm', shortlisted).headsRatio).toBeLessThan(all.headsRatio * 0.75);
+  });
+
   it('refuses a curve that does not start at one token or does not increase', async () => {
     for (const curve of [[[2, 1], [4, 2]], [[1, 1], [4, 2], [4, 3]], [[1, 1], [8, 0.5]]]) {
       let error: unknown;

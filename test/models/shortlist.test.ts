@@ -46,7 +46,9 @@ const manifestOf = (dir: string) => parseManifest(new Uint8Array(fs.readFileSync
 async function headLogits(ort: Ort, dir: string, file: string, hidden: Float32Array, d: number): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(path.join(dir, file));
   try {
-    const out = await session.run({ hidden_states: new ort.Tensor('float32', hidden, [hidden.length / d, d]) });
+    // every head, also from a graph that takes num_heads (depth_heads.py)
+    const depth = session.inputNames.includes('num_heads') ? { num_heads: new ort.Tensor('int64', BigInt64Array.of(2n ** 31n), []) } : {};
+    const out = await session.run({ hidden_states: new ort.Tensor('float32', hidden, [hidden.length / d, d]), ...depth });
     return out['head_logits']!.data as Float32Array;
   } finally {
     await session.release();

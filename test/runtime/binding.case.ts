@@ -123,6 +123,26 @@ export function bindingContract(backend: BackendRequest): void {
       }
     });
 
+    it('computes only the heads asked for where the graph takes num_heads: the first d heads of the full call', async () => {
+      const states = (await binding.forward(causalInput(tokens.slice(0, 2), emptyPast(arch), 0))).hidden;
+      expect(binding.depthSelectable.length).toBeGreaterThan(0); // the fixture's graphs are rewritten by depth_heads.py
+      for (const kind of binding.depthSelectable) {
+        const k = arch.decoding_heads?.[kind] as number;
+        const v = arch.vocab_size;
+        const full = (await binding.heads(kind, states, 2)).logits;
+        for (let d = 1; d <= k + 1; d++) {
+          const got = (await binding.heads(kind, states, 2, d)).logits;
+          const want = Math.min(d, k);
+          expect(got.length).toBe(2 * want * v);
+          for (let row = 0; row < 2; row++) {
+            const expected = full.subarray(row * k * v, (row * k + want) * v);
+            expect(Array.from(got.subarray(row * want * v, (row + 1) * want * v))).toEqual(Array.from(expected));
+          }
+        }
+      }
+      await expectBindingError(binding.heads(binding.headKinds[0]!, states, 2, 0), 'invalid-input', /depth must be an integer >= 1/);
+    });
+
     it('reads typed-array views at an offset into larger buffers (how a packed cache hands them over)', async () => {
       const p = 3;
       const prefix = await binding.forward(causalInput(tokens.slice(0, p), emptyPast(arch), 0));
