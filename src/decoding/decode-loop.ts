@@ -103,7 +103,7 @@ export class DecodeLoop {
       laps?.lap('bookkeeping');
       return result.tokens;
     }
-    const pickTree = (headLogits: Float32Array) => plan.trees.treeForStep(maxDepth, headLogits, ctx.vocab);
+    const pickTree = (headLogits: Float32Array, width: number) => plan.trees.treeForStep(maxDepth, headLogits, width);
     const result = await parallelStep(ctx, this.cursor, root, pickTree, plan.trees.headsDepth(maxDepth), plan.mode, plan.rule, laps);
     const { tree } = result.step;
     this.cursor = result.cursor;

@@ -53,7 +53,7 @@ export async function parallelStep(
   ctx: StepContext,
   cursor: Cursor,
   root: number,
-  pickTree: (headLogits: Float32Array) => StepTree,
+  pickTree: (headLogits: Float32Array, width: number) => StepTree,
   headsDepth: number,
   headKind: HeadKind,
   rule: AcceptanceRule,
@@ -62,8 +62,8 @@ export async function parallelStep(
   const heads = await runHeads(ctx.binding, headKind, cursor.hidden, headsDepth);
   laps?.lap('binding');
   laps?.runtime('heads', heads.modelMs);
-  const numHeads = heads.logits.length / ctx.vocab;
-  const step = pickTree(heads.logits);
+  const numHeads = heads.logits.length / heads.width;
+  const step = pickTree(heads.logits, heads.width);
   const { tree, candidates } = step;
   if (tree.topKPerHead.length > numHeads) throw new RangeError(`tree depth ${tree.topKPerHead.length} exceeds the ${numHeads} heads`);
   const nodeTokens = new Int32Array(tree.size);

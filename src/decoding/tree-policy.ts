@@ -49,6 +49,8 @@ export class TreePolicy {
     private readonly cost: CostModel,
     private readonly budget: number,
     private readonly numHeads: number,
+    /** A shortlisted kind's column → token id map (manifest `shortlist.ids`); absent: columns are ids. */
+    private readonly columnIds?: readonly number[],
   ) {
     this.tree = this.choose();
     this.meanRatio = this.stepRatioFor(this.tree);
@@ -64,11 +66,15 @@ export class TreePolicy {
     return Math.min(maxDepth, this.tree.topKPerHead.length);
   }
 
-  /** The tree for a step that may add at most `maxDepth` tokens after the root, given the heads' logits [K', V] (K' >= its depth). */
-  treeForStep(maxDepth: number, headLogits: Float32Array, vocab: number): StepTree {
-    if (this.source.kind === 'dynamic') return this.dynamicTree(maxDepth, headLogits, vocab, this.source.calibration);
+  /**
+   * The tree for a step that may add at most `maxDepth` tokens after the root, given the heads' logits
+   * [K', W] (K' >= its depth; W = V, or the shortlist's size, whose columns `columnIds` maps to token ids).
+   */
+  treeForStep(maxDepth: number, headLogits: Float32Array, width: number): StepTree {
+    const ids = this.columnIds !== undefined && width === this.columnIds.length ? this.columnIds : undefined;
+    if (this.source.kind === 'dynamic') return this.dynamicTree(maxDepth, headLogits, width, ids, this.source.calibration);
     const tree = this.treeFor(maxDepth);
-    const candidates = tree.topKPerHead.map((k, d) => topK(headLogits.subarray(d * vocab, (d + 1) * vocab), k));
+    const candidates = tree.topKPerHead.map((k, d) => tokenIds(topK(headLogits.subarray(d * width, (d + 1) * width), k), ids));
     return { tree, candidates, expectedAccepted: this.estimates.expectedAccepted(tree) };
   }
 
@@ -117,9 +123,10 @@ export class TreePolicy {
     return cut;
   }
 
-  private dynamicTree(maxDepth: number, headLogits: Float32Array, vocab: number, calibration: HeadCalibration): StepTree {
+  private dynamicTree(maxDepth: number, headLogits: Float32Array, width: number, ids: readonly number[] | undefined, calibration: HeadCalibration): StepTree {
     const depth = Math.min(maxDepth, this.numHeads);
-    const proposals = headProposals(headLogits, vocab, depth, MAX_RANK);
+    const columns = headProposals(headLogits, width, depth, MAX_RANK);
+    const proposals = { ids: columns.ids.map((row) => tokenIds(row, ids)), probs: columns.probs };
     // The heads have run: their cost no longer depends on the tree's depth.
     const cost = { points: this.cost.points, headsRatio: headsRatioAt(this.cost, depth) };
     const choice = chooseTree(calibration.acceptance(proposals), cost, this.budget);
@@ -132,6 +139,11 @@ export class TreePolicy {
     const acceptance = this.estimates.probabilities().slice(0, this.numHeads);
     return compileTree(chooseTree(acceptance, this.cost, this.budget).paths, this.numHeads);
   }
+}
+
+/** Column indices as token ids (the identity without a shortlist map). */
+function tokenIds(columns: readonly number[], ids: readonly number[] | undefined): readonly number[] {
+  return ids === undefined ? columns : columns.map((c) => ids[c]!);
 }
 
 /** The gate's view of the next parallel step: the current tree's cost (times the observed-cost correction) and its expected acceptance. */

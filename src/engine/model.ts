@@ -106,6 +106,16 @@ function checkTrees(manifest: Manifest): void {
   }
 }
 
+/** Per shortlisted kind whose manifest lists the ids, the width of its head_logits. */
+function headColumns(manifest: Manifest): Partial<Record<HeadKind, number>> {
+  const columns: Partial<Record<HeadKind, number>> = {};
+  for (const kind of HEAD_KINDS) {
+    const ids = manifest.heads[kind]?.shortlist?.ids;
+    if (ids !== undefined) columns[kind] = ids.length;
+  }
+  return columns;
+}
+
 async function createModelBinding(
   manifest: Manifest,
   base: Uint8Array,
@@ -118,7 +128,7 @@ async function createModelBinding(
       backend: options.backend ?? 'auto',
       base,
       heads,
-      architecture: { ...manifest.architecture, decoding_heads: decodingHeads },
+      architecture: { ...manifest.architecture, decoding_heads: decodingHeads, head_columns: headColumns(manifest) },
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.spinning === undefined ? {} : { spinning: options.spinning }),
       ...(options.minRowsPerRun === undefined ? {} : { minRowsPerRun: options.minRowsPerRun }),

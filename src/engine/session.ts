@@ -197,7 +197,7 @@ export class Session {
       this.estimates.set(kind, estimates);
     }
     const source = this.treeSource(options.tree ?? 'adaptive', kind, heads.num_heads, (heads.trees ?? manifest.trees)[binding.backendClass]);
-    const trees = new TreePolicy(source, estimates, costModel, budget, heads.num_heads);
+    const trees = new TreePolicy(source, estimates, costModel, budget, heads.num_heads, heads.shortlist?.ids);
     const { sampling } = options;
     const timedGate = sampling.kind === 'greedy';
     this.gate.reestimate(parallelOutlook(trees, timedGate ? this.model.observedCost.correction() : 1));

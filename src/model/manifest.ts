@@ -24,11 +24,20 @@ const headsSchema = z.object({
   /** This head kind's own best static trees (else the top-level `trees`). */
   trees: treesByClass.optional(),
   /**
-   * Set by models/tools/shortlist_heads.py: the graph projects onto `size` vocabulary ids only and writes
-   * `masked_value` for every other id of head_logits (the output stays V wide; informational for the engine).
+   * Set by models/tools/shortlist_heads.py: the graph projects onto `size` vocabulary ids only, and its
+   * head_logits are [N, K, size], column j standing for token `ids[j]`. (Models shortlisted before `ids`
+   * existed scattered back into V columns, every other id at `masked_value`; a V-wide output needs no ids.)
    */
   shortlist: z
-    .object({ size: positiveInt, masked_value: z.number().max(-1000), train_coverage: probability.optional(), greedy_coverage: probability.optional() })
+    .object({
+      size: positiveInt,
+      ids: z.array(z.number().int().nonnegative()).optional(),
+      masked_value: z.number().max(-1000).optional(),
+      train_coverage: probability.optional(),
+      greedy_coverage: probability.optional(),
+    })
+    .refine((s) => s.ids === undefined || s.ids.length === s.size, { message: 'shortlist.ids needs size entries' })
+    .refine((s) => s.ids === undefined || s.ids.every((id, i) => i === 0 || id > s.ids![i - 1]!), { message: 'shortlist.ids must increase' })
     .optional(),
 });
 
@@ -115,6 +124,12 @@ export const manifestSchema = z
     for (const file of named) {
       if (file !== undefined && !(file in m.files)) {
         ctx.addIssue({ code: 'custom', path: ['files'], message: `${file} is used but has no size/sha256 entry` });
+      }
+    }
+    for (const [kind, heads] of Object.entries(m.heads)) {
+      const last = heads?.shortlist?.ids?.at(-1);
+      if (last !== undefined && last >= m.architecture.vocab_size) {
+        ctx.addIssue({ code: 'custom', path: ['heads', kind, 'shortlist', 'ids'], message: 'must be < vocab_size' });
       }
     }
     if (m.heads.cerberus === undefined && m.heads.medusa === undefined) {

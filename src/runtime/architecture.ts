@@ -12,6 +12,11 @@ export interface ModelArchitecture {
   readonly head_dim: number;
   /** `heads.<kind>.num_heads` from the manifest (K); checked against each heads graph when given. */
   readonly decoding_heads?: Partial<Record<HeadKind, number>>;
+  /**
+   * Columns of a shortlisted kind's head_logits (`heads.<kind>.shortlist.size` where the manifest lists its
+   * ids); a heads graph may also be V wide (a variant that was not shortlisted).
+   */
+  readonly head_columns?: Partial<Record<HeadKind, number>>;
 }
 
 /** Float count of one layer's K (or V) cache holding `positions` positions: [H_kv, positions, D_h]. */

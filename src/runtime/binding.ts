@@ -44,8 +44,13 @@ export interface ForwardOutput {
 }
 
 export interface HeadsOutput {
-  /** [N, K', V]: K' = the heads computed (all K unless fewer were asked of a graph that can skip heads). */
+  /**
+   * [N, K', W]: K' = the heads computed (all K unless fewer were asked of a graph that can skip heads);
+   * W = V, or the shortlist's size where the graph projects onto a shortlist (column j = token ids[j]).
+   */
   readonly logits: Float32Array;
+  /** W. */
+  readonly width: number;
   readonly modelMs: number;
 }
 

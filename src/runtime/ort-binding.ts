@@ -139,9 +139,11 @@ export function createOrtBinding(parts: OrtBindingParts): InferenceBinding {
     // Without a depth, every head (the graph clamps a count above K to K).
     if (selectable) feeds['num_heads'] = new ort.Tensor('int64', BigInt64Array.of(BigInt(depth ?? k ?? 2 ** 31)), []);
     const { outputs, ms } = await runOrThrow(session, `${kind} heads`, feeds);
-    const got = outputs['head_logits']?.dims[1] ?? 0;
-    const expected = k === undefined ? got : selectable && depth !== undefined ? Math.min(depth, k) : k;
-    return { logits: float32Output(outputs, 'head_logits', [n, expected, arch.vocab_size]), modelMs: ms };
+    const dims = outputs['head_logits']?.dims ?? [];
+    const expected = k === undefined ? (dims[1] ?? 0) : selectable && depth !== undefined ? Math.min(depth, k) : k;
+    const columns = arch.head_columns?.[kind];
+    const width = columns !== undefined && dims[2] === columns ? columns : arch.vocab_size;
+    return { logits: float32Output(outputs, 'head_logits', [n, expected, width]), width, modelMs: ms };
   }
 
   return {

@@ -69,28 +69,30 @@ describe.each(modelFolders())('ONNX contract of %s', (folder) => {
     expect(maxDiff).toBeLessThan(1e-4);
   });
 
-  it.each(['cerberus', 'medusa'])('heads-%s.onnx maps hidden_states [N, D] (and num_heads d) to head_logits [N, d, V]', async (kind) => {
+  it.each(['cerberus', 'medusa'])('heads-%s.onnx maps hidden_states [N, D] (and num_heads d) to head_logits [N, d, V or shortlist size]', async (kind) => {
     const heads = await open(m.heads[kind].file);
     expect(heads.outputNames).toEqual(['head_logits']);
     const k = m.heads[kind].num_heads;
+    // V columns, or one per shortlisted id (shortlist_heads.py)
+    const w = m.heads[kind].shortlist?.ids?.length ?? a.vocab_size;
     const h = Float32Array.from({ length: 3 * a.d_model }, (_, i) => Math.sin(i));
     const hidden = new ort.Tensor('float32', h, [3, a.d_model]);
     if (heads.inputNames.length === 1) {
       expect(heads.inputNames).toEqual(['hidden_states']);
       const out = await heads.run({ hidden_states: hidden });
-      expect(out.head_logits!.dims).toEqual([3, k, a.vocab_size]);
+      expect(out.head_logits!.dims).toEqual([3, k, w]);
       return;
     }
     expect(heads.inputNames).toEqual(['hidden_states', 'num_heads']);
     const run = async (d: number) => (await heads.run({ hidden_states: hidden, num_heads: new ort.Tensor('int64', BigInt64Array.of(BigInt(d)), []) })).head_logits!;
     const full = await run(k);
-    expect(full.dims).toEqual([3, k, a.vocab_size]);
+    expect(full.dims).toEqual([3, k, w]);
     // every depth: the first d heads of the full output, bit for bit; counts outside 1..K are clamped
     for (const d of [0, 1, 2, k - 1, k + 3]) {
       const want = Math.min(Math.max(d, 1), k);
       const out = await run(d);
-      expect(out.dims).toEqual([3, want, a.vocab_size]);
-      const rows = [0, 1, 2].map((r) => (full.data as Float32Array).slice(r * k * a.vocab_size, (r * k + want) * a.vocab_size));
+      expect(out.dims).toEqual([3, want, w]);
+      const rows = [0, 1, 2].map((r) => (full.data as Float32Array).slice(r * k * w, (r * k + want) * w));
       const joined = new Float32Array(rows.reduce((s, x) => s + x.length, 0));
       rows.reduce((at, x) => (joined.set(x, at), at + x.length), 0);
       expect(out.data as Float32Array).toEqual(joined);

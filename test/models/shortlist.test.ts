@@ -1,6 +1,7 @@
 // models/tools/shortlist_heads.py on a copy of the fixture model: the rewritten heads graphs give the
-// original logits on the shortlisted ids and the masked value everywhere else, in both runtimes the engine
-// uses; the shortlist is the most frequent ids of the text it was ranked on; the manifest stays valid.
+// original logits of the shortlisted ids, one column per id of manifest shortlist.ids, in both runtimes the
+// engine uses; the shortlist is the most frequent ids of the text it was ranked on; the manifest stays
+// valid; and the engine decoding with them still gives exactly AR's tokens.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWebOrt } from '../../models/tools/parity.mjs';
+import { loadModel } from '../../src/engine/model';
 import { parseManifest } from '../../src/model/manifest';
 import { readVerifiedFiles } from '../../src/model/verify-files';
 import { TextTokenizer } from '../../src/tokenizer/text-tokenizer';
@@ -46,26 +48,23 @@ const manifestOf = (dir: string) => parseManifest(new Uint8Array(fs.readFileSync
 async function headLogits(ort: Ort, dir: string, file: string, hidden: Float32Array, d: number): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(path.join(dir, file));
   try {
+    const feeds: Record<string, ortNode.Tensor> = { hidden_states: new ort.Tensor('float32', hidden, [hidden.length / d, d]) };
     // every head, also from a graph that takes num_heads (depth_heads.py)
-    const depth = session.inputNames.includes('num_heads') ? { num_heads: new ort.Tensor('int64', BigInt64Array.of(2n ** 31n), []) } : {};
-    const out = await session.run({ hidden_states: new ort.Tensor('float32', hidden, [hidden.length / d, d]), ...depth });
+    if (session.inputNames.includes('num_heads')) feeds['num_heads'] = new ort.Tensor('int64', BigInt64Array.of(2n ** 31n), []);
+    const out = await session.run(feeds);
     return out['head_logits']!.data as Float32Array;
   } finally {
     await session.release();
   }
 }
 
-/** The ids head 0 does not mask on one hidden state. */
-async function keptIds(dir: string, file: string, d: number, v: number): Promise<number[]> {
-  const logits = await headLogits(ortNode, dir, file, Float32Array.from({ length: d }, (_, i) => Math.cos(i)), d);
-  return [...logits.subarray(0, v)].flatMap((x, id) => (x === -10000 ? [] : [id]));
-}
 
 describe('shortlist_heads.py', () => {
   it('records the shortlist in a manifest that still validates, files and sha256 included', async () => {
     const m = manifestOf(short);
     for (const kind of ['cerberus', 'medusa'] as const) {
-      expect(m.heads[kind]?.shortlist).toMatchObject({ size: SIZE, masked_value: -10000 });
+      expect(m.heads[kind]?.shortlist).toMatchObject({ size: SIZE });
+      expect(m.heads[kind]?.shortlist?.ids).toHaveLength(SIZE);
       expect(m.heads[kind]?.shortlist?.train_coverage).toBeGreaterThan(0.5);
     }
     const files = await readVerifiedFiles({ read: async (name: string) => new Uint8Array(fs.readFileSync(path.join(short, name))) }, m);
@@ -106,7 +105,7 @@ describe('shortlist_heads.py', () => {
       if (text.trim() === '') continue;
       for (const id of tok.encode(text)) counts[id]! += 1;
     }
-    const kept = new Set(await keptIds(short, m.heads.cerberus!.file, m.architecture.d_model, m.architecture.vocab_size));
+    const kept = new Set(m.heads.cerberus!.shortlist!.ids);
     const eos = m.tokenizer.eos_token_id;
     expect(kept.size).toBe(SIZE);
     expect(kept.has(eos)).toBe(true);
@@ -121,30 +120,44 @@ describe.each([
   ['onnxruntime-node', async () => ortNode],
   ['onnxruntime-web (wasm)', async () => (await loadWebOrt()) as unknown as Ort],
 ])('shortlisted heads in %s', (_name, load) => {
-  it.each(['cerberus', 'medusa'] as const)('%s: original logits on the shortlist, the masked value elsewhere', async (kind) => {
+  it.each(['cerberus', 'medusa'] as const)('%s: column j holds the original logit of token shortlist.ids[j]', async (kind) => {
     const ort = await load();
     const m = manifestOf(short);
     const { d_model: d, vocab_size: v } = m.architecture;
     const k = m.heads[kind]!.num_heads;
+    const ids = m.heads[kind]!.shortlist!.ids!;
     const hidden = Float32Array.from({ length: N * d }, (_, i) => Math.sin(i * 0.37) * 2);
     const full = await headLogits(ort, FIXTURE, manifestOf(FIXTURE).heads[kind]!.file, hidden, d);
     const cut = await headLogits(ort, short, m.heads[kind]!.file, hidden, d);
-    expect(cut.length).toBe(N * k * v);
-    const kept = new Set<number>();
+    expect(cut.length).toBe(N * k * SIZE);
     let worst = 0;
     for (let row = 0; row < N * k; row++) {
-      const ids: number[] = [];
-      for (let id = 0; id < v; id++) {
-        const x = cut[row * v + id]!;
-        if (x === -10000) continue;
-        ids.push(id);
-        worst = Math.max(worst, Math.abs(x - full[row * v + id]!));
-      }
-      expect(ids.length).toBe(SIZE);
-      if (row === 0) ids.forEach((id) => kept.add(id));
-      else expect(ids.every((id) => kept.has(id))).toBe(true);
+      ids.forEach((id, j) => (worst = Math.max(worst, Math.abs(cut[row * SIZE + j]! - full[row * v + id]!))));
     }
     expect(worst).toBeLessThan(1e-4);
-    expect(kept.has(m.tokenizer.eos_token_id)).toBe(true);
+    expect(ids).toContain(m.tokenizer.eos_token_id);
+  });
+});
+
+describe('the engine on shortlisted heads', () => {
+  it.each(['native-cpu', 'wasm'] as const)('%s: Cerberus and Medusa, gated or not, give exactly the AR tokens', async (backend) => {
+    const source = { read: async (name: string) => new Uint8Array(fs.readFileSync(path.join(short, name))) };
+    const model = await loadModel(source, { backend, log: () => {} });
+    try {
+      const run = async (mode: 'ar' | 'cerberus' | 'medusa', gate: boolean) => {
+        const session = model.createSession({ gatePolicy: { mode: 'adaptive', threshold: 2.5, min: 0, max: 9, explorationRate: 0.1 } });
+        const tokens: number[] = [];
+        for await (const event of session.generate(model.tokenizer.encode('Once upon a time, there was a'), { maxTokens: 40, sampling: { kind: 'greedy' }, mode, gate })) {
+          if (event.type === 'tokens') tokens.push(...event.tokenIds);
+          else expect(event.stats.parallelSteps > 0 || mode === 'ar').toBe(true);
+        }
+        return tokens;
+      };
+      const ar = await run('ar', false);
+      expect(ar.length).toBeGreaterThan(10);
+      for (const mode of ['cerberus', 'medusa'] as const) for (const gate of [false, true]) expect(await run(mode, gate)).toEqual(ar);
+    } finally {
+      await model.dispose();
+    }
   });
 });
