@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { TENANTS_OBJECT_NAME } from '../../workers/durable/stores';
+import { TENANTS_OBJECT_NAME } from '../../workers/cloudflare/stores';
 import { ADMIN, call, createTenant, DEV_KEY, errorOf } from './support/http';
 
 describe('admin API', () => {

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, createTenant, DEV_KEY } from './support/http';
 import { chatTurn, servedModel } from './support/sessions';
-import worker from '../../workers/worker';
+import worker from '../../workers/cloudflare/worker';
 
 interface BadRequest {
   readonly what: string;

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe } from 'vitest';
-import { durableTenantStore } from '../../workers/durable/stores';
+import { durableTenantStore } from '../../workers/cloudflare/stores';
 import { MemoryTenantStore } from '../../workers/tenants/memory-store';
 import { tenantStoreContract } from './tenant-store.case';
 

@@ -1,6 +1,6 @@
 /** Requests against the real Worker entry, and readers for what it answers. */
 import { createExecutionContext, env, SELF } from 'cloudflare:test';
-import worker from '../../../workers/worker';
+import worker from '../../../workers/cloudflare/worker';
 
 export const DEV_KEY = env.DEV_API_KEY ?? 'sk-dev-local';
 export const ADMIN = env.ADMIN_SECRET ?? 'dev-admin-secret';

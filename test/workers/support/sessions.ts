@@ -1,7 +1,7 @@
 /** Chat turns against the real Worker, and the stored state of the SessionDO behind them. */
 import { env, runInDurableObject } from 'cloudflare:test';
 import { sessionObjectName } from '../../../workers/sessions/session-key';
-import type { SessionDO } from '../../../workers/sessions/session-do';
+import type { SessionDO } from '../../../workers/cloudflare/session-do';
 import { call } from './http';
 
 export interface Message {

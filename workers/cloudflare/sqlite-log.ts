@@ -1,8 +1,8 @@
 /** ConversationLog on a Durable Object's SQLite: one row per context token, so a turn rewrites only its tail. */
 import { z } from 'zod';
-import { jsonColumn, selectOne, selectRows } from '../durable/sql-rows';
+import { jsonColumn, selectOne, selectRows } from './sql-rows';
 import type { GateState } from '../engine';
-import { gateStateSchema, turnRecordSchema, type ConversationLog, type SavedConversation, type TurnRecord } from './conversation-log';
+import { gateStateSchema, turnRecordSchema, type ConversationLog, type SavedConversation, type TurnRecord } from '../sessions/conversation-log';
 
 const tokenRow = z.object({ token: z.int().nonnegative() });
 const gateRow = z.object({ value: jsonColumn(gateStateSchema) });

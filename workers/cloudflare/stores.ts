@@ -1,11 +1,11 @@
 /** The app's ports backed by Durable Objects: the Worker's side of the RPC. */
-import type { SessionDO } from '../sessions/session-do';
+import type { SessionDO } from './session-do';
 import { decodeEvents } from '../sessions/event-codec';
 import { onCancel } from './on-cancel';
 import { sessionObjectName } from '../sessions/session-key';
 import type { SessionStore } from '../sessions/turn';
 import type { TenantStore } from '../tenants/store';
-import type { TenantsDO } from '../tenants/tenants-do';
+import type { TenantsDO } from './tenants-do';
 
 export function durableSessionStore(namespace: DurableObjectNamespace<SessionDO>): SessionStore {
   return {

@@ -1,17 +1,17 @@
 /** Cloudflare Workers entry: the shared Hono app over Durable Object stores and the assets-bound model. */
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
-import { createApp, type App } from './app/create-app';
-import { manifestCatalog } from './app/model-catalog';
-import { assetsModelSource } from './durable/assets-source';
-import { durableSessionStore, durableTenantStore } from './durable/stores';
-import { provideWasmModule } from './engine';
+import { createApp, type App } from '../app/create-app';
+import { manifestCatalog } from '../app/model-catalog';
+import { assetsModelSource } from './assets-source';
+import { durableSessionStore, durableTenantStore } from './stores';
+import { provideWasmModule } from '../engine';
 import { workerModel } from './worker-model';
 
 // workerd cannot compile wasm at run time: onnxruntime-web gets the module wrangler precompiled.
 provideWasmModule(ortWasm);
 
-export { SessionDO } from './sessions/session-do';
-export { TenantsDO } from './tenants/tenants-do';
+export { SessionDO } from './session-do';
+export { TenantsDO } from './tenants-do';
 
 let app: App | undefined;
 

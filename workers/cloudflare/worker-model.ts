@@ -1,7 +1,7 @@
 /** The model of this Worker, loaded once per isolate and shared by every SessionDO in it. */
-import { assetsModelSource } from './durable/assets-source';
-import { loadModel, type Model } from './engine';
-import { onceRetrying } from './once';
+import { assetsModelSource } from './assets-source';
+import { loadModel, type Model } from '../engine';
+import { onceRetrying } from '../once';
 
 let load: (() => Promise<Model>) | undefined;
 

@@ -4,12 +4,12 @@
  * from storage on the next turn. Idle sessions delete themselves after SESSION_TTL_MS.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { workerModel } from '../worker-model';
-import { Conversation } from './conversation';
-import { encodeEvents } from './event-codec';
-import { budgetFromMb, type KvBudget } from './kv-budget';
+import { workerModel } from './worker-model';
+import { Conversation } from '../sessions/conversation';
+import { encodeEvents } from '../sessions/event-codec';
+import { budgetFromMb, type KvBudget } from '../sessions/kv-budget';
 import { SqliteConversationLog } from './sqlite-log';
-import type { TurnRequest } from './turn';
+import type { TurnRequest } from '../sessions/turn';
 import type { ErrorInfo } from '../http/api-error';
 
 export const SESSION_TTL_MS = 24 * 60 * 60 * 1000;

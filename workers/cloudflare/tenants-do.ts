@@ -5,12 +5,12 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import { jsonColumn, selectOne, selectRows } from '../durable/sql-rows';
-import { applyConfigPatch, DEFAULT_TENANT_CONFIG, tenantConfigSchema, type TenantConfigPatch } from './config';
-import { DEV_TENANT_ID, hashApiKey } from './keys';
-import { admitRequest } from './rate-window';
-import type { Authentication, ConfigUpdate, NewTenant, Tenant } from './store';
-import { addUsage, EMPTY_USAGE, turnUsageSchema, usageTotalsSchema, type TurnUsage, type UsageTotals } from './usage';
+import { jsonColumn, selectOne, selectRows } from './sql-rows';
+import { applyConfigPatch, DEFAULT_TENANT_CONFIG, tenantConfigSchema, type TenantConfigPatch } from '../tenants/config';
+import { DEV_TENANT_ID, hashApiKey } from '../tenants/keys';
+import { admitRequest } from '../tenants/rate-window';
+import type { Authentication, ConfigUpdate, NewTenant, Tenant } from '../tenants/store';
+import { addUsage, EMPTY_USAGE, turnUsageSchema, usageTotalsSchema, type TurnUsage, type UsageTotals } from '../tenants/usage';
 
 const tenantRow = z.object({
   id: z.string(),
