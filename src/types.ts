@@ -159,37 +159,7 @@ export interface LoadModelOptions {
 }
 
 
-/**
- * Serialisable per-session gate state (a Durable Object persists it). Per entropy bin: parallel steps seen,
- * the extra tokens they accepted, and the extra tokens their trees were expected to accept (from the
- * acceptance estimates when the step ran). The ratio of the two sums is the bin's acceptance relative to
- * its tree's, so what the gate learned with one tree carries over to the next.
- */
-export interface GateState {
-  readonly version: 2;
-  readonly threshold: number;
-  readonly binEdges: readonly number[];
-  readonly sumAccepted: readonly number[];
-  readonly sumExpected: readonly number[];
-  readonly count: readonly number[];
-  /**
-   * The session's acceptance estimates per head kind (its adaptive trees grow from them), so they survive
-   * eviction too; only for kinds the session has used. Estimates whose shape does not fit the loaded model
-   * (another model since) are dropped for the manifest's prior.
-   */
-  readonly estimates?: Partial<Record<HeadKind, AcceptanceState>>;
-}
-
-/** Per head and rank: candidates verified whose parent was accepted (`trials`), and those accepted (`hits`). */
-export interface AcceptanceState {
-  readonly hits: readonly (readonly number[])[];
-  readonly trials: readonly (readonly number[])[];
-}
-
-/** A gate state persisted before version 2 (no `sumExpected`); restoring migrates it. */
-export interface GateStateV1 extends Omit<GateState, 'version' | 'sumExpected'> {
-  readonly version: 1;
-}
+export type { AcceptanceState, GateState, GateStateV1 } from './gate/gate-state';
 
 export interface SessionOptions {
   /**
@@ -198,6 +168,9 @@ export interface SessionOptions {
    */
   readonly headKind?: HeadKind;
   readonly gatePolicy: GatePolicy;
-  /** A state persisted from `Session.gateState()`; validated (typed error when malformed). */
-  readonly gateState?: GateState | GateStateV1;
+  /**
+   * A state persisted from `Session.gateState()` (a GateState, or a GateStateV1 stored by an older
+   * version): untrusted, so validated here (typed error when malformed); storage may keep it as opaque JSON.
+   */
+  readonly gateState?: unknown;
 }

@@ -1,12 +1,8 @@
 import type { GatePolicy } from '../types';
-import { clamp } from './gate-state';
+import { clamp, type GateState } from './gate-state';
 
-export interface BinStatistics {
-  readonly binEdges: readonly number[];
-  readonly sumAccepted: readonly number[];
-  readonly sumExpected: readonly number[];
-  readonly count: readonly number[];
-}
+/** The gate state's per-bin sums (read only). */
+export type BinStatistics = { readonly [K in 'binEdges' | 'sumAccepted' | 'sumExpected' | 'count']: Readonly<GateState[K]> };
 
 /** A parallel step with the tree now in use: its cost in AR steps (heads included) and its expected extra tokens. */
 export interface ParallelOutlook {

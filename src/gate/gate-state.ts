@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GatePolicy, GateState } from '../types';
+import type { GatePolicy } from '../types';
 import { EngineError } from '../errors';
 import { HEAD_KINDS } from '../runtime/binding';
 
@@ -56,16 +56,32 @@ const acceptanceSchema = z
     'hits and trials need the same heads and ranks',
   )
   .refine((a) => a.hits.every((ranks, d) => ranks.every((h, r) => h <= a.trials[d]![r]!)), 'hits cannot exceed trials');
+const gateStateV1 = z.object({ version: z.literal(1), ...common });
+const gateStateV2 = z.object({
+  version: z.literal(2),
+  ...common,
+  sumExpected: nonNegative,
+  estimates: z.partialRecord(z.enum(HEAD_KINDS), acceptanceSchema).optional(),
+});
+
+/**
+ * Serialisable per-session gate state (a Durable Object persists it, as opaque JSON: this schema is its
+ * one declaration). Per entropy bin: parallel steps seen (`count`), the extra tokens they accepted
+ * (`sumAccepted`), and the extra tokens their trees were expected to accept (`sumExpected`, from the
+ * acceptance estimates when the step ran). The ratio of the two sums is the bin's acceptance relative to
+ * its tree's, so what the gate learned with one tree carries over to the next. `estimates`: the session's
+ * acceptance estimates per head kind (its adaptive trees grow from them), so they survive eviction too;
+ * only for kinds the session has used. Estimates whose shape does not fit the loaded model (another model
+ * since) are dropped for the manifest's prior.
+ */
+export type GateState = z.output<typeof gateStateV2>;
+/** A gate state persisted before version 2 (no `sumExpected`); restoring migrates it. */
+export type GateStateV1 = z.output<typeof gateStateV1>;
+/** Per head and rank: candidates verified whose parent was accepted (`trials`), and those accepted (`hits`). */
+export type AcceptanceState = z.output<typeof acceptanceSchema>;
+
 const gateStateSchema = z
-  .discriminatedUnion('version', [
-    z.object({ version: z.literal(1), ...common }),
-    z.object({
-      version: z.literal(2),
-      ...common,
-      sumExpected: nonNegative,
-      estimates: z.partialRecord(z.enum(HEAD_KINDS), acceptanceSchema).optional(),
-    }),
-  ])
+  .discriminatedUnion('version', [gateStateV1, gateStateV2])
   .refine((s) => s.sumAccepted.length === binsOf(s) && s.count.length === binsOf(s), {
     message: 'sumAccepted and count need one entry per bin (binEdges.length - 1)',
   })

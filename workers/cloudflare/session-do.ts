@@ -11,6 +11,7 @@ import { budgetFromMb, type KvBudget } from '../sessions/kv-budget';
 import { SqliteConversationLog } from './sqlite-log';
 import type { TurnRequest } from '../sessions/turn';
 import type { ErrorInfo } from '../http/api-error';
+import { restoreGateState, type GateState } from '../engine';
 
 export const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -52,9 +53,13 @@ export class SessionDO extends DurableObject<Env> {
     if (this.#current?.turnId === turnId) await this.#current.cancel();
   }
 
-  /** What storage holds, for operators and tests: the context, the gate state and every turn. */
+  /**
+   * What storage holds, for operators and tests: the context, the gate state (as the engine reads it back:
+   * validated, migrated; null when there is none or it would not restore) and every turn.
+   */
   state() {
-    return { ...this.#log.load(), turns: this.#log.turns(), cached: this.#conversation.hasCache };
+    const saved = this.#log.load();
+    return { tokens: saved.tokens, gateState: readable(saved.gateState), turns: this.#log.turns(), cached: this.#conversation.hasCache };
   }
 
   /** The isolate's KV budget as it stands, for operators and tests. */
@@ -79,5 +84,14 @@ export class SessionDO extends DurableObject<Env> {
     const options = Number.isFinite(idleTimeoutMs) && idleTimeoutMs > 0 ? { idleTimeoutMs } : {};
     isolateBudget ??= budgetFromMb(this.env.KV_BUDGET_MB, DEFAULT_KV_BUDGET_MB);
     return new Conversation(() => workerModel(this.env), this.#log, { ...options, kvBudget: isolateBudget });
+  }
+}
+
+function readable(stored: unknown): GateState | null {
+  if (stored === null) return null;
+  try {
+    return restoreGateState(stored);
+  } catch {
+    return null;
   }
 }

@@ -2,10 +2,10 @@
 import { z } from 'zod';
 import { jsonColumn, selectOne, selectRows } from './sql-rows';
 import type { GateState } from '../engine';
-import { gateStateSchema, turnRecordSchema, type ConversationLog, type SavedConversation, type TurnRecord } from '../sessions/conversation-log';
+import { turnRecordSchema, type ConversationLog, type SavedConversation, type TurnRecord } from '../sessions/conversation-log';
 
 const tokenRow = z.object({ token: z.int().nonnegative() });
-const gateRow = z.object({ value: jsonColumn(gateStateSchema) });
+const gateRow = z.object({ value: jsonColumn(z.unknown()) });
 
 export class SqliteConversationLog implements ConversationLog {
   /** The context as stored, kept after a load or save so a turn reads the table at most once. */

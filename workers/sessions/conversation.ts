@@ -3,7 +3,7 @@
  * the in-memory store, so both runtimes get the same rules: one turn at a time, the prompt built on the
  * logged tokens, and a cancelled turn keeping exactly the tokens it emitted.
  */
-import { kvCacheBytes, type GateState, type GateStateV1, type GenerationEvent, type Model, type Session } from '../engine';
+import { kvCacheBytes, type GenerationEvent, type Model, type Session } from '../engine';
 import type { ConversationLog, TurnRecord } from './conversation-log';
 import { toErrorInfo } from './engine-errors';
 import type { KvBudget } from './kv-budget';
@@ -123,7 +123,7 @@ export class Conversation {
   }
 
   /** The live engine session for this turn's policy, or a new one starting from the logged gate state. */
-  #sessionFor(model: Model, turn: TurnRequest, savedGate: GateState | GateStateV1 | null): Session {
+  #sessionFor(model: Model, turn: TurnRequest, savedGate: unknown): Session {
     const policy = JSON.stringify([turn.headKind, turn.gatePolicy]);
     if (this.#live?.policy === policy) return this.#live.session;
     const gateState = this.#live?.session.gateState() ?? savedGate;
