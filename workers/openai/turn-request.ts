@@ -1,7 +1,7 @@
 /** Maps an OpenAI-style request onto a session turn, within what the tenant's configuration allows. */
 import type { Sampling } from '../engine';
 import { ApiError, badRequest } from '../http/api-error';
-import type { TenantConfig } from '../tenants/config';
+import { gatePolicyOf, type TenantConfig } from '../tenants/config';
 import type { ChatTurnMessage, TurnPrompt, TurnRequest } from '../sessions/turn';
 import type { ChatCompletionRequest, CommonRequest, CompletionRequest } from './requests';
 
@@ -57,20 +57,15 @@ export function toTurnRequest(body: TurnFields, prompt: TurnPrompt, config: Tena
   const stop = body.stop == null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
   return {
     prompt,
-    maxTokens: requested ?? config.max_tokens,
-    sampling: sampling(body),
-    stop,
-    mode,
-    gate: body.cerberus?.gate ?? true,
-    ...(body.cerberus?.provenance === true ? { provenance: true } : {}),
-    treeBudget: config.tree_budget,
-    headKind: config.head_kind,
-    gatePolicy: {
-      mode: config.gate.mode,
-      threshold: config.gate.threshold,
-      min: config.gate.min,
-      max: config.gate.max,
-      explorationRate: config.gate.exploration_rate,
+    generate: {
+      maxTokens: requested ?? config.max_tokens,
+      sampling: sampling(body),
+      stop,
+      mode,
+      gate: body.cerberus?.gate ?? true,
+      treeBudget: config.tree_budget,
     },
+    session: { headKind: config.head_kind, gatePolicy: gatePolicyOf(config.gate) },
+    ...(body.cerberus?.provenance === true ? { provenance: true } : {}),
   };
 }

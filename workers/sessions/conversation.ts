@@ -93,17 +93,9 @@ export class Conversation {
       const saved = this.log.load();
       const promptIds = encodePrompt(model, turn.prompt, saved.tokens);
       const session = this.#sessionFor(model, turn, saved.gateState);
-      this.#account(model, promptIds.length + turn.maxTokens);
+      this.#account(model, promptIds.length + turn.generate.maxTokens);
       const abort = new AbortController();
-      const generation = session.generate(promptIds, {
-        maxTokens: turn.maxTokens,
-        sampling: turn.sampling,
-        stop: turn.stop,
-        mode: turn.mode,
-        gate: turn.gate,
-        treeBudget: turn.treeBudget,
-        signal: abort.signal,
-      });
+      const generation = session.generate(promptIds, { ...turn.generate, signal: abort.signal });
       const events = this.#events(model, session, generation, promptIds, turn, new TokenTracer(turn.provenance === true ? model.tokenizer : null, promptIds.length));
       // The prefill and first step run before answering, so a turn failing before any output gets a
       // real HTTP status instead of an error event inside a 200 stream.
@@ -124,12 +116,11 @@ export class Conversation {
 
   /** The live engine session for this turn's policy, or a new one starting from the logged gate state. */
   #sessionFor(model: Model, turn: TurnRequest, savedGate: unknown): Session {
-    const policy = JSON.stringify([turn.headKind, turn.gatePolicy]);
+    const policy = JSON.stringify(turn.session);
     if (this.#live?.policy === policy) return this.#live.session;
     const gateState = this.#live?.session.gateState() ?? savedGate;
     const session = model.createSession({
-      headKind: turn.headKind,
-      gatePolicy: turn.gatePolicy,
+      ...turn.session,
       ...(gateState === null ? {} : { gateState }),
     });
     this.#live = { session, policy };
@@ -163,7 +154,7 @@ export class Conversation {
           type: 'done',
           finishReason: done.finishReason,
           usage: { prompt_tokens: promptIds.length, cached_tokens: done.stats.cachedTokens, completion_tokens: emitted.length },
-          stats: toTurnStats(done.stats, turn),
+          stats: toTurnStats(done.stats, turn.generate),
         };
       }
     } catch (error) {

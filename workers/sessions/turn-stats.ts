@@ -1,8 +1,8 @@
 import type { StepStats } from '../engine';
-import type { TurnRequest, TurnStats } from './turn';
+import type { TurnGenerateOptions, TurnStats } from './turn';
 
 /** The engine's statistics in the API's snake_case, plus the derived means clients usually want. */
-export function toTurnStats(stats: StepStats, turn: Pick<TurnRequest, 'mode' | 'gate'>): TurnStats {
+export function toTurnStats(stats: StepStats, turn: Pick<TurnGenerateOptions, 'mode' | 'gate'>): TurnStats {
   return {
     mode: turn.mode,
     gate: turn.mode !== 'ar' && turn.gate,

@@ -2,7 +2,7 @@
  * One conversation turn as the router hands it to a session, and what the session streams back. Plain
  * data only: it crosses Durable Object RPC (as NDJSON) unchanged.
  */
-import type { DecodingMode, FinishReason, GatePolicy, HeadKind, Sampling } from '../engine';
+import type { DecodingMode, FinishReason, GenerateOptions, SessionOptions } from '../engine';
 import type { ErrorInfo } from '../http/api-error';
 
 export interface ChatTurnMessage {
@@ -19,19 +19,18 @@ export type TurnPrompt =
    */
   | { readonly kind: 'append'; readonly messages: readonly ChatTurnMessage[] };
 
+/** The engine's generation options a turn sets, passed to Session.generate as they are. */
+export type TurnGenerateOptions = Required<Pick<GenerateOptions, 'maxTokens' | 'sampling' | 'stop' | 'mode' | 'gate' | 'treeBudget'>>;
+
+/** The tenant's policy for the session (engine SessionOptions); a change between turns takes effect on the next turn. */
+export type TurnSessionOptions = Required<Pick<SessionOptions, 'headKind' | 'gatePolicy'>>;
+
 export interface TurnRequest {
   readonly prompt: TurnPrompt;
-  readonly maxTokens: number;
-  readonly sampling: Sampling;
-  readonly stop: readonly string[];
-  readonly mode: DecodingMode;
-  readonly gate: boolean;
-  readonly treeBudget: number;
+  readonly generate: TurnGenerateOptions;
+  readonly session: TurnSessionOptions;
   /** The stream should say where each token's text came from (TextTrace.spans); off, spans stay empty. */
   readonly provenance?: boolean;
-  /** The tenant's policy for the session; a change between turns takes effect on the next turn. */
-  readonly headKind: HeadKind;
-  readonly gatePolicy: GatePolicy;
 }
 
 /** The Cerberus statistics of one turn, in the API's snake_case (the `cerberus` extension field). */

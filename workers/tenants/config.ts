@@ -1,9 +1,9 @@
 /**
  * A tenant's policy: how its sessions decode and how much it may ask for. Stored and served in the admin
- * API's snake_case shape; `toGatePolicy` is the one place it turns into the engine's terms.
+ * API's snake_case shape; `gatePolicyOf` (below) is the one place it turns into the engine's terms.
  */
 import { z } from 'zod';
-import { DECODING_MODES, HEAD_KINDS } from '../engine';
+import { DECODING_MODES, HEAD_KINDS, type GatePolicy } from '../engine';
 
 const decodingMode = z.enum(DECODING_MODES);
 
@@ -76,4 +76,9 @@ export function applyConfigPatch(config: TenantConfig, patch: TenantConfigPatch)
     message: issue?.message ?? 'invalid configuration',
     param: issue?.path.length ? issue.path.map(String).join('.') : null,
   };
+}
+
+/** The tenant's gate settings (the API's snake_case) as the engine's GatePolicy: the one place they are mapped. */
+export function gatePolicyOf(gate: TenantConfig['gate']): GatePolicy {
+  return { mode: gate.mode, threshold: gate.threshold, min: gate.min, max: gate.max, explorationRate: gate.exploration_rate };
 }

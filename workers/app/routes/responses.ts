@@ -26,7 +26,7 @@ export function responsesRoutes(deps: AppDeps) {
     const { events, account } = await startTurn(c, deps, sessionId, turn);
 
     c.header(SESSION_HEADER, sessionId);
-    const meta = newResponseMeta(sessionId, body, turn.maxTokens, deps.now());
+    const meta = newResponseMeta(sessionId, body, turn.generate.maxTokens, deps.now());
     const signal = c.req.raw.signal;
     if (body.stream) {
       return c.body(serverSentEvents(events, responsesStream(meta, body.cerberus?.provenance === true), signal, account), 200, SSE_HEADERS);
