@@ -1,6 +1,7 @@
 /** Cloudflare Workers entry: the shared Hono app over Durable Object stores and the assets-bound model. */
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import { createApp, type App } from '../app/create-app';
+import { Admission, admissionLimitsFrom } from '../http/admission';
 import { manifestCatalog } from '../app/model-catalog';
 import { assetsModelSource } from './assets-source';
 import { durableSessionStore, durableTenantStore } from './stores';
@@ -23,6 +24,8 @@ export default {
       models: manifestCatalog(assetsModelSource(env.MODEL)),
       adminSecret: env.ADMIN_SECRET,
       ready: () => workerModel(env),
+      // per isolate; wrangler.toml [vars]
+      admission: new Admission(admissionLimitsFrom({ maxActive: env.MAX_ACTIVE_TURNS, maxQueued: env.MAX_QUEUED_TURNS })),
     });
     return app.fetch(request, env, ctx);
   },

@@ -24,6 +24,24 @@ export interface AdmissionLimits {
 // latency for everything else; between two steps of each running turn the runtime serves other requests.
 export const DEFAULT_ADMISSION: AdmissionLimits = { maxActive: 4, maxQueued: 128, queueTimeoutMs: 30_000 };
 
+/**
+ * Limits from configuration strings (Worker vars, environment variables): each a positive integer, or
+ * absent for the default; anything else is a configuration error, said at start-up.
+ */
+export function admissionLimitsFrom(values: { readonly maxActive?: string | undefined; readonly maxQueued?: string | undefined }): AdmissionLimits {
+  const parse = (name: string, value: string | undefined, fallback: number) => {
+    if (value === undefined || value === '') return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    return n;
+  };
+  return {
+    ...DEFAULT_ADMISSION,
+    maxActive: parse('MAX_ACTIVE_TURNS', values.maxActive, DEFAULT_ADMISSION.maxActive),
+    maxQueued: parse('MAX_QUEUED_TURNS', values.maxQueued, DEFAULT_ADMISSION.maxQueued),
+  };
+}
+
 interface Waiter {
   admitted: boolean;
 }
