@@ -4,7 +4,7 @@
  */
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ADMISSION } from '../../workers/http/admission';
+import { admissionLimitsFrom, DEFAULT_ADMISSION } from '../../workers/http/admission';
 import { ADMIN, call, createTenant, DEV_KEY, errorOf } from './support/http';
 import { chatTurn, servedModel, sessionStub } from './support/sessions';
 import { readFirstText } from './support/sse';
@@ -72,6 +72,15 @@ describe('keys: rotation, deletion and listing', () => {
 });
 
 describe('admission and readiness', () => {
+  it('takes the limits from configuration strings (wrangler.toml vars), refusing malformed ones', () => {
+    expect(admissionLimitsFrom({})).toEqual(DEFAULT_ADMISSION);
+    expect(admissionLimitsFrom({ maxActive: '2', maxQueued: '7' })).toMatchObject({ maxActive: 2, maxQueued: 7 });
+    for (const bad of ['0', '-1', '2.5', 'four', ' ']) {
+      expect(() => admissionLimitsFrom({ maxActive: bad })).toThrow(/MAX_ACTIVE_TURNS must be a positive integer/);
+    }
+    expect(() => admissionLimitsFrom({ maxQueued: '1e9x' })).toThrow(/MAX_QUEUED_TURNS/);
+  });
+
   it('refuses a tenant past its max_concurrent with 429 and Retry-After, and admits again when a turn ends', async () => {
     const tenant = await createTenant('narrow', { max_concurrent: 1 });
     const body = { ...(await chat()), max_tokens: 64, stream: true };
