@@ -36,6 +36,7 @@ export type {
   StepTrace,
 } from './types';
 export { HEAD_KINDS, type BackendName, type HeadKind } from './runtime/binding';
+export { SUPPORTED_BACKENDS } from './runtime/select-backend';
 // Worker entries hand onnxruntime-web its precompiled wasm (workerd cannot compile wasm at run time).
 export { provideWasmModule } from './runtime';
 export { DECODING_MODES } from './engine/validate-options';

@@ -3,6 +3,7 @@
  * everything else in the service takes engine names from here.
  */
 export { DECODING_MODES, HEAD_KINDS, isEngineError, kvCacheBytes, loadModel, renderChat, restoreGateState, StreamDecoder, type EngineErrorCode, type Model, type Session } from '../src/index';
+export { SUPPORTED_BACKENDS } from '../src/index';
 export type { BackendName } from '../src/index';
 export type {
   DecodingMode,

@@ -4,7 +4,7 @@
  */
 import { createApp } from '../app/create-app';
 import { manifestCatalog } from '../app/model-catalog';
-import { loadModel, type BackendName } from '../engine';
+import { loadModel, SUPPORTED_BACKENDS, type BackendName } from '../engine';
 import { onceRetrying } from '../once';
 import { Admission, DEFAULT_ADMISSION } from '../http/admission';
 import { budgetFromMb, type KvBudget } from '../sessions/kv-budget';
@@ -51,12 +51,10 @@ export async function createLocalApp(options: LocalAppOptions) {
   });
 }
 
-const BACKENDS = ['auto', 'wasm', 'webgpu', 'native-cpu', 'native-cuda'] as const;
-
 function backendFrom(value: string | undefined): BackendName | 'auto' {
   if (value === undefined) return 'auto';
-  const backend = BACKENDS.find((b) => b === value);
-  if (backend === undefined) throw new Error(`CERBERUS_BACKEND=${value}: use one of ${BACKENDS.join(', ')}`);
+  const backend = SUPPORTED_BACKENDS.find((b) => b === value);
+  if (backend === undefined) throw new Error(`CERBERUS_BACKEND=${value}: use one of ${SUPPORTED_BACKENDS.join(', ')}`);
   return backend;
 }
 
