@@ -111,8 +111,8 @@ export function bindingContract(backend: BackendRequest): void {
       expect(binding.headKinds.length).toBeGreaterThan(0);
       for (const kind of binding.headKinds) {
         const k = arch.decoding_heads?.[kind] as number;
-        const width = k * arch.vocab_size;
         const first = await binding.heads(kind, states, 3);
+        const width = k * first.width; // V, or the shortlist's size
         const again = await binding.heads(kind, states, 3);
         expect(first.logits.length).toBe(3 * width);
         expect(Array.from(again.logits)).toEqual(Array.from(first.logits));
@@ -128,8 +128,7 @@ export function bindingContract(backend: BackendRequest): void {
       expect(binding.depthSelectable.length).toBeGreaterThan(0); // the fixture's graphs are rewritten by depth_heads.py
       for (const kind of binding.depthSelectable) {
         const k = arch.decoding_heads?.[kind] as number;
-        const v = arch.vocab_size;
-        const full = (await binding.heads(kind, states, 2)).logits;
+        const { logits: full, width: v } = await binding.heads(kind, states, 2);
         for (let d = 1; d <= k + 1; d++) {
           const got = (await binding.heads(kind, states, 2, d)).logits;
           const want = Math.min(d, k);

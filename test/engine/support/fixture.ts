@@ -30,16 +30,18 @@ async function load(): Promise<Fixture> {
   const manifest = parseManifest(await source.read('manifest.json'));
   const heads: Partial<Record<HeadKind, Uint8Array>> = {};
   const decodingHeads: Partial<Record<HeadKind, number>> = {};
+  const headColumns: Partial<Record<HeadKind, number>> = {};
   for (const kind of ['cerberus', 'medusa'] as const) {
     const entry = manifest.heads[kind];
     if (entry === undefined) continue;
     heads[kind] = await source.read(entry.file);
     decodingHeads[kind] = entry.num_heads;
+    if (entry.shortlist?.ids !== undefined) headColumns[kind] = entry.shortlist.ids.length;
   }
   return {
     source,
     manifest,
-    architecture: { ...manifest.architecture, decoding_heads: decodingHeads },
+    architecture: { ...manifest.architecture, decoding_heads: decodingHeads, head_columns: headColumns },
     base: await source.read(manifest.base.file),
     heads,
   };
