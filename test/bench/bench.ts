@@ -27,7 +27,7 @@ import { benchConfigs, type BenchConfig } from './configs';
 import { EngineRunner } from './engine-runner';
 import { defaultModelDir } from './model-dir';
 import { profileBackend } from './profile';
-import { mtBenchQuestions, storyOpenings, type BenchPrompt } from './prompts';
+import { fittingPrompts, mtBenchQuestions, storyOpenings, type BenchPrompt } from './prompts';
 import { markdownReport } from './report-md';
 import { svgChart } from './report-svg';
 import { benchSchema, groupsOf, SCHEMA_ID, type BenchResults, type PhaseProfile, type PromptRuns } from './results';
@@ -131,12 +131,15 @@ async function write(path: string | undefined, text: string): Promise<void> {
 async function main(): Promise<void> {
   const began = performance.now();
   const dir = args.model !== undefined ? resolve(args.model) : quick ? resolve('test/fixtures/tiny') : await defaultModelDir();
-  const prompts: BenchPrompt[] = [
-    ...(await storyOpenings(join(args.data, 'tinystories/valid.txt'), settings.stories)),
-    ...(await mtBenchQuestions(join(args.data, 'mt_bench/question.jsonl'), settings.mtBench)),
-  ];
+  const { fit: prompts, leftOut } = await fittingPrompts(
+    [
+      ...(await storyOpenings(join(args.data, 'tinystories/valid.txt'), settings.stories)),
+      ...(await mtBenchQuestions(join(args.data, 'mt_bench/question.jsonl'), settings.mtBench)),
+    ],
+    dir,
+  );
   const configs = benchConfigs(settings.thresholds);
-  const skipped: { name: string; reason: string }[] = [];
+  const skipped: { name: string; reason: string }[] = [...leftOut];
   const runners: BenchRunner[] = [];
   let extraProfiler: EngineRunner | undefined;
   // Ctrl-C (or a kill) still stops the dev server and releases the models.

@@ -1,6 +1,10 @@
 /** Benchmark prompts: TinyStories story openings (in domain) and MT-Bench first turns (out of domain, per category). */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseManifest } from '../../src/model/manifest';
 import { renderChat } from '../../src/index';
+import { TextTokenizer } from '../../src/tokenizer/text-tokenizer';
+import { MIN_RATIO_TOKENS } from './results';
 
 export interface BenchPrompt {
   readonly set: 'stories' | 'mt-bench';
@@ -52,4 +56,28 @@ export async function mtBenchQuestions(path: string, count: number): Promise<Ben
     }
   }
   return picked;
+}
+
+/**
+ * The prompts the product accepts (shorter than the model's context; a long one's reply may end at the
+ * context's end, for every configuration alike), and the others with the reason: the product refuses them
+ * with 400 context_length_exceeded (some MT-Bench questions are longer than the story model's 512 positions).
+ */
+export async function fittingPrompts(
+  prompts: readonly BenchPrompt[],
+  modelDir: string,
+): Promise<{ fit: BenchPrompt[]; leftOut: { name: string; reason: string }[] }> {
+  const manifest = parseManifest(new Uint8Array(await readFile(join(modelDir, 'manifest.json'))));
+  const { tokenizer: t } = manifest;
+  const tokenizer = TextTokenizer.fromJson(new Uint8Array(await readFile(join(modelDir, t.file))), { id: t.eos_token_id, token: t.eos_token }, t.config === undefined ? {} : { config: t.config });
+  const context = manifest.architecture.max_positions;
+  const fit: BenchPrompt[] = [];
+  const leftOut: { name: string; reason: string }[] = [];
+  for (const prompt of prompts) {
+    const tokens = tokenizer.encode(prompt.text).length;
+    // MIN_RATIO_TOKENS of room, or the prompt could not count in the medians anyway
+    if (tokens + MIN_RATIO_TOKENS <= context) fit.push(prompt);
+    else leftOut.push({ name: `prompt ${prompt.label}`, reason: `${tokens} prompt tokens leave no room in the ${context}-position context` });
+  }
+  return { fit, leftOut };
 }
