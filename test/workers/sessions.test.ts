@@ -151,21 +151,16 @@ describe('concurrency and cancellation', () => {
     });
   });
 
-  it('answers 500 without leaking details when stored state is corrupt', async () => {
+  it('recovers from a corrupt stored gate state: the turn runs from the prior, the conversation intact', async () => {
     const id = `corrupt-${crypto.randomUUID()}`;
-    await chatTurn(DEV_KEY, id, FIRST);
+    const first = await chatTurn(DEV_KEY, id, FIRST);
     await runInDurableObject(sessionStub('dev', id), (_instance, state) => {
       state.storage.sql.exec("UPDATE meta SET value = '{\"version\": 7}' WHERE key = 'gate_state'");
     });
     await evict('dev', id);
-    const response = await call('/v1/chat/completions', {
-      key: DEV_KEY,
-      headers: { 'x-session-id': id },
-      body: { model: await servedModel(DEV_KEY), messages: FIRST },
-    });
-    expect(response.status).toBe(500);
-    const error = await errorOf(response);
-    expect(error).toMatchObject({ type: 'server_error', code: 'internal_error' });
-    expect(error.message).not.toContain('version');
+    // The gate state steers speed only: the same prompt gives the same greedy text (chatTurn: 200 or throws).
+    const again = await chatTurn(DEV_KEY, id, FIRST);
+    expect(again.body.choices[0]!.message.content).toBe(first.body.choices[0]!.message.content);
+    expect((await storedSession('dev', id)).gateState).not.toBeNull(); // a valid state was stored again
   });
 });

@@ -3,7 +3,7 @@
  * the in-memory store, so both runtimes get the same rules: one turn at a time, the prompt built on the
  * logged tokens, and a cancelled turn keeping exactly the tokens it emitted.
  */
-import { kvCacheBytes, type GenerationEvent, type Model, type Session } from '../engine';
+import { isEngineError, kvCacheBytes, type GenerationEvent, type Model, type Session } from '../engine';
 import type { ConversationLog, TurnRecord } from './conversation-log';
 import { toErrorInfo } from './engine-errors';
 import type { KvBudget } from './kv-budget';
@@ -119,10 +119,16 @@ export class Conversation {
     const policy = JSON.stringify(turn.session);
     if (this.#live?.policy === policy) return this.#live.session;
     const gateState = this.#live?.session.gateState() ?? savedGate;
-    const session = model.createSession({
-      ...turn.session,
-      ...(gateState === null ? {} : { gateState }),
-    });
+    let session: Session;
+    try {
+      session = model.createSession({ ...turn.session, ...(gateState === null ? {} : { gateState }) });
+    } catch (error) {
+      // The gate state only steers speed, never the text: one that does not restore (corrupt storage, a
+      // format this version does not know) is logged and replaced by the model's prior, not a failed turn.
+      if (!isEngineError(error) || error.code !== 'invalid-gate-state') throw error;
+      this.#logError(error);
+      session = model.createSession(turn.session);
+    }
     this.#live = { session, policy };
     return session;
   }
