@@ -52,11 +52,13 @@ async function createSession(ort: OrtApi, what: string, bytes: Uint8Array, optio
   }
 }
 
+/** `headsOptions`: the heads sessions' own options where they differ from the base's (default: the same). */
 export async function createModelSessions(
   ort: OrtApi,
   arch: ModelArchitecture,
   bytes: ModelBytes,
   options: OrtSessionOptions,
+  headsOptions: OrtSessionOptions = options,
 ): Promise<ModelSessions> {
   const created: OrtSession[] = [];
   try {
@@ -67,7 +69,7 @@ export async function createModelSessions(
     const heads = new Map<HeadKind, OrtSession>();
     for (const [kind, headBytes] of Object.entries(bytes.heads) as [HeadKind, Uint8Array | undefined][]) {
       if (headBytes === undefined) continue;
-      const session = await createSession(ort, `heads-${kind}.onnx`, headBytes, options);
+      const session = await createSession(ort, `heads-${kind}.onnx`, headBytes, headsOptions);
       created.push(session);
       // num_heads: the optional depth input (docs/model-contract.md)
       const depthInput = session.inputNames.includes('num_heads') ? ['num_heads'] : [];
