@@ -110,8 +110,8 @@ function median(values: readonly number[]): number {
  * curve). The heads' cost is estimated from FLOPs against the base model's layers and LM head: per head a
  * D×D block (plus the 2D×D Cerberus projection after the first head) and the LM head onto the shortlist
  * where the heads have one (S columns, else V); per depth where `depthSelectable` (the heads graph computes
- * only the heads asked for). Measured on wasm and native for tinystories-6m (shortlist 1024): 0.27-0.32 of an
- * AR step for four heads; this estimate says 0.32 (without the shortlist it said 0.86).
+ * only the heads asked for). For tinystories-6m (shortlist 1024) this says 0.29 of an AR step for four heads and
+ * 0.06 for one (counting V columns it said 0.86); measured in workerd: 0.17 and 0.06.
  */
 export function fallbackCostModel(backendClass: BackendClass, manifest: Manifest, depthSelectable = false): CostModel {
   const builtIn: Record<BackendClass, number[]> = {
