@@ -1,6 +1,7 @@
 import { parseManifest, type Manifest } from '../model/manifest';
 import { readFile, readVerifiedFiles } from '../model/verify-files';
 import { HEAD_KINDS, type BackendName, type HeadKind, type InferenceBinding } from '../runtime/binding';
+import type { ModelArchitecture } from '../runtime/architecture';
 import { createBinding } from '../runtime/index';
 import { ObservedCost } from '../gate/observed-cost';
 import { TextTokenizer } from '../tokenizer/text-tokenizer';
@@ -53,16 +54,14 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
 
   const kinds = options.headKinds ?? HEAD_KINDS.filter((k) => manifest.heads[k] !== undefined);
   const heads: Partial<Record<HeadKind, Uint8Array>> = {};
-  const decodingHeads: Partial<Record<HeadKind, number>> = {};
   for (const kind of kinds) {
     const entry = manifest.heads[kind];
     if (entry === undefined) throw new EngineError('unsupported-head-kind', `the manifest has no ${kind} heads`);
     heads[kind] = file(headsFile(kind, entry.file));
-    decodingHeads[kind] = entry.num_heads;
   }
 
   const minRowsPerRun = variant?.min_rows_per_run;
-  const binding = await createModelBinding(manifest, file(baseFile), heads, decodingHeads, {
+  const binding = await createModelBinding(file(baseFile), heads, bindingArchitecture(manifest, kinds), {
     ...options,
     ...(minRowsPerRun === undefined ? {} : { minRowsPerRun }),
   });
@@ -106,21 +105,26 @@ function checkTrees(manifest: Manifest): void {
   }
 }
 
-/** Per shortlisted kind whose manifest lists the ids, the width of its head_logits. */
-function headColumns(manifest: Manifest): Partial<Record<HeadKind, number>> {
-  const columns: Partial<Record<HeadKind, number>> = {};
-  for (const kind of HEAD_KINDS) {
-    const ids = manifest.heads[kind]?.shortlist?.ids;
-    if (ids !== undefined) columns[kind] = ids.length;
+/**
+ * What a binding checks the graphs of `kinds` against: the manifest's architecture, K per kind, and the
+ * width of a shortlisted kind's head_logits where the manifest lists its ids.
+ */
+export function bindingArchitecture(manifest: Manifest, kinds: readonly HeadKind[]): ModelArchitecture {
+  const decodingHeads: Partial<Record<HeadKind, number>> = {};
+  const headColumns: Partial<Record<HeadKind, number>> = {};
+  for (const kind of kinds) {
+    const entry = manifest.heads[kind];
+    if (entry === undefined) continue;
+    decodingHeads[kind] = entry.num_heads;
+    if (entry.shortlist?.ids !== undefined) headColumns[kind] = entry.shortlist.ids.length;
   }
-  return columns;
+  return { ...manifest.architecture, decoding_heads: decodingHeads, head_columns: headColumns };
 }
 
 async function createModelBinding(
-  manifest: Manifest,
   base: Uint8Array,
   heads: Partial<Record<HeadKind, Uint8Array>>,
-  decodingHeads: Partial<Record<HeadKind, number>>,
+  architecture: ModelArchitecture,
   options: LoadModelOptions & { readonly minRowsPerRun?: number },
 ): Promise<InferenceBinding> {
   try {
@@ -128,7 +132,7 @@ async function createModelBinding(
       backend: options.backend ?? 'auto',
       base,
       heads,
-      architecture: { ...manifest.architecture, decoding_heads: decodingHeads, head_columns: headColumns(manifest) },
+      architecture,
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.spinning === undefined ? {} : { spinning: options.spinning }),
       ...(options.minRowsPerRun === undefined ? {} : { minRowsPerRun: options.minRowsPerRun }),

@@ -4,6 +4,7 @@
  * Engine tests use `fixtureSource()` like any ModelSource; runtime tests use `fixtureBinding()`.
  */
 import type { ModelSource } from '../../../src/types';
+import { bindingArchitecture } from '../../../src/engine/model';
 import { parseManifest, type Manifest } from '../../../src/model/manifest';
 import type { HeadKind, InferenceBinding, ModelArchitecture } from '../../../src/runtime';
 import { createBinding, RUNTIME, type BackendRequest } from '../../../src/runtime';
@@ -29,19 +30,15 @@ async function load(): Promise<Fixture> {
   const source = fixtureSource();
   const manifest = parseManifest(await source.read('manifest.json'));
   const heads: Partial<Record<HeadKind, Uint8Array>> = {};
-  const decodingHeads: Partial<Record<HeadKind, number>> = {};
-  const headColumns: Partial<Record<HeadKind, number>> = {};
   for (const kind of ['cerberus', 'medusa'] as const) {
     const entry = manifest.heads[kind];
-    if (entry === undefined) continue;
-    heads[kind] = await source.read(entry.file);
-    decodingHeads[kind] = entry.num_heads;
-    if (entry.shortlist?.ids !== undefined) headColumns[kind] = entry.shortlist.ids.length;
+    if (entry !== undefined) heads[kind] = await source.read(entry.file);
   }
   return {
     source,
     manifest,
-    architecture: { ...manifest.architecture, decoding_heads: decodingHeads, head_columns: headColumns },
+    // what loadModel hands its binding
+    architecture: bindingArchitecture(manifest, Object.keys(heads) as HeadKind[]),
     base: await source.read(manifest.base.file),
     heads,
   };
