@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,10 @@ class HeadsTrainConfig:
     eval_every: int = 250
     max_minutes: float = 15.0
     seed: int = 0
+    checkpoint_minutes: float = 5.0  # how often the whole training state is written (a kill loses at most this)
+    # start from the heads already at `out` (a previous run's best) with a fresh schedule: more steps on the same
+    # rows without re-learning what the last run learned
+    warm_start: bool = False
 
 
 def heads_loss(heads: Heads, h: torch.Tensor, targets: torch.Tensor, *, decay: float) -> torch.Tensor:
@@ -71,23 +76,69 @@ def sample_rows(rng, sets: list[dict], *, batch: int, frac: float) -> tuple[torc
     return torch.from_numpy(np.concatenate(h).astype(np.float32)), torch.from_numpy(np.concatenate(t))
 
 
+def state_path(out: Path) -> Path:
+    """Where the whole training state (heads, optimizer, RNG, step, minutes) is checkpointed."""
+    return out.with_name(out.stem + "-train-state.pt")
+
+
+def save_state(path: Path, **state) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)  # a run killed mid-write keeps the previous file
+
+
+def save_heads(out: Path, heads: Heads, cfg: HeadsConfig, step: int) -> None:
+    tmp = out.with_suffix(".tmp")
+    torch.save({"config": cfg.to_dict(), "model": heads.state_dict(), "step": step}, tmp)
+    os.replace(tmp, out)
+
+
 def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor, train_sets: list[dict],
                 valid_set: dict, out: Path, log_path: Path | None = None) -> dict:
+    """Trains, resumes (a training state beside `out`) or warm-starts (tc.warm_start: the heads at `out`).
+    The linear schedule is a function of the step and the training minutes summed over runs, so a killed run
+    continues its schedule instead of restarting it."""
     torch.manual_seed(tc.seed)
     rng = np.random.default_rng(tc.seed)
     heads = Heads(cfg, lm_head=lm_head).train()
     opt = torch.optim.AdamW([p for p in heads.parameters() if p.requires_grad], lr=tc.lr, weight_decay=0.0)
     vh = torch.from_numpy(valid_set["hidden"][:8192].astype(np.float32))
     vt = torch.from_numpy(valid_set["targets"][:8192])
-    best, t0, step = float("inf"), time.time(), 0
+
+    def valid_loss() -> float:
+        with torch.no_grad():
+            heads.eval()
+            vl = heads_loss(heads, vh, vt, decay=tc.decay).item()
+            heads.train()
+        return vl
+
+    best, first, prior_minutes = float("inf"), 0, 0.0
+    state_file = state_path(out)
+    if state_file.exists():
+        st = torch.load(state_file, map_location="cpu")
+        heads.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        rng.bit_generator.state = st["rng"]
+        torch.set_rng_state(st["torch_rng"])
+        first, prior_minutes, best = st["step"], st["minutes"], st["best"]
+        log(f"{cfg.kind}: resuming at step {first} ({prior_minutes:.1f} training minutes done, best valid {best:.4f})")
+    else:
+        if tc.warm_start and out.exists():
+            heads.load_state_dict(torch.load(out, map_location="cpu")["model"])
+            best = valid_loss()  # the starting point is the one to beat
+            log(f"{cfg.kind}: warm start from {out.name}, valid {best:.4f}")
+            if log_path is not None and log_path.exists():  # the earlier run's curve, kept for the plot
+                log_path.replace(log_path.with_name(log_path.stem + "-before-warm-start.jsonl"))
+        if log_path is not None:
+            log_path.unlink(missing_ok=True)
     sizes = [len(s["hidden"]) for s in train_sets]
     log(f"{cfg.kind}: {sum(sizes):,} train rows ({sizes[0]:,} data, {sizes[1]:,} continuations)")
-    if log_path is not None:
-        log_path.unlink(missing_ok=True)
     meter = Progress(log_path, total_steps=tc.steps, max_minutes=tc.max_minutes, items_per_step=tc.batch_size,
                      unit="rows/s", label=cfg.kind)
-    for step in range(tc.steps):
-        progress = max(step / tc.steps, (time.time() - t0) / 60 / tc.max_minutes)  # time budget ends annealed too
+    t0, last_ckpt, step = time.time(), time.time(), first
+    for step in range(first, tc.steps):
+        minutes = prior_minutes + (time.time() - t0) / 60
+        progress = max(step / tc.steps, minutes / tc.max_minutes)  # time budget ends annealed too
         for g in opt.param_groups:  # linear decay: the heads are small and converge quickly
             g["lr"] = tc.lr * max(0.02, 1 - progress)
         h, t = sample_rows(rng, train_sets, batch=tc.batch_size, frac=tc.distill_frac)
@@ -95,22 +146,23 @@ def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        minutes = (time.time() - t0) / 60
+        minutes = prior_minutes + (time.time() - t0) / 60
         last = step == tc.steps - 1 or minutes > tc.max_minutes
         row = {"step": step + 1, "train_loss": round(loss.item(), 4), "lr": opt.param_groups[0]["lr"], "minutes": round(minutes, 2)}
         evaluating = (step + 1) % tc.eval_every == 0 or last
         if evaluating:
-            with torch.no_grad():
-                heads.eval()
-                vl = heads_loss(heads, vh, vt, decay=tc.decay).item()
-                heads.train()
+            vl = valid_loss()
             row["valid_loss"] = round(vl, 4)
         meter.update(step + 1, minutes, row)
-        if evaluating:
-            if vl < best:
-                best = vl
-                torch.save({"config": cfg.to_dict(), "model": heads.state_dict(), "step": step + 1}, out)
+        if evaluating and vl < best:
+            best = vl
+            save_heads(out, heads, cfg, step + 1)
+        if last or time.time() - last_ckpt > tc.checkpoint_minutes * 60:
+            save_state(state_file, model=heads.state_dict(), opt=opt.state_dict(), rng=rng.bit_generator.state,
+                       torch_rng=torch.get_rng_state(), step=step + 1, minutes=minutes, best=best)
+            last_ckpt = time.time()
         if last:
+            state_file.unlink()  # finished: a later run of the stage starts over (or warm-starts)
             break
     return {"kind": cfg.kind, "steps": step + 1, "best_valid_loss": best}
 
