@@ -32,7 +32,7 @@ export type {
   ModelSource,
   Sampling,
   SessionOptions,
-  StepStats,
+  GenerationStats,
   StepTrace,
 } from './types';
 export { HEAD_KINDS, type BackendName, type HeadKind } from './runtime/binding';

@@ -57,7 +57,8 @@ export interface GenerateOptions {
   readonly profile?: StepProfile;
 }
 
-export interface StepStats {
+/** One generation's statistics (prefill and every decoding step), as Session.generate's done event gives them. */
+export interface GenerationStats {
   /** Decoding steps (the prefill is not a step); each emits the base model's token plus any accepted. */
   readonly steps: number;
   /** Tokens emitted to the caller (EOS and text past a stop sequence excluded). */
@@ -68,6 +69,8 @@ export interface StepStats {
   readonly zeroAcceptSteps: number;
   /** histogram[n] = parallel steps that accepted n extra tokens. */
   readonly acceptedHistogram: readonly number[];
+  /** Tokens accepted beyond the base model's own, summed over the parallel steps. */
+  readonly acceptedExtraTokens: number;
   /** Mean extra tokens per parallel step (0 when none ran). */
   readonly meanAccepted: number;
   /** Time inside the runtime (forward + heads), and the rest of the generation's active time. */
@@ -114,7 +117,7 @@ export type GenerationEvent =
       /** The decoding step that committed `tokenIds` (absent on the end-of-generation text flush). */
       readonly step?: StepTrace;
     }
-  | { readonly type: 'done'; readonly finishReason: FinishReason; readonly stats: StepStats };
+  | { readonly type: 'done'; readonly finishReason: FinishReason; readonly stats: GenerationStats };
 
 /**
  * The step cost model trees and the gate are sized by: cost(T)/cost(1) of one forward over T query tokens,

@@ -16,7 +16,7 @@ export type {
   ModelSource,
   Sampling,
   SessionOptions,
-  StepStats,
+  GenerationStats,
   StepTrace,
   TextTokenizer,
 } from '../src/index';

@@ -1,6 +1,6 @@
-import type { StepStats } from '../types';
+import type { GenerationStats } from '../types';
 
-/** Collects one generation's StepStats. Time is counted only while the generator runs. */
+/** Collects one generation's GenerationStats. Time is counted only while the generator runs. */
 export class StatsRecorder {
   private steps = 0;
   private arSteps = 0;
@@ -47,7 +47,7 @@ export class StatsRecorder {
   }
 
   /** `emitted`: tokens the caller received (steps may commit more than a limit or a stop lets through). */
-  finish(threshold: number, emitted: number): StepStats {
+  finish(threshold: number, emitted: number): GenerationStats {
     this.pause();
     return {
       steps: this.steps,
@@ -56,6 +56,7 @@ export class StatsRecorder {
       parallelSteps: this.parallelSteps,
       zeroAcceptSteps: this.zeroAccept,
       acceptedHistogram: [...this.histogram],
+      acceptedExtraTokens: this.acceptedTotal,
       meanAccepted: this.parallelSteps === 0 ? 0 : this.acceptedTotal / this.parallelSteps,
       modelMs: this.modelMs,
       jsMs: Math.max(0, this.activeMs - this.modelMs),

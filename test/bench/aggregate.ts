@@ -1,6 +1,6 @@
-import type { StepStats } from '../../src/index';
+import type { GenerationStats } from '../../src/index';
 
-/** Sums of StepStats over a run of generations, and the ratios the report shows. */
+/** Sums of GenerationStats over a run of generations, and the ratios the report shows. */
 export class Totals {
   tokens = 0;
   wallMs = 0;
@@ -14,7 +14,7 @@ export class Totals {
   mismatches = 0;
   thresholds: number[] = [];
 
-  add(s: StepStats, emitted: number): void {
+  add(s: GenerationStats, emitted: number): void {
     this.generations++;
     this.tokens += emitted;
     this.wallMs += s.wallMs;

@@ -1,7 +1,7 @@
 /** Helpers shared by the engine tests that run the fixture model (Node and workerd alike). */
 import { loadModel, type Model } from '../../src/engine/model';
 import type { Session } from '../../src/engine/session';
-import type { FinishReason, GatePolicy, GenerateOptions, GenerationEvent, ModelSource, StepStats } from '../../src/types';
+import type { FinishReason, GatePolicy, GenerateOptions, GenerationEvent, ModelSource, GenerationStats } from '../../src/types';
 import { fixtureSource, TEST_BACKENDS } from './support/fixture';
 
 export interface Generation {
@@ -9,7 +9,7 @@ export interface Generation {
   readonly text: string;
   readonly events: GenerationEvent[];
   readonly finishReason: FinishReason;
-  readonly stats: StepStats;
+  readonly stats: GenerationStats;
 }
 
 export async function collect(events: AsyncIterable<GenerationEvent>): Promise<Generation> {

@@ -6,6 +6,7 @@ import { turnRecordSchema, type ConversationLog, type SavedConversation, type Tu
 
 const tokenRow = z.object({ token: z.int().nonnegative() });
 const gateRow = z.object({ value: jsonColumn(z.unknown()) });
+const recordRow = z.object({ record: jsonColumn(turnRecordSchema) });
 
 export class SqliteConversationLog implements ConversationLog {
   /** The context as stored, kept after a load or save so a turn reads the table at most once. */
@@ -19,11 +20,11 @@ export class SqliteConversationLog implements ConversationLog {
     const sql = this.storage.sql;
     sql.exec('CREATE TABLE IF NOT EXISTS context (pos INTEGER PRIMARY KEY, token INTEGER NOT NULL)');
     sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    sql.exec(`CREATE TABLE IF NOT EXISTS turns (
-      n INTEGER PRIMARY KEY AUTOINCREMENT, finished_at INTEGER NOT NULL, finish_reason TEXT NOT NULL,
-      prompt_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
-      steps INTEGER NOT NULL, parallel_steps INTEGER NOT NULL, ar_steps INTEGER NOT NULL,
-      zero_accept_steps INTEGER NOT NULL, threshold REAL NOT NULL)`);
+    // One JSON column per turn record (turnRecordSchema validates it on the way out). `turns`, with a
+    // column per field, is what objects created before 2026-12-01 hold; it is left as it is.
+    sql.exec(
+      'CREATE TABLE IF NOT EXISTS turn_records (n INTEGER PRIMARY KEY AUTOINCREMENT, finished_at INTEGER NOT NULL, record TEXT NOT NULL)',
+    );
   }
 
   load(): SavedConversation {
@@ -49,30 +50,12 @@ export class SqliteConversationLog implements ConversationLog {
         "INSERT INTO meta (key, value) VALUES ('gate_state', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         JSON.stringify(gateState),
       );
-      sql.exec(
-        `INSERT INTO turns (finished_at, finish_reason, prompt_tokens, cached_tokens, completion_tokens, steps,
-          parallel_steps, ar_steps, zero_accept_steps, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        Date.now(),
-        record.finish_reason,
-        record.prompt_tokens,
-        record.cached_tokens,
-        record.completion_tokens,
-        record.steps,
-        record.parallel_steps,
-        record.ar_steps,
-        record.zero_accept_steps,
-        record.threshold,
-      );
+      sql.exec('INSERT INTO turn_records (finished_at, record) VALUES (?, ?)', Date.now(), JSON.stringify(record));
     });
     this.#tokens = [...tokens];
   }
 
   turns(): TurnRecord[] {
-    return selectRows(
-      this.storage.sql,
-      turnRecordSchema,
-      `SELECT finish_reason, prompt_tokens, cached_tokens, completion_tokens, steps, parallel_steps, ar_steps,
-        zero_accept_steps, threshold FROM turns ORDER BY n`,
-    );
+    return selectRows(this.storage.sql, recordRow, 'SELECT record FROM turn_records ORDER BY n').map((r) => r.record);
   }
 }

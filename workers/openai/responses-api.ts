@@ -6,9 +6,10 @@
  */
 import { z } from 'zod';
 import { ApiError, badRequest } from '../http/api-error';
-import type { ChatTurnMessage, TurnEvent, TurnPrompt } from '../sessions/turn';
+import type { ChatTurnMessage, TurnDone, TurnEvent, TurnPrompt } from '../sessions/turn';
 import { cerberusOptions, SESSION_ID_PATTERN, sessionIdSchema } from './requests';
-import { provenanceOf, type DoneEvent } from './responses';
+import { cerberusView } from '../sessions/turn-stats';
+import { provenanceOf } from './responses';
 import { sseFrame, type SseRender } from './sse';
 
 const contentPart = z.object({ type: z.string(), text: z.string().optional() }).loose();
@@ -129,8 +130,8 @@ export function newResponseMeta(sessionId: string, body: ResponsesRequest, maxOu
   };
 }
 
-function usage(done: DoneEvent) {
-  const { prompt_tokens, completion_tokens, cached_tokens } = done.usage;
+function usage(done: TurnDone) {
+  const { prompt_tokens, completion_tokens, cached_tokens } = done.stats;
   return {
     input_tokens: prompt_tokens,
     input_tokens_details: { cached_tokens },
@@ -153,7 +154,7 @@ function messageItem(meta: ResponseMeta, text: string | null, status: 'in_progre
 type Status = 'in_progress' | 'completed' | 'incomplete' | 'failed';
 
 /** The response object; `done` absent while in progress. */
-export function responseObject(meta: ResponseMeta, status: Status, text: string | null, done?: DoneEvent) {
+export function responseObject(meta: ResponseMeta, status: Status, text: string | null, done?: TurnDone) {
   const { body } = meta;
   const incomplete = status === 'incomplete';
   return {
@@ -179,13 +180,13 @@ export function responseObject(meta: ResponseMeta, status: Status, text: string 
     truncation: 'disabled',
     usage: done === undefined ? null : usage(done),
     metadata: {},
-    ...(done === undefined ? {} : { cerberus: done.stats }),
+    ...(done === undefined ? {} : { cerberus: cerberusView(done.stats) }),
   };
 }
 
-const finalStatus = (done: DoneEvent): Status => (done.finishReason === 'length' ? 'incomplete' : 'completed');
+const finalStatus = (done: TurnDone): Status => (done.finishReason === 'length' ? 'incomplete' : 'completed');
 
-export function responseBody(meta: ResponseMeta, text: string, done: DoneEvent) {
+export function responseBody(meta: ResponseMeta, text: string, done: TurnDone) {
   return responseObject(meta, finalStatus(done), text, done);
 }
 

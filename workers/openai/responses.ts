@@ -1,9 +1,9 @@
 /** OpenAI response objects for both endpoints, streamed and not; `cerberus` is our extension field. */
 import { ApiError } from '../http/api-error';
-import type { TextTrace, TurnEvent } from '../sessions/turn';
+import type { TextTrace, TurnDone, TurnEvent } from '../sessions/turn';
+import { cerberusView } from '../sessions/turn-stats';
 import { sseFrame, type SseRender } from './sse';
 
-export type DoneEvent = Extract<TurnEvent, { type: 'done' }>;
 
 export interface CompletionMeta {
   readonly kind: 'chat' | 'text';
@@ -17,8 +17,8 @@ export function newCompletionMeta(kind: CompletionMeta['kind'], model: string, n
   return { kind, id, created: Math.floor(nowMs / 1000), model };
 }
 
-function usage(done: DoneEvent) {
-  const { prompt_tokens, completion_tokens, cached_tokens } = done.usage;
+function usage(done: TurnDone) {
+  const { prompt_tokens, completion_tokens, cached_tokens } = done.stats;
   return {
     prompt_tokens,
     completion_tokens,
@@ -66,18 +66,18 @@ export function textChunk(meta: CompletionMeta, text: string, trace: TextTrace |
  * The chunk with the finish reason. It carries usage and the `cerberus` statistics itself unless the client
  * asked for them in a chunk of their own (`stream_options.include_usage`: then see `usageChunk`).
  */
-export function finalChunk(meta: CompletionMeta, done: DoneEvent, withUsage: boolean) {
+export function finalChunk(meta: CompletionMeta, done: TurnDone, withUsage: boolean) {
   const choice =
     meta.kind === 'chat'
       ? { index: 0, delta: {}, logprobs: null, finish_reason: done.finishReason }
       : { index: 0, text: '', logprobs: null, finish_reason: done.finishReason };
   const chunk = { ...envelope(meta, chunkObject(meta)), choices: [choice] };
-  return withUsage ? { ...chunk, usage: usage(done), cerberus: done.stats } : chunk;
+  return withUsage ? { ...chunk, usage: usage(done), cerberus: cerberusView(done.stats) } : chunk;
 }
 
 /** OpenAI's usage chunk (`stream_options.include_usage`): no choices, the whole stream's usage. */
-export function usageChunk(meta: CompletionMeta, done: DoneEvent) {
-  return { ...envelope(meta, chunkObject(meta)), choices: [], usage: usage(done), cerberus: done.stats };
+export function usageChunk(meta: CompletionMeta, done: TurnDone) {
+  return { ...envelope(meta, chunkObject(meta)), choices: [], usage: usage(done), cerberus: cerberusView(done.stats) };
 }
 
 export interface StreamOptions {
@@ -106,7 +106,7 @@ export function completionStream(meta: CompletionMeta, options: StreamOptions): 
   };
 }
 
-export function completionBody(meta: CompletionMeta, text: string, done: DoneEvent) {
+export function completionBody(meta: CompletionMeta, text: string, done: TurnDone) {
   const choice =
     meta.kind === 'chat'
       ? { index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: done.finishReason }
@@ -115,6 +115,6 @@ export function completionBody(meta: CompletionMeta, text: string, done: DoneEve
     ...envelope(meta, meta.kind === 'chat' ? 'chat.completion' : 'text_completion'),
     choices: [choice],
     usage: usage(done),
-    cerberus: done.stats,
+    cerberus: cerberusView(done.stats),
   };
 }

@@ -5,7 +5,7 @@
  * (Chat Completions chunks, Responses events) is the caller's `render`.
  */
 import { ApiError } from '../http/api-error';
-import type { TurnEvent } from '../sessions/turn';
+import type { TurnDone, TurnEvent } from '../sessions/turn';
 import type { TurnAccount } from './turn-account';
 
 const encoder = new TextEncoder();
@@ -88,17 +88,16 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'x-accel-buffering': 'no',
 };
 
-export type DoneEvent = Extract<TurnEvent, { type: 'done' }>;
 
 /** Reads a whole turn for `stream: false`; a mid-turn failure becomes the response's error. */
 export async function collectTurn(
   events: ReadableStream<TurnEvent>,
   signal: AbortSignal,
   account: TurnAccount,
-): Promise<{ text: string; done: DoneEvent }> {
+): Promise<{ text: string; done: TurnDone }> {
   const { reader, release } = readerUntilAborted(events, signal, () => account.settle());
   let text = '';
-  let finished: DoneEvent | undefined;
+  let finished: TurnDone | undefined;
   let ended = false;
   try {
     // Read to the very end, past `done`: the session counts the turn as over only when its stream is.

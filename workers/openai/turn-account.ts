@@ -3,9 +3,9 @@
  * what the stream delivered (the text events' step traces) when it ended early — the client went away,
  * or the engine failed part-way. Either way the turn is counted once.
  */
-import type { TurnEvent } from '../sessions/turn';
-import type { TurnUsage } from '../tenants/usage';
-import type { DoneEvent } from './responses';
+import type { TurnDone, TurnEvent } from '../sessions/turn';
+import { pick } from '../sessions/turn-stats';
+import { USAGE_KEYS, type TurnUsage } from '../tenants/usage';
 
 /**
  * Time for tokens/s: the engine's active generation time where its clock runs (Node, Deno, local
@@ -13,17 +13,9 @@ import type { DoneEvent } from './responses';
  * router's time from turn start to end stands in (it sees I/O for every event; it includes the prefill,
  * and a cold start's model load).
  */
-export function finishedUsage(done: DoneEvent, routerMs: number): TurnUsage {
-  const { stats, usage } = done;
-  return {
-    ...usage,
-    steps: stats.steps,
-    ar_steps: stats.ar_steps,
-    parallel_steps: stats.parallel_steps,
-    zero_accept_steps: stats.zero_accept_steps,
-    accepted_extra_tokens: stats.accepted_histogram.reduce((sum, steps, extra) => sum + steps * extra, 0),
-    wall_ms: stats.wall_ms > 0 ? stats.wall_ms : routerMs,
-  };
+export function finishedUsage(done: TurnDone, routerMs: number): TurnUsage {
+  const usage = pick(done.stats, USAGE_KEYS);
+  return { ...usage, wall_ms: usage.wall_ms > 0 ? usage.wall_ms : routerMs };
 }
 
 export interface TurnAccount {
@@ -35,7 +27,7 @@ export interface TurnAccount {
 /** `record` gets the turn's usage once, when `settle` is first called. */
 export function turnAccount(now: () => number, record: (usage: TurnUsage) => void): TurnAccount {
   const startedAt = now();
-  let done: DoneEvent | undefined;
+  let done: TurnDone | undefined;
   let settled = false;
   const partial = {
     prompt_tokens: 0,

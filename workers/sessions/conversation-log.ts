@@ -4,21 +4,22 @@
  */
 import { z } from 'zod';
 import type { GateState } from '../engine';
+import { pick, turnStatsSchema, type TurnStats } from './turn-stats';
 
-const count = z.int().nonnegative();
+/** The turn statistics a session logs per turn, beside how the turn ended. */
+const RECORD_KEYS = [
+  'prompt_tokens', 'cached_tokens', 'completion_tokens', 'steps', 'parallel_steps', 'ar_steps', 'zero_accept_steps',
+  'accepted_extra_tokens', 'threshold',
+] as const;
 
-export const turnRecordSchema = z.object({
-  finish_reason: z.enum(['stop', 'length', 'abort']),
-  prompt_tokens: count,
-  cached_tokens: count,
-  completion_tokens: count,
-  steps: count,
-  parallel_steps: count,
-  ar_steps: count,
-  zero_accept_steps: count,
-  threshold: z.number(),
-});
+export const turnRecordSchema = turnStatsSchema
+  .pick(Object.fromEntries(RECORD_KEYS.map((k) => [k, true])) as Record<(typeof RECORD_KEYS)[number], true>)
+  .extend({ finish_reason: z.enum(['stop', 'length', 'abort']) });
 export type TurnRecord = z.output<typeof turnRecordSchema>;
+
+export function turnRecord(stats: TurnStats, finishReason: TurnRecord['finish_reason']): TurnRecord {
+  return { finish_reason: finishReason, ...pick(stats, RECORD_KEYS) };
+}
 
 export interface SavedConversation {
   /** Prompt and emitted tokens of every turn so far: exactly what the KV cache holds. */

@@ -4,17 +4,17 @@
  * logged tokens, and a cancelled turn keeping exactly the tokens it emitted.
  */
 import { isEngineError, kvCacheBytes, type GenerationEvent, type Model, type Session } from '../engine';
-import type { ConversationLog, TurnRecord } from './conversation-log';
+import { turnRecord, type ConversationLog } from './conversation-log';
 import { toErrorInfo } from './engine-errors';
 import type { KvBudget } from './kv-budget';
 import { encodePrompt } from './prompt';
 import { pullStream } from './pull-stream';
 import { TokenTracer } from './token-trace';
-import { toTurnStats } from './turn-stats';
+import { toTurnStats, type TurnStats } from './turn-stats';
 import { yieldToIo } from './yield-to-io';
 import type { TurnEvent, TurnRequest, TurnStart } from './turn';
 
-type DoneEvent = Extract<GenerationEvent, { type: 'done' }>;
+type GenerationDone = Extract<GenerationEvent, { type: 'done' }>;
 
 /** A started turn can also be cancelled from this side (see PullStream.cancel). */
 export type ConversationTurn =
@@ -141,9 +141,17 @@ export class Conversation {
     turn: TurnRequest,
     tracer: TokenTracer,
   ): AsyncGenerator<TurnEvent> {
-    let done: DoneEvent | null = null;
+    let done: GenerationDone | null = null;
     const emitted: number[] = [];
     let failed = false;
+    // Built once, when the engine's done event (or the turn's end without one) is first seen.
+    let stats: TurnStats | undefined;
+    const statsOf = (threshold: number): TurnStats =>
+      (stats ??= toTurnStats(done?.stats, turn.generate, {
+        promptTokens: promptIds.length,
+        completionTokens: emitted.length,
+        threshold,
+      }));
     try {
       for (let next = await generation.next(); !next.done; next = await generation.next()) {
         await yieldToIo();
@@ -156,12 +164,7 @@ export class Conversation {
         }
       }
       if (done !== null && done.finishReason !== 'abort') {
-        yield {
-          type: 'done',
-          finishReason: done.finishReason,
-          usage: { prompt_tokens: promptIds.length, cached_tokens: done.stats.cachedTokens, completion_tokens: emitted.length },
-          stats: toTurnStats(done.stats, turn.generate),
-        };
+        yield { type: 'done', finishReason: done.finishReason, stats: statsOf(done.stats.threshold) };
       }
     } catch (error) {
       failed = true;
@@ -177,24 +180,9 @@ export class Conversation {
         this.#budget?.forget(this);
       } else {
         const gate = session.gateState();
-        this.log.saveTurn([...promptIds, ...emitted], gate, turnRecord(promptIds.length, emitted.length, done, gate.threshold));
+        this.log.saveTurn([...promptIds, ...emitted], gate, turnRecord(statsOf(gate.threshold), done?.finishReason ?? 'abort'));
         this.#account(model, promptIds.length + emitted.length);
       }
     }
   }
-}
-
-function turnRecord(promptTokens: number, completionTokens: number, done: DoneEvent | null, threshold: number): TurnRecord {
-  const stats = done?.stats;
-  return {
-    finish_reason: done?.finishReason ?? 'abort',
-    prompt_tokens: promptTokens,
-    cached_tokens: stats?.cachedTokens ?? 0,
-    completion_tokens: completionTokens,
-    steps: stats?.steps ?? 0,
-    parallel_steps: stats?.parallelSteps ?? 0,
-    ar_steps: stats?.arSteps ?? 0,
-    zero_accept_steps: stats?.zeroAcceptSteps ?? 0,
-    threshold: stats?.threshold ?? threshold,
-  };
 }

@@ -3,9 +3,9 @@
  * line, so a malformed event surfaces as an error instead of a wrong response.
  */
 import { z } from 'zod';
-import { DECODING_MODES } from '../engine';
 import { ERROR_STATUSES } from '../http/api-error';
 import type { TurnEvent } from './turn';
+import { turnStatsSchema } from './turn-stats';
 
 const count = z.number().nonnegative();
 
@@ -37,25 +37,7 @@ const turnEvent = z.discriminatedUnion('type', [
       })
       .optional(),
   }),
-  z.object({
-    type: z.literal('done'),
-    finishReason: z.enum(['stop', 'length']),
-    usage: z.object({ prompt_tokens: count, cached_tokens: count, completion_tokens: count }),
-    stats: z.object({
-      mode: z.enum(DECODING_MODES),
-      gate: z.boolean(),
-      steps: count,
-      parallel_steps: count,
-      ar_steps: count,
-      zero_accept_steps: count,
-      mean_accepted_length: count,
-      mean_extra_tokens_per_parallel_step: count,
-      accepted_histogram: z.array(count),
-      threshold: z.number(),
-      model_ms: count,
-      wall_ms: count,
-    }),
-  }),
+  z.object({ type: z.literal('done'), finishReason: z.enum(['stop', 'length']), stats: turnStatsSchema }),
   z.object({ type: z.literal('error'), error: errorInfo }),
 ]) satisfies z.ZodType<TurnEvent>;
 

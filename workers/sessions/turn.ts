@@ -4,6 +4,7 @@
  */
 import type { DecodingMode, FinishReason, GenerateOptions, SessionOptions } from '../engine';
 import type { ErrorInfo } from '../http/api-error';
+import type { TurnStats } from './turn-stats';
 
 export interface ChatTurnMessage {
   readonly role: 'system' | 'user' | 'assistant';
@@ -31,31 +32,6 @@ export interface TurnRequest {
   readonly session: TurnSessionOptions;
   /** The stream should say where each token's text came from (TextTrace.spans); off, spans stay empty. */
   readonly provenance?: boolean;
-}
-
-/** The Cerberus statistics of one turn, in the API's snake_case (the `cerberus` extension field). */
-export interface TurnStats {
-  readonly mode: DecodingMode;
-  readonly gate: boolean;
-  readonly steps: number;
-  readonly parallel_steps: number;
-  readonly ar_steps: number;
-  readonly zero_accept_steps: number;
-  /** Tokens per step, the paper's mean accepted length (1 for plain AR). */
-  readonly mean_accepted_length: number;
-  /** Tokens accepted beyond the base model's own per parallel step. */
-  readonly mean_extra_tokens_per_parallel_step: number;
-  readonly accepted_histogram: readonly number[];
-  readonly threshold: number;
-  readonly model_ms: number;
-  readonly wall_ms: number;
-}
-
-export interface TurnUsageCounts {
-  readonly prompt_tokens: number;
-  /** Prompt tokens served from the session's KV cache instead of being run again. */
-  readonly cached_tokens: number;
-  readonly completion_tokens: number;
 }
 
 /** A piece of reply text and where its token came from: 0 = the base model, k = accepted from head k. */
@@ -88,13 +64,11 @@ export interface TextTrace {
 
 export type TurnEvent =
   | { readonly type: 'text'; readonly text: string; readonly trace?: TextTrace }
-  | {
-      readonly type: 'done';
-      readonly finishReason: Exclude<FinishReason, 'abort'>;
-      readonly usage: TurnUsageCounts;
-      readonly stats: TurnStats;
-    }
+  | { readonly type: 'done'; readonly finishReason: Exclude<FinishReason, 'abort'>; readonly stats: TurnStats }
   | { readonly type: 'error'; readonly error: ErrorInfo };
+
+/** The event that ends a turn that finished. */
+export type TurnDone = Extract<TurnEvent, { type: 'done' }>;
 
 export type TurnStart =
   | { readonly ok: true; readonly events: ReadableStream<TurnEvent> }

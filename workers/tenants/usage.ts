@@ -1,23 +1,16 @@
 /** Per-tenant usage totals behind the metrics endpoint: sums only, so any store can add them up. */
 import { z } from 'zod';
+import { turnStatsSchema } from '../sessions/turn-stats';
 
-const count = z.number().nonnegative();
-
-export const turnUsageSchema = z.object({
-  prompt_tokens: count,
-  cached_tokens: count,
-  completion_tokens: count,
-  steps: count,
-  ar_steps: count,
-  parallel_steps: count,
-  zero_accept_steps: count,
-  /** Tokens accepted beyond the base model's own, summed over parallel steps. */
-  accepted_extra_tokens: count,
-  wall_ms: count,
-});
+/** The turn statistics a tenant's totals add up. */
+export const USAGE_KEYS = [
+  'prompt_tokens', 'cached_tokens', 'completion_tokens', 'steps', 'ar_steps', 'parallel_steps', 'zero_accept_steps',
+  'accepted_extra_tokens', 'wall_ms',
+] as const;
+export const turnUsageSchema = turnStatsSchema.pick(Object.fromEntries(USAGE_KEYS.map((k) => [k, true])) as Record<(typeof USAGE_KEYS)[number], true>);
 export type TurnUsage = z.output<typeof turnUsageSchema>;
 
-export const usageTotalsSchema = turnUsageSchema.extend({ requests: count });
+export const usageTotalsSchema = turnUsageSchema.extend({ requests: z.number().nonnegative() });
 export type UsageTotals = z.output<typeof usageTotalsSchema>;
 
 export const EMPTY_USAGE: UsageTotals = usageTotalsSchema.parse({
