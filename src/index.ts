@@ -39,4 +39,4 @@ export { HEAD_KINDS, type BackendName, type HeadKind } from './runtime/binding';
 export { SUPPORTED_BACKENDS } from './runtime/select-backend';
 // Worker entries hand onnxruntime-web its precompiled wasm (workerd cannot compile wasm at run time).
 export { provideWasmModule } from './runtime';
-export { DECODING_MODES } from './engine/validate-options';
+export { DECODING_MODES, validatePrompt } from './engine/validate-options';

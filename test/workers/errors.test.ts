@@ -49,6 +49,19 @@ describe('error responses', () => {
     expect(response.status).toBe(200);
   });
 
+  it('400 context_length_exceeded before any stream starts, for a prompt the context cannot hold', async () => {
+    const model = await servedModel(DEV_KEY);
+    const long = 'Once upon a time there was a little dog. '.repeat(200);
+    for (const stream of [false, true]) {
+      const response = await call('/v1/chat/completions', { key: DEV_KEY, body: chat({ model, stream, messages: [{ role: 'user', content: long }] }) });
+      expect(response.status, `stream ${stream}`).toBe(400);
+      expect(await errorOf(response)).toMatchObject({ type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' });
+    }
+    const text = await call('/v1/completions', { key: DEV_KEY, body: { model, prompt: long } });
+    expect(text.status).toBe(400);
+    expect(await errorOf(text)).toMatchObject({ code: 'context_length_exceeded', param: 'prompt', message: expect.stringContaining('context holds') });
+  });
+
   it('400 for completions options it cannot honour', async () => {
     for (const [field, value] of [['echo', true], ['best_of', 3], ['logprobs', 2]] as const) {
       const response = await call('/v1/completions', { key: DEV_KEY, body: { model: 'any', prompt: 'Hi', [field]: value } });

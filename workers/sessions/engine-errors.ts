@@ -15,6 +15,12 @@ const STATUS_BY_CODE: Readonly<Record<EngineErrorCode, { status: ErrorStatus; co
   'backend-error': { status: 500, code: 'inference_failed' },
 };
 
+/** A caller's mistake the engine found (a 4xx), as the ApiError a route throws; anything else is rethrown. */
+export function toApiError(error: unknown, param: string): ApiError {
+  if (!isEngineError(error) || STATUS_BY_CODE[error.code].status >= 500) throw error;
+  return new ApiError({ ...STATUS_BY_CODE[error.code], message: error.message, param });
+}
+
 export function toErrorInfo(error: unknown, log: (error: unknown) => void): ErrorInfo {
   if (error instanceof ApiError) return error.toInfo();
   if (isEngineError(error)) {

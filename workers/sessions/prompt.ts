@@ -1,5 +1,6 @@
-import { renderChat, type Model } from '../engine';
+import { renderChat, validatePrompt, type Model } from '../engine';
 import { ApiError } from '../http/api-error';
+import { toApiError } from './engine-errors';
 import type { TurnPrompt } from './turn';
 
 /** `logText`: the session's logged conversation, which an 'append' prompt continues. */
@@ -33,14 +34,12 @@ export function encodePrompt(model: Model, prompt: TurnPrompt, log: readonly num
 
   const param = prompt.kind === 'chat' ? 'messages' : prompt.kind === 'append' ? 'input' : 'prompt';
   if (ids.length === 0) throw new ApiError({ status: 400, code: 'empty_prompt', message: 'The prompt is empty; send some text.', param });
-  const context = model.manifest.architecture.max_positions;
-  if (ids.length >= context) {
-    throw new ApiError({
-      status: 400,
-      code: 'context_length_exceeded',
-      message: `The prompt is ${ids.length} tokens; this model's context is ${context} (prompt and reply together). Shorten it.`,
-      param,
-    });
+  // The engine's own check (context, token ids), run here so the refusal comes before the stream starts.
+  const arch = model.manifest.architecture;
+  try {
+    validatePrompt(ids, arch.vocab_size, arch.max_positions);
+  } catch (error) {
+    throw toApiError(error, param);
   }
   return ids;
 }
