@@ -52,6 +52,12 @@ export interface GenerateOptions {
    * 'dynamic': grown every step from that step's head probabilities (calibrated per head) and the cost model.
    */
   readonly tree?: 'adaptive' | 'static' | 'dynamic';
+  /**
+   * Drafts copied from the context (prompt lookup): a step whose last tokens occurred earlier may verify
+   * what followed them then, without a heads call, where the cost model says that pays more than the step
+   * the gate chose. Default true; ignored for 'ar'.
+   */
+  readonly drafts?: boolean;
   readonly signal?: AbortSignal;
   /** Receives each step's time per phase (the benchmark's profile); costs a clock read per phase. */
   readonly profile?: StepProfile;
@@ -64,7 +70,9 @@ export interface GenerationStats {
   /** Tokens emitted to the caller (EOS and text past a stop sequence excluded). */
   readonly tokens: number;
   readonly arSteps: number;
+  /** Steps that verified candidates: from the heads, or drafts copied from the context (`draftSteps` of them). */
   readonly parallelSteps: number;
+  readonly draftSteps: number;
   /** Parallel steps that accepted no token beyond the base model's own. */
   readonly zeroAcceptSteps: number;
   /** histogram[n] = parallel steps that accepted n extra tokens. */
@@ -93,7 +101,8 @@ export interface GenerationStats {
  * accepted path was proposed by head d (1-based), so tokenIds[i] came from head i.
  */
 export interface StepTrace {
-  readonly kind: 'ar' | 'parallel';
+  /** 'draft': the tokens after the root were copied from the context (context-draft.ts), not proposed by heads. */
+  readonly kind: 'ar' | 'parallel' | 'draft';
   /** Entropy (nats) of the base model's next-token distribution the gate read; null in AR mode. */
   readonly entropy: number | null;
   /** The gate threshold the decision was taken against; null when no gate decided (AR mode, gate off). */

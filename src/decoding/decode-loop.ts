@@ -1,4 +1,6 @@
-import type { StepTrace } from '../types';
+import type { CostModel, StepTrace } from '../types';
+import { contextDraft, MAX_DRAFT, type DraftAcceptance } from '../tree/context-draft';
+import { costRatio } from '../tree/cost-curve';
 import type { StatsRecorder } from './stats-recorder';
 import type { EntropyGate } from '../gate/entropy-gate';
 import type { ObservedCost } from '../gate/observed-cost';
@@ -7,7 +9,7 @@ import { distribution } from '../sampling/logits';
 import type { Sampler } from '../sampling/sampler';
 import type { Cursor } from './cursor';
 import { Laps, type StepProfile } from './step-profile';
-import { arStep, parallelStep, type StepContext } from './steps';
+import { arStep, draftStep, parallelStep, type StepContext } from './steps';
 import { parallelOutlook, type TreePolicy } from './tree-policy';
 import type { AcceptanceRule } from './verify';
 
@@ -28,6 +30,8 @@ export type DecodePlan =
        */
       readonly timedGate: boolean;
       readonly rule: AcceptanceRule;
+      /** Drafts copied from the context, where the cost model says they pay (context-draft.ts); absent: off. */
+      readonly drafts?: { readonly acceptance: DraftAcceptance; readonly cost: Pick<CostModel, 'points'> };
     };
 
 /**
@@ -92,8 +96,21 @@ export class DecodeLoop {
       stats.arStep();
       return [root];
     }
-    const laps = profile === undefined ? undefined : new Laps(profile, parallel ? 'parallel' : 'ar', began);
+    const draft = this.draftFor(root, maxDepth, parallel);
+    const laps = profile === undefined ? undefined : new Laps(profile, draft !== undefined ? 'draft' : parallel ? 'parallel' : 'ar', began);
     laps?.lap('gate');
+    if (draft !== undefined && plan.mode !== 'ar' && plan.drafts !== undefined) {
+      const result = await draftStep(ctx, root, draft, plan.rule, laps);
+      const accepted = result.path.length - 1;
+      this.cursor = result.cursor;
+      this.lastStep = trace('draft', result.tree.size);
+      this.pend({ kind: 'parallel', predictedRatio: costRatio(plan.drafts.cost, result.tree.size) }, began);
+      stats.addModelTime(result.modelMs);
+      stats.draftStep(accepted);
+      plan.drafts.acceptance.record(draft.length, accepted);
+      laps?.lap('bookkeeping');
+      return result.tokens;
+    }
     if (plan.mode === 'ar' || !parallel) {
       const result = await arStep(ctx, root, laps);
       this.pend({ kind: 'ar' }, began);
@@ -119,6 +136,23 @@ export class DecodeLoop {
     laps?.lap('bookkeeping');
     if (profile !== undefined) profile.treeNodes += tree.size;
     return result.tokens;
+  }
+
+  /**
+   * A draft copied from the context for this step, when one exists and is expected to pay more than the
+   * step the gate chose: an AR step (1 token per AR cost) or a heads step (its tree's expected tokens per
+   * its cost).
+   */
+  private draftFor(root: number, maxDepth: number, parallel: boolean): readonly number[] | undefined {
+    const { plan, ctx } = this.parts;
+    if (plan.mode === 'ar' || plan.drafts === undefined) return undefined;
+    const copied = contextDraft(ctx.cache.tokens, root, Math.min(maxDepth, MAX_DRAFT));
+    if (copied.length === 0) return undefined;
+    const { length, value } = plan.drafts.acceptance.best(copied.length, plan.drafts.cost);
+    const alternative = parallel ? (1 + plan.trees.expectedAccepted()) / plan.trees.stepRatio() : 1;
+    // Against AR the draft's own cost counts, as observed (the heads step's would scale alike).
+    const correction = plan.timedGate ? this.parts.observed.correction() : 1;
+    return value > Math.max(correction, alternative) ? copied.slice(0, length) : undefined;
   }
 
   private pend(step: Pending, began: number): void {

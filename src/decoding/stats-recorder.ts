@@ -5,6 +5,7 @@ export class StatsRecorder {
   private steps = 0;
   private arSteps = 0;
   private parallelSteps = 0;
+  private draftSteps = 0;
   private zeroAccept = 0;
   private readonly histogram: number[] = [];
   private acceptedTotal = 0;
@@ -37,6 +38,12 @@ export class StatsRecorder {
     this.histogram[accepted]!++;
   }
 
+  /** A parallel step whose candidates were a draft copied from the context. */
+  draftStep(accepted: number): void {
+    this.parallelStep(accepted);
+    this.draftSteps++;
+  }
+
   /** The generator is about to yield: the consumer's time is not ours. */
   pause(): void {
     this.activeMs += performance.now() - this.resumedAt;
@@ -54,6 +61,7 @@ export class StatsRecorder {
       tokens: emitted,
       arSteps: this.arSteps,
       parallelSteps: this.parallelSteps,
+      draftSteps: this.draftSteps,
       zeroAcceptSteps: this.zeroAccept,
       acceptedHistogram: [...this.histogram],
       acceptedExtraTokens: this.acceptedTotal,

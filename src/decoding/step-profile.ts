@@ -25,12 +25,12 @@ export const STEP_PHASES = [
 ] as const;
 export type StepPhase = (typeof STEP_PHASES)[number];
 
-export type StepKind = 'ar' | 'parallel';
+export type StepKind = 'ar' | 'parallel' | 'draft';
 
 /** Sums of milliseconds per phase and step kind, over every generation that was given this profile. */
 export class StepProfile {
-  readonly ms: Record<StepKind, Record<StepPhase, number>> = { ar: zeros(), parallel: zeros() };
-  readonly steps: Record<StepKind, number> = { ar: 0, parallel: 0 };
+  readonly ms: Record<StepKind, Record<StepPhase, number>> = { ar: zeros(), parallel: zeros(), draft: zeros() };
+  readonly steps: Record<StepKind, number> = { ar: 0, parallel: 0, draft: 0 };
   /** Tree nodes summed over parallel steps (mean tree size = nodes / steps). */
   treeNodes = 0;
 

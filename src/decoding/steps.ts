@@ -1,7 +1,7 @@
 import type { KvCache } from '../kv/kv-cache';
 import type { HeadKind, InferenceBinding } from '../runtime/binding';
 import { causalMask } from '../tree/causal-mask';
-import { treeMask, treePositions } from '../tree/compile-tree';
+import { compileTree, treeMask, treePositions, type CompiledTree } from '../tree/compile-tree';
 import { cursorAt, type Cursor } from './cursor';
 import { forward, runHeads } from './model-calls';
 import type { Laps } from './step-profile';
@@ -92,4 +92,39 @@ export async function parallelStep(
     cursor: cursorAt(out, path[path.length - 1]!, ctx.vocab, ctx.dModel),
     modelMs: heads.modelMs + out.modelMs,
   };
+}
+
+/** Chains of 1..MAX compiled once: a draft is a tree with one node per depth. */
+const chains = new Map<number, CompiledTree>();
+function chain(length: number): CompiledTree {
+  let tree = chains.get(length);
+  if (tree === undefined) {
+    tree = compileTree(Array.from({ length }, (_, d) => Array<number>(d + 1).fill(0)), length);
+    chains.set(length, tree);
+  }
+  return tree;
+}
+
+/** Draft: verify `draft` (tokens copied from the context, context-draft.ts) after the root, in one forward, no heads. */
+export async function draftStep(
+  ctx: StepContext,
+  root: number,
+  draft: readonly number[],
+  rule: AcceptanceRule,
+  laps?: Laps,
+): Promise<StepResult & { readonly path: readonly number[]; readonly tree: CompiledTree }> {
+  const tree = chain(draft.length);
+  const nodeTokens = Int32Array.from([root, ...draft]);
+  const p = ctx.cache.length;
+  const mask = treeMask(tree, p, ctx.maskValue);
+  laps?.lap('masks');
+  const out = await forward(ctx.binding, ctx.cache, nodeTokens, treePositions(tree, p), mask);
+  laps?.lap('binding');
+  laps?.runtime('base-forward', out.modelMs);
+  const { path } = verifyTree(tree, nodeTokens, out.logits, ctx.vocab, rule);
+  laps?.lap('verify');
+  const tokens = path.map((node) => nodeTokens[node]!);
+  ctx.cache.append(tokens, out.present, tree.size, path);
+  laps?.lap('kv-compaction');
+  return { tokens, path, tree, cursor: cursorAt(out, path[path.length - 1]!, ctx.vocab, ctx.dModel), modelMs: out.modelMs };
 }

@@ -6,6 +6,7 @@ import { parallelOutlook, TreePolicy, type TreeSource } from '../decoding/tree-p
 import { typicalRule } from '../decoding/verify';
 import { EntropyGate } from '../gate/entropy-gate';
 import { initialGateState, restoreGateState } from '../gate/gate-state';
+import { DraftAcceptance } from '../tree/context-draft';
 import { KvCache } from '../kv/kv-cache';
 import type { HeadKind } from '../runtime/binding';
 import { createSampler } from '../sampling/sampler';
@@ -29,6 +30,7 @@ export class Session {
   private readonly gate: EntropyGate;
   private readonly estimates = new Map<HeadKind, AcceptanceEstimates>();
   private readonly calibrations = new Map<HeadKind, HeadCalibration>();
+  private readonly draftAcceptance = new DraftAcceptance();
   /** Estimates restored from a persisted state, taken up when their head kind is first used. */
   private readonly savedEstimates: NonNullable<GateState['estimates']>;
   private running = false;
@@ -205,7 +207,8 @@ export class Session {
       sampling.kind === 'greedy'
         ? { kind: 'greedy' as const }
         : typicalRule(sampling.temperature, sampling.typicalEpsilon ?? config.typicalEpsilon);
-    return { mode: kind, trees, gate: this.gate, gated: options.gate, timedGate, rule };
+    const drafts = options.drafts === false ? undefined : { acceptance: this.draftAcceptance, cost: costModel };
+    return { mode: kind, trees, gate: this.gate, gated: options.gate, timedGate, rule, ...(drafts === undefined ? {} : { drafts }) };
   }
 
   private treeSource(tree: NonNullable<GenerateOptions['tree']>, kind: HeadKind, numHeads: number, paths: TreePaths): TreeSource {

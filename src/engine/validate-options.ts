@@ -31,6 +31,7 @@ function generateSchema(config: EngineConfig) {
     gate: z.boolean(),
     treeBudget: z.number().int().min(1).max(config.maxTreeBudget).optional(),
     tree: z.enum(['adaptive', 'static', 'dynamic']).optional(),
+    drafts: z.boolean().optional(),
     signal: z.custom<AbortSignal>((v) => v === undefined || v instanceof AbortSignal, 'must be an AbortSignal').optional(),
     profile: z.custom<StepProfile>((v) => v === undefined || v instanceof StepProfile, 'must be a StepProfile').optional(),
   });

@@ -39,7 +39,7 @@ describe('npm run bench -- --quick', () => {
       expect(groups[0]).toBe('stories');
       expect(groups).toContain('all');
       for (const group of backend.groups) {
-        expect(group.configs.map((c) => c.id)).toEqual(['ar', 'medusa', 'medusa+gate', 'cerberus', 'cerberus+gate', 'cerberus@2']);
+        expect(group.configs.map((c) => c.id)).toEqual(['ar', 'medusa', 'medusa+gate', 'cerberus', 'cerberus+gate', 'cerberus+gate-nodrafts', 'cerberus@2']);
         for (const c of group.configs) {
           expect(c.tokens).toBeGreaterThan(0);
           expect(c.tokensPerStep).toBeGreaterThanOrEqual(1);

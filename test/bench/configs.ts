@@ -11,6 +11,8 @@ export interface BenchConfig {
   /** off: every step parallel; adaptive: the product's default gate; fixed: the sweep. */
   readonly gate: 'off' | 'adaptive' | 'fixed';
   readonly threshold?: number;
+  /** Drafts copied from the context (GenerateOptions.drafts); default on, as in the product. */
+  readonly drafts?: boolean;
 }
 
 /** The product's default gate (a new tenant's), so the engine path and the Worker path run the same policy. */
@@ -36,6 +38,7 @@ export function benchConfigs(thresholds: readonly number[]): BenchConfig[] {
     { id: 'medusa+gate', name: 'Medusa+gate', mode: 'medusa', gate: 'adaptive' },
     { id: 'cerberus', name: 'Cerberus', mode: 'cerberus', gate: 'off' },
     { id: 'cerberus+gate', name: 'Cerberus+gate', mode: 'cerberus', gate: 'adaptive' },
+    { id: 'cerberus+gate-nodrafts', name: 'Cerberus+gate, no drafts', mode: 'cerberus', gate: 'adaptive', drafts: false },
     ...thresholds.map((t): BenchConfig => ({ id: `cerberus@${t}`, name: `Cerberus@${t}`, mode: 'cerberus', gate: 'fixed', threshold: t })),
   ];
 }

@@ -51,6 +51,7 @@ export class EngineRunner implements BenchRunner {
       sampling: { kind: 'greedy' },
       mode: config.mode,
       gate: config.gate !== 'off',
+      drafts: config.drafts !== false,
       treeBudget: this.options.budget,
       ...(this.profile === undefined ? {} : { profile: this.profile }),
     };
@@ -74,6 +75,7 @@ export class EngineRunner implements BenchRunner {
           ttftMs: ttft === 0 ? wallMs : ttft,
           steps: s.steps,
           parallelSteps: s.parallelSteps,
+          draftSteps: s.draftSteps,
           zeroAcceptSteps: s.zeroAcceptSteps,
           meanExtra: s.meanAccepted,
           thresholdEnd: s.threshold,

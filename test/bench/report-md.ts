@@ -41,14 +41,14 @@ export function markdownReport(r: BenchResults): string {
       out.push(`| ${g.set === 'stories' ? 'stories' : `MT-Bench ${g.category}`} | ${perCpu.toFixed(0)} | ${g.configs.slice(1).map((c) => x(c.medianCpuRatioToAr)).join(' | ')} |`);
     }
     out.push('', `Details (stories, and all MT-Bench together); peak memory of the process that ran the model: ${backend.peakRssMb.toFixed(0)} MiB.`, '');
-    out.push('| group | config | tok/s | × AR (median) | × AR (totals) | tokens/step | extra/parallel step | zero-accept | parallel share | TTFT ms (median) | threshold (end, median) | peak RSS MiB | mismatches |');
-    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    out.push('| group | config | tok/s | × AR (median) | × AR (totals) | tokens/step | extra/parallel step | zero-accept | parallel share | of which drafts | TTFT ms (median) | threshold (end, median) | peak RSS MiB | mismatches |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const g of backend.groups.filter((g) => g.category === 'stories' || g.category === 'all')) {
       for (const c of g.configs) {
         const par = c.mode !== 'ar';
         out.push(
           `| ${g.set} | ${c.name} | ${c.tokensPerSecond.toFixed(0)} | ${x(c.medianRatioToAr)} | ${x(c.ratioToAr)} | ${c.tokensPerStep.toFixed(2)} | ` +
-            `${par ? c.meanExtraPerParallelStep.toFixed(2) : '–'} | ${par ? pct(c.zeroAcceptShare) : '–'} | ${pct(c.parallelShare)} | ${c.ttftMsMedian.toFixed(0)} | ` +
+            `${par ? c.meanExtraPerParallelStep.toFixed(2) : '–'} | ${par ? pct(c.zeroAcceptShare) : '–'} | ${pct(c.parallelShare)} | ${par ? pct(c.draftShare) : '–'} | ${c.ttftMsMedian.toFixed(0)} | ` +
             `${c.thresholdEndMedian === null ? '–' : c.thresholdEndMedian.toFixed(2)} | ${c.peakRssMb.toFixed(0)} | ${c.mismatches} |`,
         );
       }

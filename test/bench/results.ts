@@ -35,6 +35,8 @@ const configResult = z.object({
   meanExtraPerParallelStep: z.number(),
   zeroAcceptShare: z.number(),
   parallelShare: z.number(),
+  /** Share of the steps that verified a draft copied from the context (part of parallelShare). */
+  draftShare: z.number(),
   ttftMsMedian: z.number(),
   peakRssMb: z.number(),
   thresholdEndMedian: z.number().nullable(),
@@ -170,6 +172,7 @@ export function summarise(configs: readonly BenchConfig[], prompts: readonly Pro
       meanExtraPerParallelStep: parallel > 0 ? sum((r) => r.meanExtra * r.parallelSteps) / parallel : 0,
       zeroAcceptShare: parallel > 0 ? sum((r) => r.zeroAcceptSteps) / parallel : 0,
       parallelShare: steps > 0 ? parallel / steps : 0,
+      draftShare: steps > 0 ? sum((r) => r.draftSteps) / steps : 0,
       ttftMsMedian: median(runs.map((r) => r.ttftMs)),
       peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
       thresholdEndMedian: config.gate === 'off' || config.mode === 'ar' ? null : median(runs.map((r) => r.thresholdEnd)),

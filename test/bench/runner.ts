@@ -12,6 +12,8 @@ export interface RunResult {
   readonly ttftMs: number;
   readonly steps: number;
   readonly parallelSteps: number;
+  /** Parallel steps whose candidates were drafts copied from the context. */
+  readonly draftSteps: number;
   readonly zeroAcceptSteps: number;
   /** Mean extra tokens per parallel step. */
   readonly meanExtra: number;

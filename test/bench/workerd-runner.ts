@@ -14,6 +14,7 @@ const ADMIN_SECRET = 'dev-admin-secret'; // wrangler.toml [vars], local developm
 interface CerberusStats {
   steps: number;
   parallel_steps: number;
+  draft_steps: number;
   zero_accept_steps: number;
   mean_extra_tokens_per_parallel_step: number;
   threshold: number;
@@ -87,7 +88,7 @@ export class WorkerdRunner implements BenchRunner {
       max_tokens: maxTokens,
       stream: true,
       stream_options: { include_usage: true },
-      cerberus: { mode: config.mode, gate: config.gate !== 'off' },
+      cerberus: { mode: config.mode, gate: config.gate !== 'off', drafts: config.drafts !== false },
     };
     const chat = prompt.kind === 'chat';
     const body = chat ? { ...common, messages: [{ role: 'user', content: prompt.content }] } : { ...common, prompt: prompt.content };
@@ -140,6 +141,7 @@ export class WorkerdRunner implements BenchRunner {
       ttftMs: ttft === 0 ? wallMs : ttft,
       steps: stats.steps,
       parallelSteps: stats.parallel_steps,
+      draftSteps: stats.draft_steps,
       zeroAcceptSteps: stats.zero_accept_steps,
       meanExtra: stats.mean_extra_tokens_per_parallel_step,
       thresholdEnd: stats.threshold,

@@ -228,7 +228,7 @@ export function clientChecks(target: () => Target): void {
 interface PaneFacts {
   text: string;
   error: string;
-  /** Spans per `from` (0 = base model, k = head k). */
+  /** Spans per `from` (0 = base model, k = head k, copy = a draft copied from the context). */
   sources: Record<string, number>;
   stats: Record<string, string>;
   gateMarks: number;

@@ -38,16 +38,21 @@ describe.each(TEST_BACKENDS.map((b) => [b]))('greedy parity with AR on %s', (bac
         return ids.slice(0, 1 + (cut % ids.length));
       });
     const randomPrompt = fc.array(fc.integer({ min: 0, max: vocab - 1 }).filter((id) => id !== eos), { minLength: 1, maxLength: 40 });
+    // A stretch said again: drafts copied from the context get proposed (and must not change the output).
+    const repeatedPrompt = fc
+      .tuple(fc.array(fc.integer({ min: 1, max: vocab - 1 }).filter((id) => id !== eos), { minLength: 3, maxLength: 10 }), fc.integer({ min: 2, max: 4 }))
+      .map(([stretch, times]) => Array.from({ length: times }, () => stretch).flat());
     const config = fc.record({
       maxTokens: fc.integer({ min: 1, max: 48 }),
       treeBudget: fc.integer({ min: 1, max: 63 }),
       threshold: fc.double({ min: 0, max: 6, noNaN: true }),
       explorationRate: fc.double({ min: 0, max: 0.5, noNaN: true }),
       adaptive: fc.boolean(),
+      drafts: fc.boolean(),
     });
 
     await fc.assert(
-      fc.asyncProperty(fc.oneof(textPrompt, randomPrompt), config, async (prompt, c) => {
+      fc.asyncProperty(fc.oneof(textPrompt, randomPrompt, repeatedPrompt), config, async (prompt, c) => {
         const base: GenerateOptions = { ...GREEDY_AR, maxTokens: c.maxTokens };
         const policy: GatePolicy = {
           mode: c.adaptive ? 'adaptive' : 'fixed',
@@ -60,7 +65,7 @@ describe.each(TEST_BACKENDS.map((b) => [b]))('greedy parity with AR on %s', (bac
         for (const mode of ['medusa', 'cerberus'] as const) {
           for (const gate of [false, true]) {
             for (const tree of ['static', 'adaptive', 'dynamic'] as const) {
-              const opts: GenerateOptions = { ...base, mode, gate, tree, treeBudget: c.treeBudget };
+              const opts: GenerateOptions = { ...base, mode, gate, tree, treeBudget: c.treeBudget, drafts: c.drafts };
               const got = await collect(model.createSession({ gatePolicy: policy }).generate(prompt, opts));
               const label = JSON.stringify({ prompt, mode, gate, tree, c });
               expect(got.tokens, label).toEqual(reference.tokens);
@@ -82,6 +87,36 @@ describe.each(TEST_BACKENDS.map((b) => [b]))('greedy parity with AR on %s', (bac
       expect(got.tokens).toEqual(reference.tokens);
       expect(got.stats.parallelSteps).toBeGreaterThan(0);
     }
+  });
+});
+
+describe.each(TEST_BACKENDS.map((b) => [b]))('drafts copied from the context on %s', (backend) => {
+  let model: Model;
+  beforeAll(async () => {
+    model = await loadFixtureModel(backend);
+  });
+  afterAll(() => model?.dispose());
+
+  it('verify copies of a repeated stretch, and the output stays the AR tokens', async () => {
+    const stretch = model.tokenizer.encode(' the little dog ran to the big red ball and sat down.');
+    const prompt = [...stretch, ...stretch, ...stretch];
+    const reference = await collect(model.createSession({ gatePolicy: policyOpen }).generate(prompt, { ...GREEDY_AR, maxTokens: 64 }));
+    let drafted = 0;
+    for (const mode of ['medusa', 'cerberus'] as const) {
+      for (const gate of [false, true]) {
+        const got = await collect(model.createSession({ gatePolicy: policyOpen }).generate(prompt, { ...GREEDY_AR, mode, gate, maxTokens: 64 }));
+        expect(got.tokens, `${mode} gate ${gate}`).toEqual(reference.tokens);
+        expect(got.stats.draftSteps).toBeLessThanOrEqual(got.stats.parallelSteps);
+        const draftTraces = got.events.filter((e) => e.type === 'tokens' && e.step?.kind === 'draft').length;
+        expect(draftTraces).toBe(got.stats.draftSteps);
+        drafted += got.stats.draftSteps;
+        const off = await collect(model.createSession({ gatePolicy: policyOpen }).generate(prompt, { ...GREEDY_AR, mode, gate, maxTokens: 64, drafts: false }));
+        expect(off.tokens).toEqual(reference.tokens);
+        expect(off.stats.draftSteps).toBe(0);
+      }
+    }
+    // The fixture model continues a thrice-said stretch by repeating it, so copies are proposed and accepted.
+    expect(drafted).toBeGreaterThan(0);
   });
 });
 

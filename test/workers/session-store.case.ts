@@ -5,7 +5,7 @@ import { DEFAULT_TENANT_CONFIG, gatePolicyOf } from '../../workers/tenants/confi
 
 const turn = (prompt: TurnRequest['prompt'], maxTokens = 12): TurnRequest => ({
   prompt,
-  generate: { maxTokens, sampling: { kind: 'greedy' }, stop: [], mode: 'cerberus', gate: true, treeBudget: 16 },
+  generate: { maxTokens, sampling: { kind: 'greedy' }, stop: [], mode: 'cerberus', gate: true, drafts: true, treeBudget: 16 },
   session: { headKind: 'cerberus', gatePolicy: gatePolicyOf(DEFAULT_TENANT_CONFIG.gate) },
 });
 const chat = (content: string, maxTokens?: number) => turn({ kind: 'chat', messages: [{ role: 'user', content }] }, maxTokens);

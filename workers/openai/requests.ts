@@ -27,6 +27,8 @@ const cerberusOptions = z
   .object({
     mode: z.enum(DECODING_MODES).optional(),
     gate: z.boolean().optional(),
+    /** Drafts copied from the context (engine GenerateOptions.drafts); default true. */
+    drafts: z.boolean().optional(),
     /** Streams only: each text chunk carries where its tokens came from (see provenanceOf). */
     provenance: z.boolean().optional(),
   })

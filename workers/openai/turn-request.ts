@@ -63,6 +63,7 @@ export function toTurnRequest(body: TurnFields, prompt: TurnPrompt, config: Tena
       stop,
       mode,
       gate: body.cerberus?.gate ?? true,
+      drafts: body.cerberus?.drafts ?? true,
       treeBudget: config.tree_budget,
     },
     session: { headKind: config.head_kind, gatePolicy: gatePolicyOf(config.gate) },

@@ -11,7 +11,7 @@ export const PLAYGROUND_HTML = String.raw`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>cerberus-edge playground</title>
 <style>
-  :root { --base: #e8e8e8; --h1: #b7e4c7; --h2: #a0c4ff; --h3: #ffd6a5; --h4: #ffadad; --ink: #1d1d1f; --muted: #6b6b70; }
+  :root { --base: #e8e8e8; --h1: #b7e4c7; --h2: #a0c4ff; --h3: #ffd6a5; --h4: #ffadad; --copy: #d0bdf4; --ink: #1d1d1f; --muted: #6b6b70; }
   * { box-sizing: border-box; }
   body { font: 14px/1.45 system-ui, sans-serif; color: var(--ink); margin: 0; padding: 16px 20px; background: #fafafa; }
   h1 { font-size: 18px; margin: 0 0 10px; }
@@ -33,13 +33,14 @@ export const PLAYGROUND_HTML = String.raw`<!doctype html>
   .tok { border-radius: 2px; }
   .from-0 { background: var(--base); } .from-1 { background: var(--h1); } .from-2 { background: var(--h2); }
   .from-3 { background: var(--h3); } .from-4, .from-5, .from-6, .from-7 { background: var(--h4); }
+  .from-copy { background: var(--copy); }
   .plain { background: none; }
   .stats { display: grid; grid-template-columns: repeat(4, 1fr); gap: 4px 10px; margin: 8px 0; }
   .stat b { display: block; font-size: 17px; font-variant-numeric: tabular-nums; }
   .stat span { font-size: 11px; color: var(--muted); }
   .gate { display: flex; flex-wrap: wrap; gap: 2px; min-height: 12px; }
   .gate i { width: 9px; height: 12px; display: block; border-radius: 1px; background: #c9c9cc; }
-  .gate i.parallel { background: #52b788; } .gate i.parallel.a0 { background: #f4a261; }
+  .gate i.parallel { background: #52b788; } .gate i.draft { background: #9d7fe0; } .gate i.a0 { background: #f4a261; }
   svg.trace { width: 100%; height: 60px; background: #fcfcfd; border: 1px solid #eee; margin-top: 6px; }
   .error { color: #b00020; white-space: pre-wrap; }
   .verdict { margin-top: 10px; font-weight: 600; min-height: 1.4em; }
@@ -60,8 +61,8 @@ export const PLAYGROUND_HTML = String.raw`<!doctype html>
   <textarea id="prompt" required>Once upon a time, there was a little dog named Max. He loved to play in the park.</textarea>
 </form>
 <div class="legend">how each token came:
-  <span class="from-0">base step</span><span class="from-1">head 1</span><span class="from-2">head 2</span><span class="from-3">head 3</span><span class="from-4">head 4</span>
-  <span class="hint">· gate strip: green = parallel step (orange: it accepted nothing extra), grey = plain AR step · chart: entropy per step (dots) and the gate threshold (line)</span>
+  <span class="from-0">base step</span><span class="from-1">head 1</span><span class="from-2">head 2</span><span class="from-3">head 3</span><span class="from-4">head 4</span><span class="from-copy">copied from the context</span>
+  <span class="hint">· gate strip: green = parallel step, purple = a draft copied from the context (orange: it accepted nothing extra), grey = plain AR step · chart: entropy per step (dots) and the gate threshold (line)</span>
 </div>
 <div class="panes">
   <section class="pane" id="pane-main"></section>
@@ -123,7 +124,7 @@ export const PLAYGROUND_HTML = String.raw`<!doctype html>
       if (s.entropy !== null) {
         var dot = document.createElementNS(SVG, 'circle');
         dot.setAttribute('cx', x(i)); dot.setAttribute('cy', y(s.entropy)); dot.setAttribute('r', 1.6);
-        dot.setAttribute('fill', s.kind === 'parallel' ? '#52b788' : '#8d8d93');
+        dot.setAttribute('fill', s.kind === 'parallel' ? '#52b788' : s.kind === 'draft' ? '#9d7fe0' : '#8d8d93');
         svg.appendChild(dot);
       }
     });
@@ -190,22 +191,22 @@ export const PLAYGROUND_HTML = String.raw`<!doctype html>
         var extra = chunk.cerberus;
         if (delta && delta.content) {
           if (firstAt === null) { firstAt = performance.now(); pane.stat('ttft', fmt(firstAt - started, 0)); }
-          var spans = extra && extra.tokens && extra.tokens.length ? extra.tokens : [{ text: delta.content, from: -1 }];
+          var spans = extra && extra.tokens && extra.tokens.length ? extra.tokens : [{ text: delta.content, from: null }];
           spans.forEach(function (s) {
             var span = document.createElement('span');
-            span.className = 'tok ' + (s.from >= 0 ? 'from-' + s.from : 'plain');
-            span.dataset.from = String(s.from);
-            span.title = s.from === 0 ? 'base model' : 'accepted from head ' + s.from;
+            span.className = 'tok ' + (s.from === null ? 'plain' : s.from >= 0 ? 'from-' + s.from : 'from-copy');
+            span.dataset.from = s.from !== null && s.from < 0 ? 'copy' : String(s.from);
+            span.title = s.from === null ? '' : s.from === 0 ? 'base model' : s.from < 0 ? 'copied from the context' : 'accepted from head ' + s.from;
             span.textContent = s.text;
             pane.out.appendChild(span);
           });
           ((extra && extra.steps) || []).forEach(function (step) {
             steps.push(step);
             tokens += step.tokens;
-            if (step.kind === 'parallel') parallel++;
+            if (step.kind !== 'ar') parallel++;
             if (step.threshold !== null) lastThreshold = step.threshold;
             var mark = document.createElement('i');
-            mark.className = step.kind + (step.kind === 'parallel' && step.tokens <= 1 ? ' a0' : '');
+            mark.className = step.kind + (step.kind !== 'ar' && step.tokens <= 1 ? ' a0' : '');
             mark.title = step.kind + ', ' + step.tokens + ' token(s), entropy ' + fmt(step.entropy, 2) + (step.threshold === null ? '' : ' vs threshold ' + fmt(step.threshold, 2));
             pane.gate.appendChild(mark);
           });

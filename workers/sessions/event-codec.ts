@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ERROR_STATUSES } from '../http/api-error';
-import type { TurnEvent } from './turn';
+import { COPIED_FROM_CONTEXT, type TurnEvent } from './turn';
 import { turnStatsSchema } from './turn-stats';
 
 const count = z.number().nonnegative();
@@ -23,10 +23,10 @@ const turnEvent = z.discriminatedUnion('type', [
     text: z.string(),
     trace: z
       .object({
-        spans: z.array(z.object({ text: z.string(), from: count })),
+        spans: z.array(z.object({ text: z.string(), from: z.int().min(COPIED_FROM_CONTEXT) })),
         steps: z.array(
           z.object({
-            kind: z.enum(['ar', 'parallel']),
+            kind: z.enum(['ar', 'parallel', 'draft']),
             tokens: count,
             entropy: z.number().nullable(),
             threshold: z.number().nullable(),

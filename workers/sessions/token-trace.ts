@@ -5,7 +5,7 @@
  * tracer decodes each id itself and hands out the text in the order the engine releases it.
  */
 import { StreamDecoder, type GenerationEvent, type TextTokenizer } from '../engine';
-import type { StepRecord, TextTrace, TokenSpan } from './turn';
+import { COPIED_FROM_CONTEXT, type StepRecord, type TextTrace, type TokenSpan } from './turn';
 
 type TokensEvent = Extract<GenerationEvent, { type: 'tokens' }>;
 
@@ -27,12 +27,13 @@ export class TokenTracer {
 
   /** The trace of the text `event` releases; null when it releases none (its steps go with the next text). */
   trace(event: TokensEvent): TextTrace | null {
-    const parallel = event.step?.kind === 'parallel';
+    const kind = event.step?.kind;
     const decoder = this.#decoder;
     if (decoder !== null) {
       event.tokenIds.forEach((id, i) => {
-        // In a parallel step the i-th committed token is the base model's (i = 0) or head i's.
-        const from = parallel ? i : 0;
+        // In a parallel step the i-th committed token is the base model's (i = 0) or head i's; in a draft
+        // step the tokens after the base model's were copied from the context.
+        const from = i === 0 ? 0 : kind === 'parallel' ? i : kind === 'draft' ? COPIED_FROM_CONTEXT : 0;
         this.#lastFrom = from;
         const piece = decoder.push([id]);
         if (piece.length > 0) this.#pending.push({ text: piece, from });

@@ -17,7 +17,9 @@ export const turnStatsSchema = z.object({
   cached_tokens: count,
   completion_tokens: count,
   steps: count,
+  /** Steps that verified candidates: the heads', or (`draft_steps` of them) drafts copied from the context. */
   parallel_steps: count,
+  draft_steps: count,
   ar_steps: count,
   zero_accept_steps: count,
   /** Tokens accepted beyond the base model's own, summed over the parallel steps. */
@@ -68,6 +70,7 @@ export function toTurnStats(
     completion_tokens: counts.completionTokens,
     steps,
     parallel_steps: stats?.parallelSteps ?? 0,
+    draft_steps: stats?.draftSteps ?? 0,
     ar_steps: stats?.arSteps ?? 0,
     zero_accept_steps: stats?.zeroAcceptSteps ?? 0,
     accepted_extra_tokens: stats?.acceptedExtraTokens ?? 0,

@@ -21,7 +21,7 @@ export type TurnPrompt =
   | { readonly kind: 'append'; readonly messages: readonly ChatTurnMessage[] };
 
 /** The engine's generation options a turn sets, passed to Session.generate as they are. */
-export type TurnGenerateOptions = Required<Pick<GenerateOptions, 'maxTokens' | 'sampling' | 'stop' | 'mode' | 'gate' | 'treeBudget'>>;
+export type TurnGenerateOptions = Required<Pick<GenerateOptions, 'maxTokens' | 'sampling' | 'stop' | 'mode' | 'gate' | 'drafts' | 'treeBudget'>>;
 
 /** The tenant's policy for the session (engine SessionOptions); a change between turns takes effect on the next turn. */
 export type TurnSessionOptions = Required<Pick<SessionOptions, 'headKind' | 'gatePolicy'>>;
@@ -37,12 +37,16 @@ export interface TurnRequest {
 /** A piece of reply text and where its token came from: 0 = the base model, k = accepted from head k. */
 export interface TokenSpan {
   readonly text: string;
+  /** 0: the base model; k >= 1: accepted from head k; -1 (COPIED_FROM_CONTEXT): a draft copied from the context. */
   readonly from: number;
 }
 
+export const COPIED_FROM_CONTEXT = -1;
+
 /** One decoding step, as the playground shows it (see StepTrace in the engine). */
 export interface StepRecord {
-  readonly kind: 'ar' | 'parallel';
+  /** 'draft': a parallel step whose candidates were copied from the context instead of the heads'. */
+  readonly kind: 'ar' | 'parallel' | 'draft';
   /** Tokens the step committed to the reply. */
   readonly tokens: number;
   readonly entropy: number | null;
