@@ -12,7 +12,7 @@ import type { CostModel } from '../types';
 /** Tokens that must match, root included, before a copy is proposed (3: shorter matches mislead). */
 export const DRAFT_MATCH = 3;
 /** Longest chain proposed; the cost model cuts it shorter on backends where rows are expensive. */
-export const MAX_DRAFT = 4;
+export const MAX_DRAFT = 8;
 /**
  * Prior per draft position: it counts as this many proposals of which PRIOR_HIT_RATE were accepted, so a
  * session's own drafts take over after a few steps. (Measured offline on held-out story openings and

@@ -22,7 +22,7 @@ describe('contextDraft', () => {
 });
 
 describe('DraftAcceptance', () => {
-  const cheapRows = { points: [{ tokens: 2, ratio: 1.02 }, { tokens: 8, ratio: 1.1 }] };
+  const cheapRows = { points: [{ tokens: 2, ratio: 1 }, { tokens: 16, ratio: 1.01 }] };
   const dearRows = { points: [{ tokens: 2, ratio: 1.7 }, { tokens: 5, ratio: 4 }] };
 
   it('chooses the longest chain where rows are nearly free, none that pays where they are dear', () => {
