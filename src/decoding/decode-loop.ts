@@ -35,8 +35,8 @@ export type DecodePlan =
     };
 
 /**
- * The decoding loop's state between steps. One `step` = gate → root token → AR or parallel forward →
- * bookkeeping; it returns the tokens it committed, which the caller may still cut (EOS, max tokens).
+ * The decoding loop's state between steps. One `step` = gate → root token → AR, parallel or draft forward →
+ * bookkeeping; it returns the tokens the caller may emit and, when the generation ends with them, why.
  */
 export interface DecodeLoopParts {
   readonly ctx: StepContext;
@@ -49,6 +49,21 @@ export interface DecodeLoopParts {
   readonly observed: ObservedCost;
   /** Per-phase step times, when the caller asked for them. */
   readonly profile?: StepProfile;
+}
+
+/**
+ * What a step gives the caller: tokens to emit (at most `remaining`, never EOS) and, when the generation
+ * ends with them, why — 'eos' (the model ended it), 'length' (max tokens or the context is full). Stop
+ * sequences are text, the caller's business.
+ */
+export interface StepOutcome {
+  readonly tokens: readonly number[];
+  readonly end?: 'eos' | 'length';
+}
+
+/** The outlook the gate weighs parallel steps by: the tree's, with costs corrected as observed where allowed. */
+export function outlookOf(plan: Exclude<DecodePlan, { mode: 'ar' }>, observed: ObservedCost) {
+  return parallelOutlook(plan.trees, plan.timedGate ? observed.correction() : 1);
 }
 
 /** The step whose cost is charged when the next step starts. */
@@ -66,14 +81,20 @@ export class DecodeLoop {
     this.cursor = parts.cursor;
   }
 
-  /** True once a step emitted a token without running it: there is no cursor after it to continue from. */
-  get exhausted(): boolean {
-    return this.ended;
+  /** One step; `remaining` >= 1 tokens may still be emitted. Not called again after an outcome with `end`. */
+  async step(remaining: number): Promise<StepOutcome> {
+    if (this.ended) throw new Error('DecodeLoop.step after the generation ended');
+    const committed = await this.run(remaining);
+    const eos = committed.indexOf(this.parts.eosTokenId);
+    const tokens = committed.slice(0, Math.min(remaining, eos === -1 ? committed.length : eos));
+    const room = this.parts.ctx.cache.capacity - this.parts.ctx.cache.length;
+    const end = eos !== -1 && eos < remaining ? 'eos' : this.ended || tokens.length >= remaining || room <= 0 ? 'length' : undefined;
+    if (end !== undefined) this.ended = true;
+    return end === undefined ? { tokens } : { tokens, end };
   }
 
-  /** Precondition: not exhausted, the cache has room for the root (length < capacity), remaining >= 1. */
-  async step(remaining: number): Promise<readonly number[]> {
-    if (this.ended) throw new Error('DecodeLoop.step after the last token');
+  /** The tokens one step commits (the root, then any accepted); the cache holds all but a last unrun root. */
+  private async run(remaining: number): Promise<readonly number[]> {
     const { ctx, plan, sampler, stats, observed, profile } = this.parts;
     const { cache } = ctx;
     const began = performance.now();
@@ -132,7 +153,7 @@ export class DecodeLoop {
     stats.treeSize = tree.size;
     plan.trees.record(result.step, result.path);
     // The gate weighs accepted tokens against what a parallel step costs here, as observed.
-    plan.gate.record(entropy, accepted, result.step.expectedAccepted, parallelOutlook(plan.trees, plan.timedGate ? observed.correction() : 1));
+    plan.gate.record(entropy, accepted, result.step.expectedAccepted, outlookOf(plan, observed));
     laps?.lap('bookkeeping');
     if (profile !== undefined) profile.treeNodes += tree.size;
     return result.tokens;

@@ -2,8 +2,8 @@ import { EngineError } from '../errors';
 import type { KvCache } from '../kv/kv-cache';
 import type { ForwardOutput, HeadKind, InferenceBinding } from '../runtime/binding';
 
-/** Runtime failures reach callers as one error type; the original stays as `cause`. */
-async function wrapped<T>(what: string, call: () => Promise<T>): Promise<T> {
+/** Runtime failures reach callers as one error type (`backend-error`); the original stays as `cause`. */
+export async function asBackendError<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (cause) {
@@ -22,10 +22,10 @@ export function forward(
   mask: Float32Array,
 ): Promise<ForwardOutput> {
   const input = { inputIds: tokens, positionIds: positions, mask, past: cache.past(), pastLength: cache.length };
-  return wrapped('base forward', () => binding.forward(input));
+  return asBackendError('base forward', () => binding.forward(input));
 }
 
 /** Head logits [K', V] for one hidden state: the first `depth` heads where the graph can skip heads, else all K. */
 export function runHeads(binding: InferenceBinding, kind: HeadKind, hidden: Float32Array, depth: number) {
-  return wrapped(`${kind} heads`, () => binding.heads(kind, hidden, 1, depth));
+  return asBackendError(`${kind} heads`, () => binding.heads(kind, hidden, 1, depth));
 }

@@ -10,6 +10,7 @@ import type { CostModel, LoadModelOptions, ModelSource, SessionOptions } from '.
 import { ENGINE_CONFIG, type EngineConfig } from './config';
 import { measureCostModel } from './cost-model';
 import { EngineError } from '../errors';
+import { asBackendError } from '../decoding/model-calls';
 import type { ModelParts } from './model-parts';
 import { validateCostModel } from './validate-options';
 import { Session } from './session';
@@ -127,8 +128,8 @@ async function createModelBinding(
   architecture: ModelArchitecture,
   options: LoadModelOptions & { readonly minRowsPerRun?: number },
 ): Promise<InferenceBinding> {
-  try {
-    return await createBinding({
+  return asBackendError('creating the inference binding', () =>
+    createBinding({
       backend: options.backend ?? 'auto',
       base,
       heads,
@@ -137,20 +138,12 @@ async function createModelBinding(
       ...(options.spinning === undefined ? {} : { spinning: options.spinning }),
       ...(options.minRowsPerRun === undefined ? {} : { minRowsPerRun: options.minRowsPerRun }),
       ...(options.log === undefined ? {} : { log: options.log }),
-    });
-  } catch (cause) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    throw new EngineError('backend-error', `could not create the inference binding: ${detail}`, { cause });
-  }
+    }),
+  );
 }
 
-async function measure(binding: InferenceBinding, manifest: Manifest): Promise<CostModel> {
-  try {
-    return await measureCostModel(binding, manifest);
-  } catch (cause) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    throw new EngineError('backend-error', `cost calibration failed: ${detail}`, { cause });
-  }
+function measure(binding: InferenceBinding, manifest: Manifest): Promise<CostModel> {
+  return asBackendError('cost calibration', () => measureCostModel(binding, manifest));
 }
 
 function assemble(

@@ -1,8 +1,8 @@
-import { DecodeLoop, type DecodePlan } from '../decoding/decode-loop';
+import { DecodeLoop, outlookOf, type DecodePlan } from '../decoding/decode-loop';
 import { cursorAt, type Cursor } from '../decoding/cursor';
 import { forward } from '../decoding/model-calls';
 import type { StepContext } from '../decoding/steps';
-import { parallelOutlook, TreePolicy, type TreeSource } from '../decoding/tree-policy';
+import { TreePolicy, type TreeSource } from '../decoding/tree-policy';
 import { typicalRule } from '../decoding/verify';
 import { EntropyGate } from '../gate/entropy-gate';
 import { initialGateState, restoreGateState } from '../gate/gate-state';
@@ -110,10 +110,13 @@ export class Session {
     const ctx = this.stepContext();
     const cursor = await this.prefill(ctx, prompt.slice(reuse), stats, aborted);
     if (cursor === undefined) return yield done('abort');
+    const plan = this.plan(options);
+    // The gate re-reads what a parallel step costs and accepts with this generation's tree and costs.
+    if (plan.mode !== 'ar') this.gate.reestimate(outlookOf(plan, this.model.observedCost));
     const loop = new DecodeLoop({
       ctx,
       cursor,
-      plan: this.plan(options),
+      plan,
       sampler: createSampler(options.sampling),
       eosTokenId: this.eos,
       stats,
@@ -124,31 +127,27 @@ export class Session {
 
     for (;;) {
       if (aborted()) return yield done('abort');
-      const remaining = options.maxTokens - emitted.length;
-      if (remaining <= 0 || loop.exhausted || this.cache.length >= this.cache.capacity) {
-        const tail = text.flush();
-        if (tail.text.length > 0) yield* this.emit(stats, [], tail.text);
-        return yield done(tail.stopped ? 'stop' : 'length');
-      }
-      const committed = await loop.step(remaining);
+      const step = await loop.step(options.maxTokens - emitted.length);
       if (aborted()) return yield done('abort');
 
+      // Stop sequences are text: the loop's tokens go through the stream until one completes.
       const ids: number[] = [];
       let out = '';
-      let finish: FinishReason | undefined;
-      for (const id of committed.slice(0, remaining)) {
-        if (id === this.eos) {
-          finish = 'stop';
-          out += text.flush().text;
-          break;
-        }
+      let stopped = false;
+      for (const id of step.tokens) {
         ids.push(id);
         const piece = text.push(id);
         out += piece.text;
         if (piece.stopped) {
-          finish = 'stop';
+          stopped = true;
           break;
         }
+      }
+      let finish: FinishReason | undefined = stopped ? 'stop' : undefined;
+      if (finish === undefined && step.end !== undefined) {
+        const tail = text.flush();
+        out += tail.text;
+        finish = step.end === 'eos' || tail.stopped ? 'stop' : 'length';
       }
       emitted.push(...ids);
       if (ids.length > 0 || out.length > 0) yield* this.emit(stats, ids, out, loop.lastStep);
@@ -202,7 +201,6 @@ export class Session {
     const trees = new TreePolicy(source, estimates, costModel, budget, heads.num_heads, heads.shortlist?.ids);
     const { sampling } = options;
     const timedGate = sampling.kind === 'greedy';
-    this.gate.reestimate(parallelOutlook(trees, timedGate ? this.model.observedCost.correction() : 1));
     const rule =
       sampling.kind === 'greedy'
         ? { kind: 'greedy' as const }

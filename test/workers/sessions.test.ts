@@ -46,11 +46,12 @@ describe('a session across turns', () => {
     const [a, b] = await Promise.all([storedSession('dev', kept), storedSession('dev', evicted)]);
     expect(b.tokens).toEqual(a.tokens);
     expect(b.turns).toHaveLength(2);
-    // The gate went on from its stored statistics (one observation per parallel step), not from the
-    // model's calibration prior.
+    // The gate went on from its stored statistics (one observation per heads step: parallel steps that
+    // were not drafts copied from the context), not from the model's calibration prior.
     const total = (counts: readonly number[]) => counts.reduce((x, y) => x + y, 0);
     expect(evictedOne.body.cerberus.parallel_steps).toBeGreaterThan(0);
-    expect(total(b.gateState!.count)).toBeCloseTo(total(gateBefore.count) + evictedTwo.body.cerberus.parallel_steps, 9);
+    const headsSteps = evictedTwo.body.cerberus.parallel_steps - evictedTwo.body.cerberus.draft_steps;
+    expect(total(b.gateState!.count)).toBeCloseTo(total(gateBefore.count) + headsSteps, 9);
   });
 
   it('keeps tenants apart even when they use the same session id', async () => {

@@ -20,6 +20,7 @@ export interface ChatCompletion {
     gate: boolean;
     steps: number;
     parallel_steps: number;
+    draft_steps: number;
     ar_steps: number;
     zero_accept_steps: number;
     mean_accepted_length: number;
