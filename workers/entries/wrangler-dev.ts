@@ -8,10 +8,17 @@
  * Loading the shipped model through the assets binding (≈ 30 MB) fired 5,700–6,900 such requests at once; the
  * loopback resets connections, and requests in flight fail with "503 Your worker restarted mid-request".
  * The command has no switch to turn the inspector off; the API has (`--inspect` turns it back on).
+ *
+ * Clients connect to workerd's own HTTP socket, through a byte-level loopback relay (front-socket.ts), not
+ * to wrangler's dev proxy: that proxy re-sends each request from a Durable Object of its own and never
+ * passes a client's disconnect on, so a stopped stream kept its session busy until the idle timeout (15 s)
+ * and the session logged tokens nobody read. Closing the relayed socket is what workerd's own HTTP path
+ * sees, so `request.signal` aborts and the turn ends within a step, as deployed.
  */
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
-import { unstable_readConfig, unstable_startWorker } from 'wrangler';
+import { unstable_DevEnv, unstable_readConfig } from 'wrangler';
+import { startFrontSocket } from './front-socket';
 
 const USAGE = `usage: npm start -- [options]
   --ip ADDRESS          listen address (default: wrangler.toml [dev] ip)
@@ -102,21 +109,42 @@ process.env['CLOUDFLARE_CF_FETCH_ENABLED'] ??= 'false';
 const port = parsePort(values.port);
 const logLevel = parseLogLevel(values['log-level']);
 const { dev } = unstable_readConfig({ config: CONFIG });
-await ensurePortFree(values.ip ?? dev.ip, port ?? dev.port ?? 8787);
-const worker = await unstable_startWorker({
+const hostname = values.ip ?? dev.ip;
+const listenPort = port ?? dev.port ?? 8787;
+await ensurePortFree(hostname, listenPort);
+
+// workerd's own socket, as wrangler's runtime reports it after every (re)load; the relay follows it.
+const devEnv = new unstable_DevEnv();
+let userWorker: { hostname: string; port: number } | undefined;
+let loaded: () => void = () => undefined;
+const firstLoad = new Promise<void>((resolve) => (loaded = resolve));
+const dispatch = devEnv.dispatch.bind(devEnv);
+devEnv.dispatch = (event) => {
+  if (event.type === 'reloadComplete') {
+    const url = event.proxyData.userWorkerUrl;
+    userWorker = { hostname: url.hostname, port: Number(url.port) };
+    loaded();
+  }
+  dispatch(event);
+};
+const worker = await devEnv.startWorker({
   config: CONFIG,
   ...(values.assets !== undefined ? { assets: values.assets } : {}),
   bindings: parseVars(values.var ?? []),
   dev: {
     inspector: values.inspect === true ? {} : false,
     watch: true,
-    server: { ...(values.ip !== undefined ? { hostname: values.ip } : {}), ...(port !== undefined ? { port } : {}) },
+    // wrangler's own proxy still runs (its reload logic needs it), on a free loopback port nobody is told about
+    server: { hostname: '127.0.0.1', port: 0 },
     ...(values['persist-to'] !== undefined ? { persist: values['persist-to'] } : {}),
     ...(logLevel !== undefined ? { logLevel } : {}),
   },
 });
-await worker.ready;
+await Promise.all([worker.ready, firstLoad]);
+const front = await startFrontSocket(hostname, listenPort, () => userWorker);
+// wrangler has just printed its proxy's port ("Ready on ..."): that one is internal.
+console.log(`cerberus-edge: serving on http://${hostname === '0.0.0.0' ? '127.0.0.1' : hostname}:${front.port} (workerd directly)`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void worker.dispose().finally(() => process.exit(0)));
+  process.once(signal, () => void Promise.all([front.close(), worker.dispose()]).finally(() => process.exit(0)));
 }
