@@ -26,7 +26,9 @@ async function run(binding: InferenceBinding) {
     pastLength: p,
   });
   const heads = await binding.heads('cerberus', prefill.hidden, p);
-  return { prefill, tree, heads };
+  // Depth-selectable heads (docs/model-contract.md, num_heads): the If branches that skip heads.
+  const shallow = await binding.heads('cerberus', prefill.hidden, p, 1);
+  return { prefill, tree, heads, shallow };
 }
 
 async function assertAgree(binding: InferenceBinding, reference: InferenceBinding): Promise<void> {
@@ -34,6 +36,8 @@ async function assertAgree(binding: InferenceBinding, reference: InferenceBindin
   assert.ok(maxAbsDiff(a.prefill.logits, b.prefill.logits) < 1e-4, `${binding.backend}: prefill logits differ`);
   assert.ok(maxAbsDiff(a.tree.logits, b.tree.logits) < 1e-4, `${binding.backend}: tree logits differ`);
   assert.ok(maxAbsDiff(a.heads.logits, b.heads.logits) < 1e-4, `${binding.backend}: heads logits differ`);
+  assert.ok(maxAbsDiff(a.shallow.logits, b.shallow.logits) < 1e-4, `${binding.backend}: one-head logits differ`);
+  assert.equal(a.shallow.logits.length, a.shallow.width * 6, `${binding.backend}: one head computed for the 6 prompt rows`);
 }
 
 Deno.test('Deno: native and wasm load the fixture and agree; auto picks native', async () => {
