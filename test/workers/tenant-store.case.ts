@@ -3,6 +3,7 @@ import { expect, it } from 'vitest';
 import { DEFAULT_TENANT_CONFIG } from '../../workers/tenants/config';
 import { hashApiKey, newApiKey, newTenantId } from '../../workers/tenants/keys';
 import type { TenantStore } from '../../workers/tenants/store';
+import { SESSION_IDLE_TTL_MS } from '../../workers/tenants/session-registry';
 import { EMPTY_USAGE, type TurnUsage } from '../../workers/tenants/usage';
 
 const USAGE: TurnUsage = {
@@ -76,6 +77,28 @@ export function tenantStoreContract(makeStore: () => TenantStore): void {
     expect(invalid).toMatchObject({ kind: 'invalid', param: 'gate' });
     expect((await store.get(tenant.id))?.config.gate.max).toBe(DEFAULT_TENANT_CONFIG.gate.max);
     expect(await store.updateConfig('t_missing', {})).toEqual({ kind: 'not_found' });
+  });
+
+  it('holds at most max_sessions conversations per tenant: known ones continue, a new one waits for the oldest to idle out', async () => {
+    const store = makeStore();
+    const { tenant } = await newTenant(store);
+    await store.updateConfig(tenant.id, { max_sessions: 2 });
+    const { tenant: other } = await newTenant(store);
+    const t0 = 1_000_000;
+    expect(await store.openSession(tenant.id, 's1', t0)).toEqual({ kind: 'ok' });
+    expect(await store.openSession(tenant.id, 's2', t0 + 1_000)).toEqual({ kind: 'ok' });
+    expect(await store.openSession(tenant.id, 's1', t0 + 2_000)).toEqual({ kind: 'ok' }); // known: continues
+    // s2 is now the oldest: the tenant has room again when it has been idle for the TTL.
+    expect(await store.openSession(tenant.id, 's3', t0 + 3_000)).toEqual({
+      kind: 'too_many_sessions',
+      limit: 2,
+      retryAfterSeconds: (1_000 + SESSION_IDLE_TTL_MS - 3_000) / 1000,
+    });
+    expect(await store.openSession(other.id, 's3', t0 + 3_000)).toEqual({ kind: 'ok' }); // other tenants unaffected
+    expect(await store.openSession(tenant.id, 's3', t0 + 1_000 + SESSION_IDLE_TTL_MS)).toEqual({ kind: 'ok' });
+    // s1 (used at t0 + 2 s) is still live, so a fourth one is refused again.
+    expect((await store.openSession(tenant.id, 's4', t0 + 1_000 + SESSION_IDLE_TTL_MS)).kind).toBe('too_many_sessions');
+    expect(await store.delete(tenant.id)).toBe(true);
   });
 
   it('adds usage up per tenant', async () => {

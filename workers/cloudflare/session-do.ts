@@ -1,7 +1,8 @@
 /**
  * One conversation on Workers. Memory holds the engine session (the KV cache); SQLite holds the token
  * context, the gate state and a record per turn, so an evicted or restarted object rebuilds its cache
- * from storage on the next turn. Idle sessions delete themselves after SESSION_TTL_MS.
+ * from storage on the next turn. Idle sessions delete themselves after SESSION_IDLE_TTL_MS, the idle time after
+ * which the tenant store stops counting them against the tenant's max_sessions.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { workerModel } from './worker-model';
@@ -12,8 +13,7 @@ import { SqliteConversationLog } from './sqlite-log';
 import type { TurnRequest } from '../sessions/turn';
 import type { ErrorInfo } from '../http/api-error';
 import { restoreGateState, type GateState } from '../engine';
-
-export const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
+import { SESSION_IDLE_TTL_MS } from '../tenants/session-registry';
 
 /** One budget for every SessionDO of this isolate: they share its memory (and its model). */
 let isolateBudget: KvBudget | undefined;
@@ -44,7 +44,7 @@ export class SessionDO extends DurableObject<Env> {
     if (!started.ok) return started;
     const turnId = crypto.randomUUID();
     this.#current = { turnId, cancel: started.cancel };
-    await this.ctx.storage.setAlarm(Date.now() + SESSION_TTL_MS);
+    await this.ctx.storage.setAlarm(Date.now() + SESSION_IDLE_TTL_MS);
     return { ok: true, turnId, body: started.events.pipeThrough(encodeEvents()) };
   }
 
@@ -70,7 +70,7 @@ export class SessionDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     if (this.#conversation.busy) {
-      await this.ctx.storage.setAlarm(Date.now() + SESSION_TTL_MS);
+      await this.ctx.storage.setAlarm(Date.now() + SESSION_IDLE_TTL_MS);
       return;
     }
     this.#conversation.dropCache(); // and out of the isolate's budget

@@ -32,6 +32,7 @@ export function durableTenantStore(namespace: DurableObjectNamespace<TenantsDO>)
     list: () => stub().list(),
     rotateKey: (id, keyHash) => stub().rotateKey(id, keyHash),
     delete: (id) => stub().delete(id),
+    openSession: (tenantId, sessionId, nowMs) => stub().openSession(tenantId, sessionId, nowMs),
     recordUsage: (tenantId, usage) => stub().recordUsage(tenantId, usage),
     usage: (tenantId) => stub().usage(tenantId),
   };

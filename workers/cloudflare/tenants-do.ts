@@ -10,6 +10,7 @@ import { applyConfigPatch, DEFAULT_TENANT_CONFIG, tenantConfigSchema, type Tenan
 import { DEV_TENANT_ID, hashApiKey } from '../tenants/keys';
 import { admitRequest } from '../tenants/rate-window';
 import type { Authentication, ConfigUpdate, NewTenant, Tenant } from '../tenants/store';
+import { admitSession, SESSION_IDLE_TTL_MS, type SessionAdmission } from '../tenants/session-registry';
 import { addUsage, EMPTY_USAGE, turnUsageSchema, usageTotalsSchema, type TurnUsage, type UsageTotals } from '../tenants/usage';
 
 const tenantRow = z.object({
@@ -20,6 +21,7 @@ const tenantRow = z.object({
 });
 const windowRow = z.object({ window_start: z.number(), count: z.number(), previous_count: z.number() });
 const usageRow = z.object({ totals: jsonColumn(usageTotalsSchema) });
+const liveRow = z.object({ live: z.number(), oldest: z.number().nullable(), known: z.number() });
 
 const TENANT_COLUMNS = 'id, name, config, created_at';
 
@@ -96,8 +98,35 @@ export class TenantsDO extends DurableObject<Env> {
       sql.exec('DELETE FROM tenants WHERE id = ?', id);
       sql.exec('DELETE FROM rate_windows WHERE tenant_id = ?', id);
       sql.exec('DELETE FROM usage WHERE tenant_id = ?', id);
+      sql.exec('DELETE FROM tenant_sessions WHERE tenant_id = ?', id);
     });
     return true;
+  }
+
+  openSession(tenantId: string, sessionId: string, nowMs: number): SessionAdmission {
+    const tenant = this.get(tenantId);
+    if (tenant === null) return { kind: 'ok' };
+    const sql = this.ctx.storage.sql;
+    const cutoff = nowMs - SESSION_IDLE_TTL_MS;
+    sql.exec('DELETE FROM tenant_sessions WHERE tenant_id = ? AND last_used <= ?', tenantId, cutoff);
+    const row = selectOne(
+      sql,
+      liveRow,
+      'SELECT COUNT(*) AS live, MIN(last_used) AS oldest, COALESCE(SUM(session_id = ?), 0) AS known FROM tenant_sessions WHERE tenant_id = ?',
+      sessionId,
+      tenantId,
+    );
+    const admission = admitSession((row?.known ?? 0) > 0, row?.live ?? 0, row?.oldest ?? null, tenant.config.max_sessions, nowMs);
+    if (admission.kind === 'ok') {
+      sql.exec(
+        'INSERT INTO tenant_sessions (tenant_id, session_id, last_used) VALUES (?, ?, ?) ' +
+          'ON CONFLICT(tenant_id, session_id) DO UPDATE SET last_used = excluded.last_used',
+        tenantId,
+        sessionId,
+        nowMs,
+      );
+    }
+    return admission;
   }
 
   recordUsage(tenantId: string, usage: TurnUsage): void {
@@ -137,6 +166,9 @@ export class TenantsDO extends DurableObject<Env> {
       sql.exec('ALTER TABLE rate_windows ADD COLUMN previous_count INTEGER NOT NULL DEFAULT 0');
     }
     sql.exec('CREATE TABLE IF NOT EXISTS usage (tenant_id TEXT PRIMARY KEY, totals TEXT NOT NULL)');
+    sql.exec(`CREATE TABLE IF NOT EXISTS tenant_sessions (
+      tenant_id TEXT NOT NULL, session_id TEXT NOT NULL, last_used INTEGER NOT NULL,
+      PRIMARY KEY (tenant_id, session_id))`);
   }
 
   /** Local development's documented tenant: follows DEV_API_KEY when it changes, absent when it is unset. */

@@ -28,13 +28,20 @@ const configFields = {
   rate_limit_per_minute: z.int().min(1).max(1_000_000),
   /** Turns generating or queued at once for this tenant (http/admission.ts); more get 429. */
   max_concurrent: z.int().min(1).max(1024),
+  /** Conversations held at once (tenants/session-registry.ts); a new session id past it gets 429. */
+  max_sessions: z.int().min(1).max(1_000_000),
 };
 
 export const DEFAULT_MAX_CONCURRENT = 16;
+export const DEFAULT_MAX_SESSIONS = 1024;
 
 export const tenantConfigSchema = z
-  // Stored configs from before max_concurrent existed read as the default.
-  .object({ ...configFields, max_concurrent: configFields.max_concurrent.default(DEFAULT_MAX_CONCURRENT) })
+  // Stored configs from before max_concurrent / max_sessions existed read as the defaults.
+  .object({
+    ...configFields,
+    max_concurrent: configFields.max_concurrent.default(DEFAULT_MAX_CONCURRENT),
+    max_sessions: configFields.max_sessions.default(DEFAULT_MAX_SESSIONS),
+  })
   .strict()
   .refine(({ gate }) => gate.min <= gate.threshold && gate.threshold <= gate.max, {
     message: 'gate bounds must satisfy min <= threshold <= max',
@@ -61,6 +68,7 @@ export const DEFAULT_TENANT_CONFIG: TenantConfig = tenantConfigSchema.parse({
   max_tokens: 256,
   rate_limit_per_minute: 120,
   max_concurrent: DEFAULT_MAX_CONCURRENT,
+  max_sessions: DEFAULT_MAX_SESSIONS,
 });
 
 export type PatchResult = { ok: true; config: TenantConfig } | { ok: false; message: string; param: string | null };

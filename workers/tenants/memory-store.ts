@@ -1,6 +1,7 @@
 /** Tenant store in process memory, for the Node and Deno entries (one process, nothing persisted). */
 import { applyConfigPatch, type TenantConfigPatch } from './config';
 import { admitRequest, type RateWindow } from './rate-window';
+import { admitSession, SESSION_IDLE_TTL_MS, type SessionAdmission } from './session-registry';
 import type { Authentication, ConfigUpdate, NewTenant, Tenant, TenantStore } from './store';
 import { addUsage, EMPTY_USAGE, type TurnUsage, type UsageTotals } from './usage';
 
@@ -9,6 +10,8 @@ export class MemoryTenantStore implements TenantStore {
   readonly #idByKeyHash = new Map<string, string>();
   readonly #windows = new Map<string, RateWindow>();
   readonly #usage = new Map<string, UsageTotals>();
+  /** Per tenant: session id → last used (ms), oldest first (re-inserted on use). */
+  readonly #sessions = new Map<string, Map<string, number>>();
 
   constructor(seed: readonly NewTenant[] = []) {
     for (const tenant of seed) this.#insert(tenant, Date.now());
@@ -62,11 +65,30 @@ export class MemoryTenantStore implements TenantStore {
     this.#forgetKeys(id);
     this.#windows.delete(id);
     this.#usage.delete(id);
+    this.#sessions.delete(id);
     return true;
   }
 
   #forgetKeys(id: string): void {
     for (const [hash, owner] of this.#idByKeyHash) if (owner === id) this.#idByKeyHash.delete(hash);
+  }
+
+  async openSession(tenantId: string, sessionId: string, nowMs: number): Promise<SessionAdmission> {
+    const tenant = this.#tenants.get(tenantId);
+    if (tenant === undefined) return { kind: 'ok' };
+    const sessions = this.#sessions.get(tenantId) ?? new Map<string, number>();
+    this.#sessions.set(tenantId, sessions);
+    for (const [id, lastUsed] of sessions) {
+      if (lastUsed > nowMs - SESSION_IDLE_TTL_MS) break;
+      sessions.delete(id); // expired; the map is oldest first
+    }
+    const known = sessions.has(sessionId);
+    const admission = admitSession(known, sessions.size, sessions.values().next().value ?? null, tenant.config.max_sessions, nowMs);
+    if (admission.kind === 'ok') {
+      sessions.delete(sessionId);
+      sessions.set(sessionId, nowMs);
+    }
+    return admission;
   }
 
   async recordUsage(tenantId: string, usage: TurnUsage): Promise<void> {

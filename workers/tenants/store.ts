@@ -1,5 +1,6 @@
 /** The tenant directory port: Workers use TenantsDO, Node and Deno the in-memory store. */
 import type { TenantConfig, TenantConfigPatch } from './config';
+import type { SessionAdmission } from './session-registry';
 import type { TurnUsage, UsageTotals } from './usage';
 
 export interface Tenant {
@@ -49,6 +50,11 @@ export interface TenantStore {
   rotateKey(id: string, keyHash: string): Promise<Tenant | null>;
   /** Deletes the tenant, its key, rate window and usage; false when there was none. */
   delete(id: string): Promise<boolean>;
+  /**
+   * Registers a turn on `sessionId` (new, or live again: its idle clock restarts) against the tenant's
+   * max_sessions, counting only sessions used within SESSION_IDLE_TTL_MS.
+   */
+  openSession(tenantId: string, sessionId: string, nowMs: number): Promise<SessionAdmission>;
   recordUsage(tenantId: string, usage: TurnUsage): Promise<void>;
   usage(tenantId: string): Promise<UsageTotals>;
 }
