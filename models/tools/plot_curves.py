@@ -46,7 +46,8 @@ def panel(x0: float, title: str, xlabel: str, series: dict[str, list[tuple[float
         y = ymin + (ymax - ymin) * i / 4
         out.append(f'<text x="{x0 + PAD - 4}" y="{sy(y) + 4:.1f}" text-anchor="end">{y:.2f}</text>')
         x = xmin + (xmax - xmin) * i / 4
-        out.append(f'<text x="{sx(x):.1f}" y="{H - PAD / 2 + 10}" text-anchor="middle">{x:,.4g}</text>')
+        label = f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"  # steps as integers, millions of tokens short
+        out.append(f'<text x="{sx(x):.1f}" y="{H - PAD / 2 + 10}" text-anchor="middle">{label}</text>')
     for j, (name, s) in enumerate(series.items()):
         if not s:
             continue
@@ -57,14 +58,26 @@ def panel(x0: float, title: str, xlabel: str, series: dict[str, list[tuple[float
     return "\n".join(out)
 
 
+def heads_curve(work: Path, kind: str) -> list[tuple[int, float]]:
+    """Valid loss by step over the run a warm start continued (train_heads.py keeps its log) and this one."""
+    points: list[tuple[int, float]] = []
+    offset = 0
+    for name in (f"heads-{kind}-log-before-warm-start.jsonl", f"heads-{kind}-log.jsonl"):
+        if not (work / name).exists():
+            continue
+        rows = read_log(work / name)
+        points += [(offset + r["step"], r["valid_loss"]) for r in rows if "valid_loss" in r]
+        offset += max((r["step"] for r in rows), default=0)
+    return points
+
+
 def render(work: Path) -> str:
     base = read_log(work / "base-log.jsonl")
     train = list(zip([r["tokens"] / 1e6 for r in base], smooth([r["train_loss"] for r in base])))
     valid = [(r["tokens"] / 1e6, r["valid_loss"]) for r in base if "valid_loss" in r]
-    heads = {k: [(r["step"], r["valid_loss"]) for r in read_log(work / f"heads-{k}-log.jsonl") if "valid_loss" in r]
-             for k in ("cerberus", "medusa")}
+    heads = {k: heads_curve(work, k) for k in ("cerberus", "medusa")}
     body = panel(0, "base: loss (nats/token)", "training tokens (M) in this run", {"train": train, "valid": valid})
-    body += panel(W, "heads: valid loss on the greedy chain", "step", heads)
+    body += panel(W, "heads: valid loss on the greedy chain", "step (a warm-started run continues the one before)", heads)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * W}" height="{H}" font-family="sans-serif" '
             f'font-size="11"><rect width="100%" height="100%" fill="white"/>\n{body}\n</svg>\n')
 

@@ -98,8 +98,11 @@ describe.each(TEST_BACKENDS.map((b) => [b]))('drafts copied from the context on 
   afterAll(() => model?.dispose());
 
   it('verify copies of a repeated stretch, and the output stays the AR tokens', async () => {
-    const stretch = model.tokenizer.encode(' the little dog ran to the big red ball and sat down.');
-    const prompt = [...stretch, ...stretch, ...stretch];
+    // The model's own continuation of an opening, then the opening again and the first tokens of that
+    // continuation: the context now holds the text the model is about to say, so copies of it are drafted.
+    const opening = model.tokenizer.encode(OPENINGS[0]!);
+    const said = (await collect(model.createSession({ gatePolicy: policyOpen }).generate(opening, { ...GREEDY_AR, maxTokens: 40 }))).tokens;
+    const prompt = [...opening, ...said, ...opening, ...said.slice(0, 6)];
     const reference = await collect(model.createSession({ gatePolicy: policyOpen }).generate(prompt, { ...GREEDY_AR, maxTokens: 64 }));
     let drafted = 0;
     for (const mode of ['medusa', 'cerberus'] as const) {
@@ -115,7 +118,7 @@ describe.each(TEST_BACKENDS.map((b) => [b]))('drafts copied from the context on 
         expect(off.stats.draftSteps).toBe(0);
       }
     }
-    // The fixture model continues a thrice-said stretch by repeating it, so copies are proposed and accepted.
+    // Whatever the model then says, a context that repeats itself offers drafts, and the cost model takes them.
     expect(drafted).toBeGreaterThan(0);
   });
 });
