@@ -90,6 +90,19 @@ export function sessionStoreContract(makeStore: () => SessionStore): void {
     if (last?.type === 'done') expect(last.stats.cached_tokens).toBeGreaterThan(0);
   });
 
+  it('forgets an idle conversation (the next turn starts empty), but not one that is generating', async () => {
+    const store = makeStore();
+    const at = key();
+    await finished(store, at, chat(FIRST));
+    await store.forget(at);
+    expect((await finished(store, at, chat(FIRST))).done.stats.cached_tokens).toBe(0);
+    const running = await store.startTurn(at, chat(FIRST, 48));
+    if (!running.ok) throw new Error('refused');
+    await store.forget(at); // busy: left alone
+    await readAll(running.events);
+    expect((await finished(store, at, chat(FIRST))).done.stats.cached_tokens).toBeGreaterThan(0);
+  });
+
   it('refuses before any stream: an append to an empty session (404) and a prompt the context cannot hold (400)', async () => {
     const store = makeStore();
     const append = await store.startTurn(key(), turn({ kind: 'append', messages: [{ role: 'user', content: 'And then?' }] }));

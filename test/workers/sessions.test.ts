@@ -69,22 +69,22 @@ describe('a session across turns', () => {
 });
 
 describe('conversations per tenant', () => {
-  it('refuses a new session past max_sessions with 429 and Retry-After, while its sessions continue', async () => {
+  it('past max_sessions forgets the least recently used conversation (its log deleted) and refuses nothing', async () => {
     const tenant = await createTenant('capped', { max_sessions: 2 });
     const one = await chatTurn(tenant.api_key, 'cap-1', FIRST);
     await chatTurn(tenant.api_key, 'cap-2', FIRST);
-    const third = await call('/v1/chat/completions', {
-      key: tenant.api_key,
-      headers: { 'x-session-id': 'cap-3' },
-      body: { model: await servedModel(tenant.api_key), messages: FIRST, max_tokens: 4 },
-    });
-    expect(third.status).toBe(429);
-    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(60 * 60);
-    expect(await errorOf(third)).toMatchObject({ code: 'too_many_sessions', type: 'rate_limit_error' });
-    const again = await chatTurn(tenant.api_key, 'cap-1', followUp(one.body.choices[0]!.message.content));
-    expect(again.body.usage.prompt_tokens_details.cached_tokens).toBeGreaterThan(0);
-    // Another tenant is not affected.
-    expect((await chatTurn(DEV_KEY, 'cap-3', FIRST)).response.status).toBe(200);
+    await chatTurn(tenant.api_key, 'cap-1', followUp(one.body.choices[0]!.message.content)); // cap-2 is now the oldest
+    expect((await storedSession(tenant.id, 'cap-2')).tokens.length).toBeGreaterThan(0);
+    expect((await chatTurn(tenant.api_key, 'cap-3', FIRST)).response.status).toBe(200);
+    const forgotten = await eventually(() => storedSession(tenant.id, 'cap-2'), (stored) => stored.tokens.length === 0);
+    expect(forgotten.tokens).toEqual([]);
+    expect(forgotten.turns).toEqual([]);
+    expect((await storedSession(tenant.id, 'cap-1')).turns).toHaveLength(2);
+    // A forgotten conversation sent whole again is served, from a prefill instead of the cache.
+    const back = await chatTurn(tenant.api_key, 'cap-2', FIRST);
+    expect(back.body.usage.prompt_tokens_details.cached_tokens).toBe(0);
+    // Another tenant's sessions are not affected.
+    expect((await chatTurn(DEV_KEY, 'cap-2', FIRST)).response.status).toBe(200);
   });
 });
 

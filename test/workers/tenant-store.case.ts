@@ -79,25 +79,21 @@ export function tenantStoreContract(makeStore: () => TenantStore): void {
     expect(await store.updateConfig('t_missing', {})).toEqual({ kind: 'not_found' });
   });
 
-  it('holds at most max_sessions conversations per tenant: known ones continue, a new one waits for the oldest to idle out', async () => {
+  it('holds at most max_sessions conversations per tenant: past it, the least recently used are to be forgotten', async () => {
     const store = makeStore();
     const { tenant } = await newTenant(store);
     await store.updateConfig(tenant.id, { max_sessions: 2 });
     const { tenant: other } = await newTenant(store);
     const t0 = 1_000_000;
-    expect(await store.openSession(tenant.id, 's1', t0)).toEqual({ kind: 'ok' });
-    expect(await store.openSession(tenant.id, 's2', t0 + 1_000)).toEqual({ kind: 'ok' });
-    expect(await store.openSession(tenant.id, 's1', t0 + 2_000)).toEqual({ kind: 'ok' }); // known: continues
-    // s2 is now the oldest: the tenant has room again when it has been idle for the TTL.
-    expect(await store.openSession(tenant.id, 's3', t0 + 3_000)).toEqual({
-      kind: 'too_many_sessions',
-      limit: 2,
-      retryAfterSeconds: (1_000 + SESSION_IDLE_TTL_MS - 3_000) / 1000,
-    });
-    expect(await store.openSession(other.id, 's3', t0 + 3_000)).toEqual({ kind: 'ok' }); // other tenants unaffected
-    expect(await store.openSession(tenant.id, 's3', t0 + 1_000 + SESSION_IDLE_TTL_MS)).toEqual({ kind: 'ok' });
-    // s1 (used at t0 + 2 s) is still live, so a fourth one is refused again.
-    expect((await store.openSession(tenant.id, 's4', t0 + 1_000 + SESSION_IDLE_TTL_MS)).kind).toBe('too_many_sessions');
+    expect(await store.openSession(tenant.id, 's1', t0)).toEqual({ forget: [] });
+    expect(await store.openSession(tenant.id, 's2', t0 + 1_000)).toEqual({ forget: [] });
+    expect(await store.openSession(tenant.id, 's1', t0 + 2_000)).toEqual({ forget: [] }); // known: continues, now the newest
+    expect(await store.openSession(tenant.id, 's3', t0 + 3_000)).toEqual({ forget: ['s2'] }); // s2 is the least recent
+    expect(await store.openSession(other.id, 's2', t0 + 3_000)).toEqual({ forget: [] }); // other tenants unaffected
+    // s2 was forgotten: coming back it is new again, and s1 is now the least recent.
+    expect(await store.openSession(tenant.id, 's2', t0 + 4_000)).toEqual({ forget: ['s1'] });
+    // Sessions idle for the TTL no longer count.
+    expect(await store.openSession(tenant.id, 's4', t0 + 4_000 + SESSION_IDLE_TTL_MS)).toEqual({ forget: [] });
     expect(await store.delete(tenant.id)).toBe(true);
   });
 

@@ -73,6 +73,12 @@ export class SessionDO extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + SESSION_IDLE_TTL_MS);
       return;
     }
+    await this.forget();
+  }
+
+  /** Deletes the conversation (the tenant holds too many, or it idled out); not while it generates. */
+  async forget(): Promise<void> {
+    if (this.#conversation.busy) return;
     this.#conversation.dropCache(); // and out of the isolate's budget
     await this.ctx.storage.deleteAll();
     this.#log.createSchema();

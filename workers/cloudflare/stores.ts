@@ -16,6 +16,9 @@ export function durableSessionStore(namespace: DurableObjectNamespace<SessionDO>
       const body = onCancel(started.body, () => stub.cancelTurn(started.turnId));
       return { ok: true, events: body.pipeThrough(decodeEvents()) };
     },
+    async forget(key) {
+      await namespace.get(namespace.idFromName(sessionObjectName(key))).forget();
+    },
   };
 }
 

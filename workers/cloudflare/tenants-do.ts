@@ -10,7 +10,7 @@ import { applyConfigPatch, DEFAULT_TENANT_CONFIG, tenantConfigSchema, type Tenan
 import { DEV_TENANT_ID, hashApiKey } from '../tenants/keys';
 import { admitRequest } from '../tenants/rate-window';
 import type { Authentication, ConfigUpdate, NewTenant, Tenant } from '../tenants/store';
-import { admitSession, SESSION_IDLE_TTL_MS, type SessionAdmission } from '../tenants/session-registry';
+import { overLimit, SESSION_IDLE_TTL_MS, type SessionRegistration } from '../tenants/session-registry';
 import { addUsage, EMPTY_USAGE, turnUsageSchema, usageTotalsSchema, type TurnUsage, type UsageTotals } from '../tenants/usage';
 
 const tenantRow = z.object({
@@ -21,7 +21,7 @@ const tenantRow = z.object({
 });
 const windowRow = z.object({ window_start: z.number(), count: z.number(), previous_count: z.number() });
 const usageRow = z.object({ totals: jsonColumn(usageTotalsSchema) });
-const liveRow = z.object({ live: z.number(), oldest: z.number().nullable(), known: z.number() });
+const sessionRow = z.object({ session_id: z.string() });
 
 const TENANT_COLUMNS = 'id, name, config, created_at';
 
@@ -103,21 +103,12 @@ export class TenantsDO extends DurableObject<Env> {
     return true;
   }
 
-  openSession(tenantId: string, sessionId: string, nowMs: number): SessionAdmission {
+  openSession(tenantId: string, sessionId: string, nowMs: number): SessionRegistration {
     const tenant = this.get(tenantId);
-    if (tenant === null) return { kind: 'ok' };
+    if (tenant === null) return { forget: [] };
     const sql = this.ctx.storage.sql;
-    const cutoff = nowMs - SESSION_IDLE_TTL_MS;
-    sql.exec('DELETE FROM tenant_sessions WHERE tenant_id = ? AND last_used <= ?', tenantId, cutoff);
-    const row = selectOne(
-      sql,
-      liveRow,
-      'SELECT COUNT(*) AS live, MIN(last_used) AS oldest, COALESCE(SUM(session_id = ?), 0) AS known FROM tenant_sessions WHERE tenant_id = ?',
-      sessionId,
-      tenantId,
-    );
-    const admission = admitSession((row?.known ?? 0) > 0, row?.live ?? 0, row?.oldest ?? null, tenant.config.max_sessions, nowMs);
-    if (admission.kind === 'ok') {
+    return this.ctx.storage.transactionSync(() => {
+      sql.exec('DELETE FROM tenant_sessions WHERE tenant_id = ? AND last_used <= ?', tenantId, nowMs - SESSION_IDLE_TTL_MS);
       sql.exec(
         'INSERT INTO tenant_sessions (tenant_id, session_id, last_used) VALUES (?, ?, ?) ' +
           'ON CONFLICT(tenant_id, session_id) DO UPDATE SET last_used = excluded.last_used',
@@ -125,8 +116,12 @@ export class TenantsDO extends DurableObject<Env> {
         sessionId,
         nowMs,
       );
-    }
-    return admission;
+      // Oldest first; the session just used is the newest (ties: the one just written goes last).
+      const live = selectRows(sql, sessionRow, 'SELECT session_id FROM tenant_sessions WHERE tenant_id = ? ORDER BY last_used, session_id = ?, rowid', tenantId, sessionId);
+      const forget = overLimit(live.map((r) => r.session_id), tenant.config.max_sessions);
+      for (const id of forget) sql.exec('DELETE FROM tenant_sessions WHERE tenant_id = ? AND session_id = ?', tenantId, id);
+      return { forget };
+    });
   }
 
   recordUsage(tenantId: string, usage: TurnUsage): void {

@@ -58,17 +58,28 @@ export class MemorySessionStore implements SessionStore {
     return held.conversation.startTurn(turn);
   }
 
+  async forget(key: SessionKey): Promise<void> {
+    const name = sessionObjectName(key);
+    const held = this.#conversations.get(name);
+    if (held === undefined || held.conversation.busy) return;
+    this.#drop(name, held);
+  }
+
   /** Forgets the least recently used idle conversation that `matches`; false when there is none. */
   #dropOne(matches: (held: Held) => boolean): boolean {
     for (const [name, held] of this.#conversations) {
       if (held.conversation.busy || !matches(held)) continue;
-      held.conversation.dropCache();
-      this.#conversations.delete(name);
-      const left = this.sessions(held.tenantId) - 1;
-      if (left > 0) this.#perTenant.set(held.tenantId, left);
-      else this.#perTenant.delete(held.tenantId);
+      this.#drop(name, held);
       return true;
     }
     return false;
+  }
+
+  #drop(name: string, held: Held): void {
+    held.conversation.dropCache();
+    this.#conversations.delete(name);
+    const left = this.sessions(held.tenantId) - 1;
+    if (left > 0) this.#perTenant.set(held.tenantId, left);
+    else this.#perTenant.delete(held.tenantId);
   }
 }

@@ -90,4 +90,6 @@ export interface SessionStore {
    * `ok: false`; cancelling `events` stops the generation and keeps only what was emitted.
    */
   startTurn(key: SessionKey, turn: TurnRequest): Promise<TurnStart>;
+  /** Deletes the conversation (its cache and log); a session generating right now is left alone. */
+  forget(key: SessionKey): Promise<void>;
 }

@@ -28,7 +28,7 @@ const configFields = {
   rate_limit_per_minute: z.int().min(1).max(1_000_000),
   /** Turns generating or queued at once for this tenant (http/admission.ts); more get 429. */
   max_concurrent: z.int().min(1).max(1024),
-  /** Conversations held at once (tenants/session-registry.ts); a new session id past it gets 429. */
+  /** Conversations held at once (tenants/session-registry.ts); past it the least recently used are forgotten. */
   max_sessions: z.int().min(1).max(1_000_000),
 };
 

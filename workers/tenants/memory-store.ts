@@ -1,7 +1,7 @@
 /** Tenant store in process memory, for the Node and Deno entries (one process, nothing persisted). */
 import { applyConfigPatch, type TenantConfigPatch } from './config';
 import { admitRequest, type RateWindow } from './rate-window';
-import { admitSession, SESSION_IDLE_TTL_MS, type SessionAdmission } from './session-registry';
+import { overLimit, SESSION_IDLE_TTL_MS, type SessionRegistration } from './session-registry';
 import type { Authentication, ConfigUpdate, NewTenant, Tenant, TenantStore } from './store';
 import { addUsage, EMPTY_USAGE, type TurnUsage, type UsageTotals } from './usage';
 
@@ -73,22 +73,20 @@ export class MemoryTenantStore implements TenantStore {
     for (const [hash, owner] of this.#idByKeyHash) if (owner === id) this.#idByKeyHash.delete(hash);
   }
 
-  async openSession(tenantId: string, sessionId: string, nowMs: number): Promise<SessionAdmission> {
+  async openSession(tenantId: string, sessionId: string, nowMs: number): Promise<SessionRegistration> {
     const tenant = this.#tenants.get(tenantId);
-    if (tenant === undefined) return { kind: 'ok' };
+    if (tenant === undefined) return { forget: [] };
     const sessions = this.#sessions.get(tenantId) ?? new Map<string, number>();
     this.#sessions.set(tenantId, sessions);
     for (const [id, lastUsed] of sessions) {
       if (lastUsed > nowMs - SESSION_IDLE_TTL_MS) break;
       sessions.delete(id); // expired; the map is oldest first
     }
-    const known = sessions.has(sessionId);
-    const admission = admitSession(known, sessions.size, sessions.values().next().value ?? null, tenant.config.max_sessions, nowMs);
-    if (admission.kind === 'ok') {
-      sessions.delete(sessionId);
-      sessions.set(sessionId, nowMs);
-    }
-    return admission;
+    sessions.delete(sessionId);
+    sessions.set(sessionId, nowMs);
+    const forget = overLimit([...sessions.keys()], tenant.config.max_sessions);
+    for (const id of forget) sessions.delete(id);
+    return { forget };
   }
 
   async recordUsage(tenantId: string, usage: TurnUsage): Promise<void> {

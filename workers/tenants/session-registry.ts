@@ -1,29 +1,21 @@
 /**
- * How many conversations a tenant holds: each new session id is registered with the tenant store, and a
- * tenant at its `max_sessions` gets 429 until one of its sessions has been idle for SESSION_IDLE_TTL_MS.
- * On Workers the session's Durable Object deletes its own storage after the same idle time (SessionDO's
- * alarm), so what the count says is what storage holds; on Node and Deno it bounds the in-memory store.
+ * How many conversations a tenant holds: every turn registers its session id with the tenant store, and
+ * past the tenant's `max_sessions` the least recently used sessions are forgotten (their logs deleted), as
+ * a cache would drop them. Nothing is refused: a client that sends no session id gets a new one per
+ * request, and a forgotten conversation costs a prefill, not its history, when the client sends it whole.
+ * A session idle for SESSION_IDLE_TTL_MS is forgotten anyway (on Workers SessionDO's alarm deletes its
+ * storage) and no longer counted.
  */
 
 /** A conversation nobody continued for this long is forgotten (its log deleted) and no longer counted. */
 export const SESSION_IDLE_TTL_MS = 24 * 60 * 60 * 1000;
 
-export type SessionAdmission =
-  | { readonly kind: 'ok' }
-  | { readonly kind: 'too_many_sessions'; readonly limit: number; readonly retryAfterSeconds: number };
+/** What registering a turn's session asks of the caller: forget these sessions of the tenant (oldest first). */
+export interface SessionRegistration {
+  readonly forget: readonly string[];
+}
 
-/**
- * The decision for a session id, given whether it is already registered and live, how many live sessions
- * the tenant holds, and when the oldest of them was last used.
- */
-export function admitSession(
-  known: boolean,
-  live: number,
-  oldestLastUsedMs: number | null,
-  limit: number,
-  nowMs: number,
-): SessionAdmission {
-  if (known || live < limit) return { kind: 'ok' };
-  const freesAt = (oldestLastUsedMs ?? nowMs) + SESSION_IDLE_TTL_MS;
-  return { kind: 'too_many_sessions', limit, retryAfterSeconds: Math.max(1, Math.ceil((freesAt - nowMs) / 1000)) };
+/** Given the tenant's live sessions, oldest first (the one just used last), the ones beyond `limit`. */
+export function overLimit(liveOldestFirst: readonly string[], limit: number): string[] {
+  return liveOldestFirst.slice(0, Math.max(0, liveOldestFirst.length - limit));
 }

@@ -1,6 +1,6 @@
 /** The tenant directory port: Workers use TenantsDO, Node and Deno the in-memory store. */
 import type { TenantConfig, TenantConfigPatch } from './config';
-import type { SessionAdmission } from './session-registry';
+import type { SessionRegistration } from './session-registry';
 import type { TurnUsage, UsageTotals } from './usage';
 
 export interface Tenant {
@@ -51,10 +51,11 @@ export interface TenantStore {
   /** Deletes the tenant, its key, rate window and usage; false when there was none. */
   delete(id: string): Promise<boolean>;
   /**
-   * Registers a turn on `sessionId` (new, or live again: its idle clock restarts) against the tenant's
-   * max_sessions, counting only sessions used within SESSION_IDLE_TTL_MS.
+   * Registers a turn on `sessionId` (new, or live again: its idle clock restarts), counting only sessions
+   * used within SESSION_IDLE_TTL_MS, and says which of the tenant's sessions are now beyond its
+   * max_sessions (least recently used first; no longer registered): the caller forgets them.
    */
-  openSession(tenantId: string, sessionId: string, nowMs: number): Promise<SessionAdmission>;
+  openSession(tenantId: string, sessionId: string, nowMs: number): Promise<SessionRegistration>;
   recordUsage(tenantId: string, usage: TurnUsage): Promise<void>;
   usage(tenantId: string): Promise<UsageTotals>;
 }

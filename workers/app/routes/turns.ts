@@ -47,15 +47,9 @@ export interface StartedTurn {
 /** Starts `turn` in the caller's session `sessionId`; a refusal before the first token throws its ApiError. */
 export async function startTurn(c: Ctx, deps: AppDeps, sessionId: string, turn: TurnRequest): Promise<StartedTurn> {
   const tenant = c.get('tenant');
-  const admission = await deps.tenants.openSession(tenant.id, sessionId, deps.now());
-  if (admission.kind === 'too_many_sessions') {
-    throw new ApiError({
-      status: 429,
-      code: 'too_many_sessions',
-      message: `This API key holds ${admission.limit} conversations, its max_sessions; continue one of them, or retry when the oldest has been idle for a day (it is then forgotten).`,
-      retryAfterSeconds: admission.retryAfterSeconds,
-    });
-  }
+  // Past the tenant's max_sessions its least recently used conversations are forgotten, off the request path.
+  const { forget } = await deps.tenants.openSession(tenant.id, sessionId, deps.now());
+  for (const old of forget) runInBackground(c, deps.sessions.forget({ tenantId: tenant.id, sessionId: old }), deps.log);
   const started = await deps.sessions.startTurn({ tenantId: tenant.id, sessionId }, turn);
   if (!started.ok) throw new ApiError(started.error);
   const account = turnAccount(deps.now, (usage) => runInBackground(c, deps.tenants.recordUsage(tenant.id, usage), deps.log));
