@@ -16,10 +16,13 @@
  * --repeats: each (prompt, configuration, backend) runs that many times, spread over the prompt's round; the
  * fastest run counts (the one the machine's other jobs disturbed least; all must emit the same text).
  *
+ * --render FILE: no runs; the Markdown report and the SVG chart written again from a results JSON (after a
+ * change to how they are drawn), to --out / --md / --svg.
+ *
  * --quick: the fixture model, 1 story + 2 MT-Bench prompts, 24 tokens, one fixed threshold: a test of the
  * harness and of AR equality (npm test runs it), not of speed.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -52,6 +55,7 @@ const { values: args } = parseArgs({
     'profile-prompts': { type: 'string' },
     repeats: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    render: { type: 'string' },
   },
 });
 
@@ -128,7 +132,14 @@ async function write(path: string | undefined, text: string): Promise<void> {
   log(`wrote ${path}`);
 }
 
+async function render(file: string): Promise<void> {
+  const results = benchSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+  await write(args.md ?? (args.out && join(args.out, 'bench.md')), markdownReport(results));
+  await write(args.svg ?? (args.out && join(args.out, 'bench.svg')), svgChart(results));
+}
+
 async function main(): Promise<void> {
+  if (args.render !== undefined) return render(args.render);
   const began = performance.now();
   const dir = args.model !== undefined ? resolve(args.model) : quick ? resolve('test/fixtures/tiny') : await defaultModelDir();
   const { fit: prompts, leftOut } = await fittingPrompts(

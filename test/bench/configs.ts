@@ -30,6 +30,9 @@ export function gatePolicyOf(config: BenchConfig): GatePolicy {
   return { mode: 'fixed', threshold: t, min: Math.min(ADAPTIVE_POLICY.min, t), max: Math.max(ADAPTIVE_POLICY.max, t), explorationRate: 0 };
 }
 
+/** Configurations that switch a product default off to show what it buys; the targets are about the product's. */
+export const ABLATIONS: ReadonlySet<string> = new Set(['cerberus+gate-nodrafts']);
+
 /** AR first: it is every other configuration's reference. */
 export function benchConfigs(thresholds: readonly number[]): BenchConfig[] {
   return [
