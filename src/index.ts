@@ -13,7 +13,7 @@ export { Session } from './engine/session';
 export { kvCacheBytes } from './kv/kv-cache';
 export { EngineError, isEngineError, type EngineErrorCode } from './errors';
 export { ENGINE_CONFIG, type EngineConfig } from './engine/config';
-export { restoreGateState } from './gate/gate-state';
+export { restoreLearnedState } from './gate/learned-state';
 export { StepProfile, STEP_PHASES, type StepPhase, type StepKind } from './decoding/step-profile';
 export { renderChat, type ChatMessage } from './tokenizer/chat-template';
 export { TextTokenizer } from './tokenizer/text-tokenizer';
@@ -24,8 +24,8 @@ export type {
   DecodingMode,
   FinishReason,
   GatePolicy,
-  GateState,
-  GateStateV1,
+  LearnedState,
+  LearnedStateV1,
   GenerateOptions,
   GenerationEvent,
   LoadModelOptions,

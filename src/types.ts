@@ -171,7 +171,7 @@ export interface LoadModelOptions {
 }
 
 
-export type { AcceptanceState, GateState, GateStateV1 } from './gate/gate-state';
+export type { AcceptanceState, LearnedState, LearnedStateV1 } from './gate/learned-state';
 
 export interface SessionOptions {
   /**
@@ -181,8 +181,8 @@ export interface SessionOptions {
   readonly headKind?: HeadKind;
   readonly gatePolicy: GatePolicy;
   /**
-   * A state persisted from `Session.gateState()` (a GateState, or a GateStateV1 stored by an older
+   * A state persisted from `Session.learnedState()` (a LearnedState, or a LearnedStateV1 stored by an older
    * version): untrusted, so validated here (typed error when malformed); storage may keep it as opaque JSON.
    */
-  readonly gateState?: unknown;
+  readonly learnedState?: unknown;
 }

@@ -5,7 +5,7 @@ import type { StepContext } from '../decoding/steps';
 import { TreePolicy, type TreeSource } from '../decoding/tree-policy';
 import { typicalRule } from '../decoding/verify';
 import { EntropyGate } from '../gate/entropy-gate';
-import { initialGateState, restoreGateState } from '../gate/gate-state';
+import { initialLearnedState, restoreLearnedState } from '../gate/learned-state';
 import { DraftAcceptance } from '../tree/context-draft';
 import { KvCache } from '../kv/kv-cache';
 import type { HeadKind } from '../runtime/binding';
@@ -15,7 +15,7 @@ import { AcceptanceEstimates } from '../tree/acceptance-estimates';
 import { causalMask } from '../tree/causal-mask';
 import type { TreePaths } from '../tree/compile-tree';
 import { HeadCalibration } from '../tree/head-proposals';
-import type { FinishReason, GateState, GenerateOptions, GenerationEvent, SessionOptions, StepTrace } from '../types';
+import type { FinishReason, LearnedState, GenerateOptions, GenerationEvent, SessionOptions, StepTrace } from '../types';
 import { EngineError } from '../errors';
 import type { ModelParts } from './model-parts';
 import { StatsRecorder } from '../decoding/stats-recorder';
@@ -32,7 +32,7 @@ export class Session {
   private readonly calibrations = new Map<HeadKind, HeadCalibration>();
   private readonly draftAcceptance = new DraftAcceptance();
   /** Estimates restored from a persisted state, taken up when their head kind is first used. */
-  private readonly savedEstimates: NonNullable<GateState['estimates']>;
+  private readonly savedEstimates: NonNullable<LearnedState['estimates']>;
   private running = false;
 
   constructor(
@@ -44,7 +44,7 @@ export class Session {
     if (options.headKind !== undefined) model.requireHeads(options.headKind);
     const policy = validateGatePolicy(options.gatePolicy);
     const state =
-      options.gateState === undefined ? initialGateState(manifest.gate.calibration, policy) : restoreGateState(options.gateState);
+      options.learnedState === undefined ? initialLearnedState(manifest.gate.calibration, policy) : restoreLearnedState(options.learnedState);
     this.gate = new EntropyGate(policy, state);
     this.savedEstimates = { ...state.estimates };
     this.cache = new KvCache(arch.n_layers, arch.n_kv_heads, arch.head_dim, arch.max_positions);
@@ -60,7 +60,7 @@ export class Session {
   }
 
   /** What the session has learnt — the gate's statistics and the acceptance estimates — for persistence (plain JSON-able data). */
-  gateState(): GateState {
+  learnedState(): LearnedState {
     const estimates = { ...this.savedEstimates };
     for (const [kind, kindEstimates] of this.estimates) estimates[kind] = kindEstimates.state();
     return { ...this.gate.state(), ...(Object.keys(estimates).length > 0 ? { estimates } : {}) };

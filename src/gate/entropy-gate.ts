@@ -1,4 +1,4 @@
-import type { GatePolicy, GateState } from '../types';
+import type { GatePolicy, LearnedState } from '../types';
 import { mulberry32, type Prng } from '../sampling/prng';
 import { binOf, estimateThreshold, type ParallelOutlook } from './estimate-threshold';
 
@@ -27,7 +27,7 @@ export class EntropyGate {
 
   constructor(
     private readonly policy: GatePolicy,
-    state: GateState,
+    state: LearnedState,
     seed = 0x9e3779b9,
   ) {
     this.threshold = policy.mode === 'fixed' ? policy.threshold : state.threshold;
@@ -94,7 +94,7 @@ export class EntropyGate {
     }
   }
 
-  state(): GateState {
+  state(): LearnedState {
     return {
       version: 2,
       threshold: this.threshold,

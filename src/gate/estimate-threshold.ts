@@ -1,8 +1,8 @@
 import type { GatePolicy } from '../types';
-import { clamp, type GateState } from './gate-state';
+import { clamp, type LearnedState } from './learned-state';
 
 /** The gate state's per-bin sums (read only). */
-export type BinStatistics = { readonly [K in 'binEdges' | 'sumAccepted' | 'sumExpected' | 'count']: Readonly<GateState[K]> };
+export type BinStatistics = { readonly [K in 'binEdges' | 'sumAccepted' | 'sumExpected' | 'count']: Readonly<LearnedState[K]> };
 
 /** A parallel step with the tree now in use: its cost in AR steps (heads included) and its expected extra tokens. */
 export interface ParallelOutlook {

@@ -42,7 +42,7 @@ export class AcceptanceEstimates {
 
   /**
    * Estimates persisted with `state()`, when their shape fits a model with `numHeads` heads (validated by
-   * restoreGateState); undefined when it does not (the session then starts from the manifest again).
+   * restoreLearnedState); undefined when it does not (the session then starts from the manifest again).
    */
   static fromState(state: AcceptanceState, numHeads: number): AcceptanceEstimates | undefined {
     if (state.trials.length !== numHeads || state.trials.some((ranks) => ranks.length !== MAX_RANK)) return undefined;

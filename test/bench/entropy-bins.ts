@@ -10,7 +10,7 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadModel, type GatePolicy, type GateState, type Model } from '../../src/index';
+import { loadModel, type GatePolicy, type LearnedState, type Model } from '../../src/index';
 import { defaultModelDir, fileSource, parseBackend } from './model-dir';
 import { mtBenchQuestions, storyOpenings, type BenchPrompt } from './prompts';
 
@@ -35,7 +35,7 @@ interface BinTotals {
   readonly steps: number[];
 }
 
-function emptyState(edges: readonly number[]): GateState {
+function emptyState(edges: readonly number[]): LearnedState {
   const zeros = edges.slice(1).map(() => 0);
   return { version: 2, threshold: OPEN.threshold, binEdges: [...edges], sumAccepted: zeros, sumExpected: zeros, count: zeros };
 }
@@ -45,11 +45,11 @@ async function measure(model: Model, prompts: readonly BenchPrompt[], kind: (typ
   const totals: BinTotals = { accepted: edges.slice(1).map(() => 0), steps: edges.slice(1).map(() => 0) };
   for (const prompt of prompts) {
     // A fresh state per prompt: one generation stays below the gate's per-bin forgetting horizon.
-    const session = model.createSession({ gatePolicy: OPEN, gateState: emptyState(edges) });
+    const session = model.createSession({ gatePolicy: OPEN, learnedState: emptyState(edges) });
     const opts = { maxTokens: Number(args['max-tokens']), sampling: { kind: 'greedy' as const }, mode: kind, gate: true, treeBudget: Number(args.budget) };
     for await (const event of session.generate(model.tokenizer.encode(prompt.text), opts)) {
       if (event.type !== 'done') continue;
-      const state = session.gateState();
+      const state = session.learnedState();
       state.count.forEach((n, b) => {
         totals.steps[b]! += n;
         totals.accepted[b]! += state.sumAccepted[b]!;

@@ -14,7 +14,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadModel, type GatePolicy, type GateState, type GenerateOptions, type Model } from '../../src/index';
+import { loadModel, type GatePolicy, type LearnedState, type GenerateOptions, type Model } from '../../src/index';
 import { Totals } from './aggregate';
 import { ensureGguf, ensureLlamaCpp, llamaBench, llamaGreedy, NODE_LLAMA_CPP_VERSION } from './llama-cpp';
 import { defaultModelDir, fileSource } from './model-dir';
@@ -54,13 +54,13 @@ const median = (xs: readonly number[]): number => {
 
 /** One engine configuration's runs over the prompts, keeping its gate state across prompts (as a session would). */
 class OurRunner {
-  private readonly gateStates = new Map<OurConfig, GateState>();
+  private readonly learnedStates = new Map<OurConfig, LearnedState>();
   constructor(readonly model: Model, private readonly maxTokens: number) {}
 
   async generate(config: OurConfig, prompt: readonly number[]): Promise<{ tokens: number[]; totals: Totals }> {
     const policy: GatePolicy = { mode: 'adaptive', threshold: this.model.manifest.gate.default_threshold, min: 0, max: 8, explorationRate: 0.05 };
-    const state = this.gateStates.get(config);
-    const session = this.model.createSession({ gatePolicy: policy, ...(state === undefined ? {} : { gateState: state }) });
+    const state = this.learnedStates.get(config);
+    const session = this.model.createSession({ gatePolicy: policy, ...(state === undefined ? {} : { learnedState: state }) });
     const opts: GenerateOptions = { maxTokens: this.maxTokens, sampling: { kind: 'greedy' }, mode: config.mode, gate: config.gate };
     const tokens: number[] = [];
     const totals = new Totals();
@@ -68,7 +68,7 @@ class OurRunner {
       if (event.type === 'tokens') tokens.push(...event.tokenIds);
       else {
         totals.add(event.stats, tokens.length);
-        this.gateStates.set(config, session.gateState());
+        this.learnedStates.set(config, session.learnedState());
       }
     }
     return { tokens, totals };

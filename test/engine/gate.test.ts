@@ -3,7 +3,7 @@ import type { GatePolicy } from '../../src/types';
 import { isEngineError } from '../../src/errors';
 import { ARM_HORIZON, ARM_MIN_STEPS, EntropyGate } from '../../src/gate/entropy-gate';
 import { binOf, estimateThreshold } from '../../src/gate/estimate-threshold';
-import { initialGateState, PRIOR_STEPS_PER_BIN, restoreGateState } from '../../src/gate/gate-state';
+import { initialLearnedState, PRIOR_STEPS_PER_BIN, restoreLearnedState } from '../../src/gate/learned-state';
 import { ObservedCost } from '../../src/gate/observed-cost';
 
 const edges = [0, 1, 2, 3, 4, 6];
@@ -67,20 +67,20 @@ describe('EntropyGate', () => {
   const tree = (stepRatio: number) => at(stepRatio, overall);
 
   it('decides parallel at or below the threshold, AR above', () => {
-    const gate = new EntropyGate(adaptive, initialGateState(calibration, adaptive));
+    const gate = new EntropyGate(adaptive, initialLearnedState(calibration, adaptive));
     expect(gate.currentThreshold).toBe(2.5);
     expect(gate.decide(2.5)).toBe(true);
     expect(gate.decide(2.51)).toBe(false);
   });
 
   it('starts from the calibration, weighted as a few steps per bin', () => {
-    const state = initialGateState(calibration, adaptive);
+    const state = initialLearnedState(calibration, adaptive);
     expect(state.count).toEqual([PRIOR_STEPS_PER_BIN, PRIOR_STEPS_PER_BIN, PRIOR_STEPS_PER_BIN, PRIOR_STEPS_PER_BIN, 10]);
     expect(state.sumAccepted[0]).toBeCloseTo(2 * PRIOR_STEPS_PER_BIN);
   });
 
   it('raises its threshold when high-entropy steps turn out to accept a lot', () => {
-    const gate = new EntropyGate(adaptive, initialGateState(calibration, adaptive));
+    const gate = new EntropyGate(adaptive, initialLearnedState(calibration, adaptive));
     gate.reestimate(tree(1.8));
     expect(gate.currentThreshold).toBe(2); // calibration: running bins up to [1,2) in parallel is fastest at cost 1.8
     for (let i = 0; i < 100; i++) gate.record(3.5, 2, overall, tree(1.8));
@@ -88,7 +88,7 @@ describe('EntropyGate', () => {
   });
 
   it('lowers its threshold when low-entropy steps accept nothing', () => {
-    const gate = new EntropyGate(adaptive, initialGateState(calibration, adaptive));
+    const gate = new EntropyGate(adaptive, initialLearnedState(calibration, adaptive));
     gate.reestimate(tree(1.8));
     for (let i = 0; i < 100; i++) {
       gate.record(1.5, 0, overall, tree(1.8));
@@ -99,7 +99,7 @@ describe('EntropyGate', () => {
 
   it('carries what a bin learned with one tree over to a smaller one', () => {
     const flat = { bin_edges: edges, mean_accepted: [1, 1, 1, 1, 1], count: [100, 100, 100, 100, 100] };
-    const gate = new EntropyGate(adaptive, initialGateState(flat, adaptive));
+    const gate = new EntropyGate(adaptive, initialLearnedState(flat, adaptive));
     // With a rich tree (expected 2 extra tokens), low-entropy steps accept 3 and high-entropy ones 0.5.
     for (let i = 0; i < 300; i++) {
       gate.record(0.5, 3, 2, at(1.5, 2));
@@ -116,7 +116,7 @@ describe('EntropyGate', () => {
   it('explores above the threshold at about the configured rate, reproducibly', () => {
     const policy = { ...adaptive, explorationRate: 0.2 };
     const run = () => {
-      const gate = new EntropyGate(policy, initialGateState(calibration, policy));
+      const gate = new EntropyGate(policy, initialLearnedState(calibration, policy));
       return Array.from({ length: 2000 }, () => gate.decide(5));
     };
     const decisions = run();
@@ -126,7 +126,7 @@ describe('EntropyGate', () => {
 
   it('in fixed mode never moves and never explores', () => {
     const fixed: GatePolicy = { mode: 'fixed', threshold: 2, min: 0, max: 8, explorationRate: 0.5 };
-    const gate = new EntropyGate(fixed, initialGateState(calibration, fixed));
+    const gate = new EntropyGate(fixed, initialLearnedState(calibration, fixed));
     for (let i = 0; i < 50; i++) gate.record(3.5, 3, 1, at(1.1));
     gate.reestimate(at(1.1));
     expect(gate.currentThreshold).toBe(2);
@@ -134,10 +134,10 @@ describe('EntropyGate', () => {
   });
 
   it('serialises to JSON and restores to the same behaviour', () => {
-    const gate = new EntropyGate(adaptive, initialGateState(calibration, adaptive));
+    const gate = new EntropyGate(adaptive, initialLearnedState(calibration, adaptive));
     for (let i = 0; i < 40; i++) gate.record(3.5, 3, 1.2, at(1.5, 1.2));
     const json = JSON.stringify(gate.state());
-    const restored = new EntropyGate(adaptive, restoreGateState(JSON.parse(json)));
+    const restored = new EntropyGate(adaptive, restoreLearnedState(JSON.parse(json)));
     expect(restored.state()).toEqual(gate.state());
     gate.record(0.5, 1, 0.8, at(1.5, 0.8));
     restored.record(0.5, 1, 0.8, at(1.5, 0.8));
@@ -146,7 +146,7 @@ describe('EntropyGate', () => {
 
   it('restores a version-1 state (stored before sumExpected), keeping its per-bin shape', () => {
     const v1 = { version: 1, threshold: 2.5, binEdges: edges, sumAccepted: [20, 15, 10, 5, 1], count: [10, 10, 10, 10, 10] };
-    const restored = restoreGateState(JSON.parse(JSON.stringify(v1)));
+    const restored = restoreLearnedState(JSON.parse(JSON.stringify(v1)));
     expect(restored.version).toBe(2);
     expect(restored.sumExpected).toEqual([10.2, 10.2, 10.2, 10.2, 10.2].map((v) => expect.closeTo(v, 9)));
     // With a tree expected to accept its overall mean (51 / 50), each bin expects its own mean, as in version 1.
@@ -156,7 +156,7 @@ describe('EntropyGate', () => {
   });
 
   it('rejects a malformed persisted state with a typed error', () => {
-    const good = initialGateState(calibration, adaptive);
+    const good = initialLearnedState(calibration, adaptive);
     const bad = [
       null,
       { ...good, version: 3 },
@@ -170,7 +170,7 @@ describe('EntropyGate', () => {
     for (const state of bad) {
       let caught: unknown;
       try {
-        restoreGateState(state);
+        restoreLearnedState(state);
       } catch (error) {
         caught = error;
       }
@@ -205,7 +205,7 @@ describe('ObservedCost', () => {
 
 describe('EntropyGate arm comparison (parallel arm vs AR, per session)', () => {
   const open: GatePolicy = { mode: 'adaptive', threshold: 6, min: 6, max: 6, explorationRate: 0 };
-  const fresh = (policy: GatePolicy) => new EntropyGate(policy, initialGateState(calibration, policy));
+  const fresh = (policy: GatePolicy) => new EntropyGate(policy, initialLearnedState(calibration, policy));
 
   it('falls back to AR once its parallel steps emit fewer tokens than they cost in AR steps', () => {
     const gate = fresh(open);

@@ -238,38 +238,38 @@ describe('Session: cache and conversation', () => {
   it('persists and restores the gate state', async () => {
     const session = newSession(model);
     await collect(session.generate(prompt, { ...cerberus, gate: true, maxTokens: 40 }));
-    const state = JSON.parse(JSON.stringify(session.gateState()));
-    const restored = model.createSession({ gatePolicy: OPEN_GATE, gateState: state });
-    expect(restored.gateState()).toEqual(session.gateState());
-    const broken = thrownSync(() => model.createSession({ gatePolicy: OPEN_GATE, gateState: { ...state, count: [] } }));
+    const state = JSON.parse(JSON.stringify(session.learnedState()));
+    const restored = model.createSession({ gatePolicy: OPEN_GATE, learnedState: state });
+    expect(restored.learnedState()).toEqual(session.learnedState());
+    const broken = thrownSync(() => model.createSession({ gatePolicy: OPEN_GATE, learnedState: { ...state, count: [] } }));
     expect(isEngineError(broken, 'invalid-gate-state')).toBe(true);
   });
 
   it('persists the acceptance estimates it learnt, per head kind, through a restore and a turn that does not use them', async () => {
     const session = newSession(model);
-    expect(session.gateState().estimates).toBeUndefined();
+    expect(session.learnedState().estimates).toBeUndefined();
     await collect(session.generate(prompt, { ...cerberus, maxTokens: 40 }));
-    const learnt = session.gateState().estimates?.cerberus;
+    const learnt = session.learnedState().estimates?.cerberus;
     const prior = model.createSession({ gatePolicy: OPEN_GATE });
     await collect(prior.generate(prompt, { ...cerberus, maxTokens: 1 })); // one token: no parallel step, nothing learnt
-    const untouched = prior.gateState().estimates?.cerberus;
+    const untouched = prior.learnedState().estimates?.cerberus;
     expect(learnt?.trials[0]![0]).toBeGreaterThan(untouched!.trials[0]![0]!); // verifications were counted
 
-    const restored = model.createSession({ gatePolicy: OPEN_GATE, gateState: JSON.parse(JSON.stringify(session.gateState())) });
+    const restored = model.createSession({ gatePolicy: OPEN_GATE, learnedState: JSON.parse(JSON.stringify(session.learnedState())) });
     await collect(restored.generate(prompt, { ...GREEDY_AR, maxTokens: 8 }));
-    expect(restored.gateState().estimates?.cerberus).toEqual(learnt);
-    expect(restored.gateState().estimates?.medusa).toBeUndefined();
+    expect(restored.learnedState().estimates?.cerberus).toEqual(learnt);
+    expect(restored.learnedState().estimates?.medusa).toBeUndefined();
   });
 
   it('drops persisted estimates that do not fit this model, and refuses impossible ones', async () => {
-    const state = newSession(model).gateState();
+    const state = newSession(model).learnedState();
     const otherModel = { ...state, estimates: { cerberus: { hits: [[1]], trials: [[2]] } } };
-    const session = model.createSession({ gatePolicy: OPEN_GATE, gateState: otherModel });
+    const session = model.createSession({ gatePolicy: OPEN_GATE, learnedState: otherModel });
     await collect(session.generate(prompt, { ...cerberus, maxTokens: 20 }));
-    expect(session.gateState().estimates?.cerberus?.trials).toHaveLength(model.manifest.heads.cerberus!.num_heads);
+    expect(session.learnedState().estimates?.cerberus?.trials).toHaveLength(model.manifest.heads.cerberus!.num_heads);
     for (const impossible of [{ hits: [[3]], trials: [[2]] }, { hits: [[0]], trials: [[0]] }]) {
-      const gateState = { ...state, estimates: { cerberus: impossible } };
-      expect(isEngineError(thrownSync(() => model.createSession({ gatePolicy: OPEN_GATE, gateState })), 'invalid-gate-state')).toBe(true);
+      const learnedState = { ...state, estimates: { cerberus: impossible } };
+      expect(isEngineError(thrownSync(() => model.createSession({ gatePolicy: OPEN_GATE, learnedState })), 'invalid-gate-state')).toBe(true);
     }
   });
 });

@@ -35,7 +35,7 @@ describe('a session across turns', () => {
 
     const evictedOne = await chatTurn(DEV_KEY, evicted, FIRST);
     expect(evictedOne.body.choices[0]!.message.content).toBe(reply);
-    const gateBefore = (await storedSession('dev', evicted)).gateState!;
+    const gateBefore = (await storedSession('dev', evicted)).learnedState!;
     await evict('dev', evicted);
     const evictedTwo = await chatTurn(DEV_KEY, evicted, followUp(reply));
 
@@ -51,7 +51,7 @@ describe('a session across turns', () => {
     const total = (counts: readonly number[]) => counts.reduce((x, y) => x + y, 0);
     expect(evictedOne.body.cerberus.parallel_steps).toBeGreaterThan(0);
     const headsSteps = evictedTwo.body.cerberus.parallel_steps - evictedTwo.body.cerberus.draft_steps;
-    expect(total(b.gateState!.count)).toBeCloseTo(total(gateBefore.count) + headsSteps, 9);
+    expect(total(b.learnedState!.count)).toBeCloseTo(total(gateBefore.count) + headsSteps, 9);
   });
 
   it('keeps tenants apart even when they use the same session id', async () => {
@@ -182,6 +182,6 @@ describe('concurrency and cancellation', () => {
     // The gate state steers speed only: the same prompt gives the same greedy text (chatTurn: 200 or throws).
     const again = await chatTurn(DEV_KEY, id, FIRST);
     expect(again.body.choices[0]!.message.content).toBe(first.body.choices[0]!.message.content);
-    expect((await storedSession('dev', id)).gateState).not.toBeNull(); // a valid state was stored again
+    expect((await storedSession('dev', id)).learnedState).not.toBeNull(); // a valid state was stored again
   });
 });

@@ -12,7 +12,7 @@ import { budgetFromMb, type KvBudget } from '../sessions/kv-budget';
 import { SqliteConversationLog } from './sqlite-log';
 import type { TurnRequest } from '../sessions/turn';
 import type { ErrorInfo } from '../http/api-error';
-import { restoreGateState, type GateState } from '../engine';
+import { restoreLearnedState, type LearnedState } from '../engine';
 import { SESSION_IDLE_TTL_MS } from '../tenants/session-registry';
 
 /** One budget for every SessionDO of this isolate: they share its memory (and its model). */
@@ -59,7 +59,7 @@ export class SessionDO extends DurableObject<Env> {
    */
   state() {
     const saved = this.#log.load();
-    return { tokens: saved.tokens, gateState: readable(saved.gateState), turns: this.#log.turns(), cached: this.#conversation.hasCache };
+    return { tokens: saved.tokens, learnedState: readable(saved.learnedState), turns: this.#log.turns(), cached: this.#conversation.hasCache };
   }
 
   /** The isolate's KV budget as it stands, for operators and tests. */
@@ -93,10 +93,10 @@ export class SessionDO extends DurableObject<Env> {
   }
 }
 
-function readable(stored: unknown): GateState | null {
+function readable(stored: unknown): LearnedState | null {
   if (stored === null) return null;
   try {
-    return restoreGateState(stored);
+    return restoreLearnedState(stored);
   } catch {
     return null;
   }

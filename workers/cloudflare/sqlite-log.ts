@@ -1,7 +1,7 @@
 /** ConversationLog on a Durable Object's SQLite: one row per context token, so a turn rewrites only its tail. */
 import { z } from 'zod';
 import { jsonColumn, selectOne, selectRows } from './sql-rows';
-import type { GateState } from '../engine';
+import type { LearnedState } from '../engine';
 import { turnRecordSchema, type ConversationLog, type SavedConversation, type TurnRecord } from '../sessions/conversation-log';
 
 const tokenRow = z.object({ token: z.int().nonnegative() });
@@ -29,7 +29,7 @@ export class SqliteConversationLog implements ConversationLog {
 
   load(): SavedConversation {
     const gate = selectOne(this.storage.sql, gateRow, "SELECT value FROM meta WHERE key = 'gate_state'");
-    return { tokens: this.#storedTokens(), gateState: gate?.value ?? null };
+    return { tokens: this.#storedTokens(), learnedState: gate?.value ?? null };
   }
 
   #storedTokens(): readonly number[] {
@@ -37,7 +37,7 @@ export class SqliteConversationLog implements ConversationLog {
     return this.#tokens;
   }
 
-  saveTurn(tokens: readonly number[], gateState: GateState, turn: TurnRecord): void {
+  saveTurn(tokens: readonly number[], learnedState: LearnedState, turn: TurnRecord): void {
     const record = turnRecordSchema.parse(turn);
     this.storage.transactionSync(() => {
       const sql = this.storage.sql;
@@ -48,7 +48,7 @@ export class SqliteConversationLog implements ConversationLog {
       for (let pos = keep; pos < tokens.length; pos++) sql.exec('INSERT INTO context (pos, token) VALUES (?, ?)', pos, tokens[pos] ?? 0);
       sql.exec(
         "INSERT INTO meta (key, value) VALUES ('gate_state', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        JSON.stringify(gateState),
+        JSON.stringify(learnedState),
       );
       sql.exec('INSERT INTO turn_records (finished_at, record) VALUES (?, ?)', Date.now(), JSON.stringify(record));
     });

@@ -3,7 +3,7 @@
  * turn. The KV cache is rebuilt from this after eviction or restart; SQLite in SessionDO, memory elsewhere.
  */
 import { z } from 'zod';
-import type { GateState } from '../engine';
+import type { LearnedState } from '../engine';
 import { pick, turnStatsSchema, type TurnStats } from './turn-stats';
 
 /** The turn statistics a session logs per turn, beside how the turn ended. */
@@ -24,24 +24,24 @@ export function turnRecord(stats: TurnStats, finishReason: TurnRecord['finish_re
 export interface SavedConversation {
   /** Prompt and emitted tokens of every turn so far: exactly what the KV cache holds. */
   readonly tokens: readonly number[];
-  /** As `Session.gateState()` gave it, kept as opaque JSON: the engine validates it when it restores it. */
-  readonly gateState: unknown;
+  /** As `Session.learnedState()` gave it, kept as opaque JSON: the engine validates it when it restores it. */
+  readonly learnedState: unknown;
 }
 
 export interface ConversationLog {
   load(): SavedConversation;
   /** Replaces the context and gate state and appends the turn record, all at once. */
-  saveTurn(tokens: readonly number[], gateState: GateState, turn: TurnRecord): void;
+  saveTurn(tokens: readonly number[], learnedState: LearnedState, turn: TurnRecord): void;
 }
 
 export class MemoryConversationLog implements ConversationLog {
-  #saved: SavedConversation = { tokens: [], gateState: null };
+  #saved: SavedConversation = { tokens: [], learnedState: null };
 
   load(): SavedConversation {
     return this.#saved;
   }
 
-  saveTurn(tokens: readonly number[], gateState: GateState): void {
-    this.#saved = { tokens: [...tokens], gateState };
+  saveTurn(tokens: readonly number[], learnedState: LearnedState): void {
+    this.#saved = { tokens: [...tokens], learnedState };
   }
 }

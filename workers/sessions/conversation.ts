@@ -92,7 +92,7 @@ export class Conversation {
       const model = await this.model();
       const saved = this.log.load();
       const promptIds = encodePrompt(model, turn.prompt, saved.tokens);
-      const session = this.#sessionFor(model, turn, saved.gateState);
+      const session = this.#sessionFor(model, turn, saved.learnedState);
       this.#account(model, promptIds.length + turn.generate.maxTokens);
       const abort = new AbortController();
       const generation = session.generate(promptIds, { ...turn.generate, signal: abort.signal });
@@ -118,10 +118,10 @@ export class Conversation {
   #sessionFor(model: Model, turn: TurnRequest, savedGate: unknown): Session {
     const policy = JSON.stringify(turn.session);
     if (this.#live?.policy === policy) return this.#live.session;
-    const gateState = this.#live?.session.gateState() ?? savedGate;
+    const learnedState = this.#live?.session.learnedState() ?? savedGate;
     let session: Session;
     try {
-      session = model.createSession({ ...turn.session, ...(gateState === null ? {} : { gateState }) });
+      session = model.createSession({ ...turn.session, ...(learnedState === null ? {} : { learnedState }) });
     } catch (error) {
       // The gate state only steers speed, never the text: one that does not restore (corrupt storage, a
       // format this version does not know) is logged and replaced by the model's prior, not a failed turn.
@@ -179,7 +179,7 @@ export class Conversation {
         this.#live = null;
         this.#budget?.forget(this);
       } else {
-        const gate = session.gateState();
+        const gate = session.learnedState();
         this.log.saveTurn([...promptIds, ...emitted], gate, turnRecord(statsOf(gate.threshold), done?.finishReason ?? 'abort'));
         this.#account(model, promptIds.length + emitted.length);
       }

@@ -20,7 +20,7 @@ export const PRIOR_STEPS_PER_BIN = 16;
  * The calibration was measured with one tree, so only its shape over entropy carries over: each bin's mean
  * relative to the overall mean (the bin's `sumExpected` is its steps times the overall mean).
  */
-export function initialGateState(calibration: GateCalibration, policy: GatePolicy): GateState {
+export function initialLearnedState(calibration: GateCalibration, policy: GatePolicy): LearnedState {
   const count = calibration.count.map((c) => Math.min(c, PRIOR_STEPS_PER_BIN));
   const sumAccepted = calibration.mean_accepted.map((m, i) => m * count[i]!);
   return {
@@ -56,8 +56,8 @@ const acceptanceSchema = z
     'hits and trials need the same heads and ranks',
   )
   .refine((a) => a.hits.every((ranks, d) => ranks.every((h, r) => h <= a.trials[d]![r]!)), 'hits cannot exceed trials');
-const gateStateV1 = z.object({ version: z.literal(1), ...common });
-const gateStateV2 = z.object({
+const learnedStateV1 = z.object({ version: z.literal(1), ...common });
+const learnedStateV2 = z.object({
   version: z.literal(2),
   ...common,
   sumExpected: nonNegative,
@@ -65,8 +65,8 @@ const gateStateV2 = z.object({
 });
 
 /**
- * Serialisable per-session gate state (a Durable Object persists it, as opaque JSON: this schema is its
- * one declaration). Per entropy bin: parallel steps seen (`count`), the extra tokens they accepted
+ * What a session learned, serialisable (a Durable Object persists it, as opaque JSON: this schema is its
+ * one declaration): its gate's statistics and its trees' acceptance estimates. Per entropy bin: parallel steps seen (`count`), the extra tokens they accepted
  * (`sumAccepted`), and the extra tokens their trees were expected to accept (`sumExpected`, from the
  * acceptance estimates when the step ran). The ratio of the two sums is the bin's acceptance relative to
  * its tree's, so what the gate learned with one tree carries over to the next. `estimates`: the session's
@@ -74,14 +74,14 @@ const gateStateV2 = z.object({
  * only for kinds the session has used. Estimates whose shape does not fit the loaded model (another model
  * since) are dropped for the manifest's prior.
  */
-export type GateState = z.output<typeof gateStateV2>;
-/** A gate state persisted before version 2 (no `sumExpected`); restoring migrates it. */
-export type GateStateV1 = z.output<typeof gateStateV1>;
+export type LearnedState = z.output<typeof learnedStateV2>;
+/** A state persisted before version 2 (gate statistics only, no `sumExpected`); restoring migrates it. */
+export type LearnedStateV1 = z.output<typeof learnedStateV1>;
 /** Per head and rank: candidates verified whose parent was accepted (`trials`), and those accepted (`hits`). */
 export type AcceptanceState = z.output<typeof acceptanceSchema>;
 
-const gateStateSchema = z
-  .discriminatedUnion('version', [gateStateV1, gateStateV2])
+const learnedStateSchema = z
+  .discriminatedUnion('version', [learnedStateV1, learnedStateV2])
   .refine((s) => s.sumAccepted.length === binsOf(s) && s.count.length === binsOf(s), {
     message: 'sumAccepted and count need one entry per bin (binEdges.length - 1)',
   })
@@ -92,8 +92,8 @@ const gateStateSchema = z
  * Validates a persisted state (it crossed a storage boundary, so it is untrusted). A version-1 state gets
  * the baseline a calibration gets: its own per-bin means relative to its overall mean.
  */
-export function restoreGateState(value: unknown): GateState {
-  const parsed = gateStateSchema.safeParse(value);
+export function restoreLearnedState(value: unknown): LearnedState {
+  const parsed = learnedStateSchema.safeParse(value);
   if (!parsed.success) {
     throw new EngineError('invalid-gate-state', `gate state cannot be restored: ${z.prettifyError(parsed.error)}`, {
       cause: parsed.error,
