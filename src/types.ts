@@ -16,7 +16,8 @@ export interface ModelSource {
 export type DecodingMode = 'ar' | HeadKind;
 
 export interface GatePolicy {
-  readonly mode: 'fixed' | 'adaptive';
+  /** true: the threshold moves with what the session observes (within min..max); false: it stays at `threshold`. */
+  readonly adaptive: boolean;
   /** Entropy threshold in nats: parallel step when H <= threshold. Start value when adaptive. */
   readonly threshold: number;
   readonly min: number;

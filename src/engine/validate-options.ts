@@ -39,7 +39,7 @@ function generateSchema(config: EngineConfig) {
 
 const gatePolicy = z
   .object({
-    mode: z.enum(['fixed', 'adaptive']),
+    adaptive: z.boolean(),
     threshold: finite.refine((t) => t >= 0, 'must be >= 0'),
     min: finite,
     max: finite,

@@ -30,7 +30,7 @@ export class EntropyGate {
     state: LearnedState,
     seed = 0x9e3779b9,
   ) {
-    this.threshold = policy.mode === 'fixed' ? policy.threshold : state.threshold;
+    this.threshold = !policy.adaptive ? policy.threshold : state.threshold;
     this.edges = state.binEdges;
     this.sum = [...state.sumAccepted];
     this.expected = [...state.sumExpected];
@@ -49,7 +49,7 @@ export class EntropyGate {
    */
   decide(entropy: number): boolean {
     if (entropy <= this.threshold && !this.parallelLoses) return true;
-    return this.policy.mode === 'adaptive' && this.explore.next() < this.policy.explorationRate;
+    return this.policy.adaptive && this.explore.next() < this.policy.explorationRate;
   }
 
   /**
@@ -61,7 +61,7 @@ export class EntropyGate {
    * never moves.
    */
   get parallelLoses(): boolean {
-    return this.policy.mode === 'adaptive' && this.armSteps >= ARM_MIN_STEPS && this.armTokens < this.armCost;
+    return this.policy.adaptive && this.armSteps >= ARM_MIN_STEPS && this.armTokens < this.armCost;
   }
 
   /**
@@ -88,7 +88,7 @@ export class EntropyGate {
 
   /** Re-estimates the threshold for a new tree or step cost. */
   reestimate(outlook: ParallelOutlook): void {
-    if (this.policy.mode === 'adaptive') {
+    if (this.policy.adaptive) {
       const stats = { binEdges: this.edges, sumAccepted: this.sum, sumExpected: this.expected, count: this.count };
       this.threshold = estimateThreshold(stats, outlook, this.policy);
     }

@@ -17,7 +17,7 @@ export interface BenchConfig {
 
 /** The product's default gate (a new tenant's), so the engine path and the Worker path run the same policy. */
 export const ADAPTIVE_POLICY: GatePolicy = {
-  mode: DEFAULT_TENANT_CONFIG.gate.mode,
+  adaptive: DEFAULT_TENANT_CONFIG.gate.mode === 'adaptive',
   threshold: DEFAULT_TENANT_CONFIG.gate.threshold,
   min: DEFAULT_TENANT_CONFIG.gate.min,
   max: DEFAULT_TENANT_CONFIG.gate.max,
@@ -27,7 +27,7 @@ export const ADAPTIVE_POLICY: GatePolicy = {
 export function gatePolicyOf(config: BenchConfig): GatePolicy {
   if (config.gate !== 'fixed') return ADAPTIVE_POLICY;
   const t = config.threshold!;
-  return { mode: 'fixed', threshold: t, min: Math.min(ADAPTIVE_POLICY.min, t), max: Math.max(ADAPTIVE_POLICY.max, t), explorationRate: 0 };
+  return { adaptive: false, threshold: t, min: Math.min(ADAPTIVE_POLICY.min, t), max: Math.max(ADAPTIVE_POLICY.max, t), explorationRate: 0 };
 }
 
 /** Configurations that switch a product default off to show what it buys; the targets are about the product's. */

@@ -26,7 +26,7 @@ const maxTokens = Number(values['max-tokens']);
 // The main bench takes the first 12 story openings: start after them.
 const stories = (await storyOpenings(join(values.data, 'tinystories/valid.txt'), 20 + Number(values.stories))).slice(20);
 const mt = await mtBenchQuestions(join(values.data, 'mt_bench/question.jsonl'), Number(values['mt-bench']));
-const policy = { mode: 'fixed', threshold: 0, min: 0, max: 0, explorationRate: 0 } as const;
+const policy = { adaptive: false, threshold: 0, min: 0, max: 0, explorationRate: 0 } as const;
 
 interface Tally { steps: number; drafts: number; accepted: number; firstAccepted: number }
 const tallies = new Map<string, Tally>();

@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
 
 const HEAD_KINDS = ['medusa', 'cerberus'] as const;
 /** Never gate: every step parallel, every bin observed. */
-const OPEN: GatePolicy = { mode: 'fixed', threshold: 1e6, min: 0, max: 1e6, explorationRate: 0 };
+const OPEN: GatePolicy = { adaptive: false, threshold: 1e6, min: 0, max: 1e6, explorationRate: 0 };
 
 interface BinTotals {
   readonly accepted: number[];

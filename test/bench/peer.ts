@@ -58,7 +58,7 @@ class OurRunner {
   constructor(readonly model: Model, private readonly maxTokens: number) {}
 
   async generate(config: OurConfig, prompt: readonly number[]): Promise<{ tokens: number[]; totals: Totals }> {
-    const policy: GatePolicy = { mode: 'adaptive', threshold: this.model.manifest.gate.default_threshold, min: 0, max: 8, explorationRate: 0.05 };
+    const policy: GatePolicy = { adaptive: true, threshold: this.model.manifest.gate.default_threshold, min: 0, max: 8, explorationRate: 0.05 };
     const state = this.learnedStates.get(config);
     const session = this.model.createSession({ gatePolicy: policy, ...(state === undefined ? {} : { learnedState: state }) });
     const opts: GenerateOptions = { maxTokens: this.maxTokens, sampling: { kind: 'greedy' }, mode: config.mode, gate: config.gate };

@@ -62,7 +62,7 @@ export class WorkerdRunner implements BenchRunner {
       name: `bench ${config.gate === 'fixed' ? `fixed ${config.threshold}` : 'adaptive'}`,
       config: {
         ...DEFAULT_TENANT_CONFIG,
-        gate: { mode: policy.mode, threshold: policy.threshold, min: policy.min, max: policy.max, exploration_rate: policy.explorationRate },
+        gate: { mode: policy.adaptive ? 'adaptive' : 'fixed', threshold: policy.threshold, min: policy.min, max: policy.max, exploration_rate: policy.explorationRate },
         tree_budget: this.budget,
         max_tokens: Math.max(DEFAULT_TENANT_CONFIG.max_tokens, maxTokens),
         rate_limit_per_minute: 1_000_000,

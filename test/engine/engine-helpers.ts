@@ -28,7 +28,7 @@ export async function collect(events: AsyncIterable<GenerationEvent>): Promise<G
   throw new Error('generation ended without a done event');
 }
 
-export const OPEN_GATE: GatePolicy = { mode: 'adaptive', threshold: 2.5, min: 0, max: 9, explorationRate: 0.1 };
+export const OPEN_GATE: GatePolicy = { adaptive: true, threshold: 2.5, min: 0, max: 9, explorationRate: 0.1 };
 
 export const GREEDY_AR: GenerateOptions = { maxTokens: 24, sampling: { kind: 'greedy' }, mode: 'ar', gate: false };
 

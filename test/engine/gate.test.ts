@@ -7,7 +7,7 @@ import { initialLearnedState, PRIOR_STEPS_PER_BIN, restoreLearnedState } from '.
 import { ObservedCost } from '../../src/gate/observed-cost';
 
 const edges = [0, 1, 2, 3, 4, 6];
-const adaptive: GatePolicy = { mode: 'adaptive', threshold: 2.5, min: 0.5, max: 5, explorationRate: 0 };
+const adaptive: GatePolicy = { adaptive: true, threshold: 2.5, min: 0.5, max: 5, explorationRate: 0 };
 const calibration = { bin_edges: edges, mean_accepted: [2, 1.5, 1, 0.5, 0.1], count: [500, 400, 300, 200, 10] };
 
 /** Bin statistics whose steps were each expected to accept one token, so a_b is the plain mean at `at(r, 1)`. */
@@ -125,7 +125,7 @@ describe('EntropyGate', () => {
   });
 
   it('in fixed mode never moves and never explores', () => {
-    const fixed: GatePolicy = { mode: 'fixed', threshold: 2, min: 0, max: 8, explorationRate: 0.5 };
+    const fixed: GatePolicy = { adaptive: false, threshold: 2, min: 0, max: 8, explorationRate: 0.5 };
     const gate = new EntropyGate(fixed, initialLearnedState(calibration, fixed));
     for (let i = 0; i < 50; i++) gate.record(3.5, 3, 1, at(1.1));
     gate.reestimate(at(1.1));
@@ -204,7 +204,7 @@ describe('ObservedCost', () => {
 });
 
 describe('EntropyGate arm comparison (parallel arm vs AR, per session)', () => {
-  const open: GatePolicy = { mode: 'adaptive', threshold: 6, min: 6, max: 6, explorationRate: 0 };
+  const open: GatePolicy = { adaptive: true, threshold: 6, min: 6, max: 6, explorationRate: 0 };
   const fresh = (policy: GatePolicy) => new EntropyGate(policy, initialLearnedState(calibration, policy));
 
   it('falls back to AR once its parallel steps emit fewer tokens than they cost in AR steps', () => {
@@ -238,7 +238,7 @@ describe('EntropyGate arm comparison (parallel arm vs AR, per session)', () => {
     expect(decisions.filter(Boolean).length).toBeGreaterThan(60);
     expect(decisions.filter(Boolean).length).toBeLessThan(140);
 
-    const fixed = fresh({ mode: 'fixed', threshold: 3, min: 0, max: 6, explorationRate: 0 });
+    const fixed = fresh({ adaptive: false, threshold: 3, min: 0, max: 6, explorationRate: 0 });
     for (let i = 0; i < 20; i++) fixed.record(0.2, 0, 1, at(2));
     expect(fixed.parallelLoses).toBe(false);
     expect(fixed.decide(2.9)).toBe(true);

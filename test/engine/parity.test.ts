@@ -55,7 +55,7 @@ describe.each(TEST_BACKENDS.map((b) => [b]))('greedy parity with AR on %s', (bac
       fc.asyncProperty(fc.oneof(textPrompt, randomPrompt, repeatedPrompt), config, async (prompt, c) => {
         const base: GenerateOptions = { ...GREEDY_AR, maxTokens: c.maxTokens };
         const policy: GatePolicy = {
-          mode: c.adaptive ? 'adaptive' : 'fixed',
+          adaptive: c.adaptive,
           threshold: c.threshold,
           min: 0,
           max: 8,
@@ -123,4 +123,4 @@ describe.each(TEST_BACKENDS.map((b) => [b]))('drafts copied from the context on 
   });
 });
 
-const policyOpen: GatePolicy = { mode: 'adaptive', threshold: 3, min: 0, max: 8, explorationRate: 0.2 };
+const policyOpen: GatePolicy = { adaptive: true, threshold: 3, min: 0, max: 8, explorationRate: 0.2 };

@@ -158,7 +158,7 @@ describe('Session: generation', () => {
   });
 
   it('the gate decides per step: threshold 0 never runs the heads, a huge one always does', async () => {
-    const fixed = (threshold: number) => ({ mode: 'fixed' as const, threshold, min: 0, max: 100, explorationRate: 0 });
+    const fixed = (threshold: number) => ({ adaptive: false, threshold, min: 0, max: 100, explorationRate: 0 });
     const never = await collect(newSession(model, fixed(0)).generate(prompt, { ...cerberus, gate: true }));
     // Drafts copied from the context need no heads and do not ask the gate; every other parallel step does.
     expect(never.stats.parallelSteps - never.stats.draftSteps).toBe(0);

@@ -53,7 +53,7 @@ describe('StepTrace on tokens events', () => {
 
   it('with a fixed gate: each step names the threshold it was decided against, and steps at or below it are parallel', async () => {
     // Fixed, so the adaptive gate's own fallback to AR (when its parallel arm loses) cannot intervene.
-    const fixed: GatePolicy = { mode: 'fixed', threshold: 3, min: 0, max: 10, explorationRate: 0 };
+    const fixed: GatePolicy = { adaptive: false, threshold: 3, min: 0, max: 10, explorationRate: 0 };
     const events = await tokenEvents({ ...GREEDY_AR, maxTokens: 48, mode: 'medusa', gate: true }, fixed);
     const steps = events.flatMap((e) => (e.step === undefined ? [] : [e.step]));
     expect(steps.length).toBeGreaterThan(0);

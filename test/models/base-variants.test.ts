@@ -30,7 +30,7 @@ function folderSource(dir: string, reads: string[] = []): ModelSource {
 }
 
 async function greedy(model: Model, prompt: string, mode: 'ar' | 'cerberus', maxTokens = 40): Promise<number[]> {
-  const session = model.createSession({ gatePolicy: { mode: 'adaptive', threshold: 9, min: 0, max: 9, explorationRate: 0 } });
+  const session = model.createSession({ gatePolicy: { adaptive: true, threshold: 9, min: 0, max: 9, explorationRate: 0 } });
   const tokens: number[] = [];
   for await (const event of session.generate(model.tokenizer.encode(prompt), { maxTokens, sampling: { kind: 'greedy' }, mode, gate: false })) {
     if (event.type === 'tokens') tokens.push(...event.tokenIds);

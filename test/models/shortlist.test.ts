@@ -145,7 +145,7 @@ describe('the engine on shortlisted heads', () => {
     const model = await loadModel(source, { backend, log: () => {} });
     try {
       const run = async (mode: 'ar' | 'cerberus' | 'medusa', gate: boolean) => {
-        const session = model.createSession({ gatePolicy: { mode: 'adaptive', threshold: 2.5, min: 0, max: 9, explorationRate: 0.1 } });
+        const session = model.createSession({ gatePolicy: { adaptive: true, threshold: 2.5, min: 0, max: 9, explorationRate: 0.1 } });
         const tokens: number[] = [];
         for await (const event of session.generate(model.tokenizer.encode('Once upon a time, there was a'), { maxTokens: 40, sampling: { kind: 'greedy' }, mode, gate })) {
           if (event.type === 'tokens') tokens.push(...event.tokenIds);

@@ -88,5 +88,5 @@ export function applyConfigPatch(config: TenantConfig, patch: TenantConfigPatch)
 
 /** The tenant's gate settings (the API's snake_case) as the engine's GatePolicy: the one place they are mapped. */
 export function gatePolicyOf(gate: TenantConfig['gate']): GatePolicy {
-  return { mode: gate.mode, threshold: gate.threshold, min: gate.min, max: gate.max, explorationRate: gate.exploration_rate };
+  return { adaptive: gate.mode === 'adaptive', threshold: gate.threshold, min: gate.min, max: gate.max, explorationRate: gate.exploration_rate };
 }
