@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from common import Progress, log, set_threads
 from model import ModelConfig, Transformer, causal_mask
+from training_state import load_training_state, save_training_state, training_state_path
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,19 +86,6 @@ def save(path: Path, model: Transformer, **extra) -> None:
     os.replace(tmp, path)  # a run killed mid-write keeps the previous file
 
 
-def resume_path(out: Path) -> Path:
-    """Where the whole training state (model, optimizer, RNG, schedule position) is checkpointed."""
-    return out.with_name(out.stem + "-train-state.pt")
-
-
-def save_state(path: Path, *, model, opt, rng, step, minutes, best, bad, history) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "rng": rng.bit_generator.state,
-                "torch_rng": torch.get_rng_state(), "step": step, "minutes": minutes, "best": best, "bad": bad,
-                "history": history}, tmp)
-    os.replace(tmp, path)
-
-
 def train_base(*, cfg: ModelConfig, tc: TrainConfig, train: np.ndarray, valid: np.ndarray, out: Path,
                init_state: dict | None = None, log_path: Path | None = None) -> dict:
     """Trains (or resumes) the base. The schedule position (steps and training minutes, summed over runs) is
@@ -108,14 +96,10 @@ def train_base(*, cfg: ModelConfig, tc: TrainConfig, train: np.ndarray, valid: n
     if init_state is not None:
         model.load_state_dict(init_state)
     opt = make_optimizer(model, tc)
-    state_file = resume_path(out)
+    state_file = training_state_path(out)
     first, prior_minutes, best, bad, history = 0, 0.0, float("inf"), 0, []
     if state_file.exists():
-        st = torch.load(state_file, map_location="cpu")
-        model.load_state_dict(st["model"])
-        opt.load_state_dict(st["opt"])
-        rng.bit_generator.state = st["rng"]
-        torch.set_rng_state(st["torch_rng"])
+        st = load_training_state(state_file, model=model, opt=opt, rng=rng)
         first, prior_minutes, best, bad, history = st["step"], st["minutes"], st["best"], st["bad"], st["history"]
         log(f"base: resuming at step {first} ({prior_minutes:.1f} training minutes done, best valid {best:.4f})")
     elif init_state is not None:
@@ -157,8 +141,8 @@ def train_base(*, cfg: ModelConfig, tc: TrainConfig, train: np.ndarray, valid: n
         progress.update(step + 1, minutes, row)
         stop = bad >= tc.patience
         if stop or last or time.time() - last_ckpt > tc.checkpoint_minutes * 60:
-            save_state(state_file, model=model, opt=opt, rng=rng, step=step + 1, minutes=minutes, best=best, bad=bad,
-                       history=history)
+            save_training_state(state_file, model=model, opt=opt, rng=rng, step=step + 1, minutes=minutes, best=best,
+                                bad=bad, history=history)
             last_ckpt = time.time()
         if stop:
             log(f"base: early stop, valid has not improved for {bad} evals")

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from common import Progress, log, set_threads
 from heads import Heads, HeadsConfig
 from rows import load_head_rows
+from training_state import load_training_state, save_training_state, training_state_path
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,17 +77,6 @@ def sample_rows(rng, sets: list[dict], *, batch: int, frac: float) -> tuple[torc
     return torch.from_numpy(np.concatenate(h).astype(np.float32)), torch.from_numpy(np.concatenate(t))
 
 
-def state_path(out: Path) -> Path:
-    """Where the whole training state (heads, optimizer, RNG, step, minutes) is checkpointed."""
-    return out.with_name(out.stem + "-train-state.pt")
-
-
-def save_state(path: Path, **state) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)  # a run killed mid-write keeps the previous file
-
-
 def save_heads(out: Path, heads: Heads, cfg: HeadsConfig, step: int) -> None:
     tmp = out.with_suffix(".tmp")
     torch.save({"config": cfg.to_dict(), "model": heads.state_dict(), "step": step}, tmp)
@@ -113,13 +103,9 @@ def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor
         return vl
 
     best, first, prior_minutes = float("inf"), 0, 0.0
-    state_file = state_path(out)
+    state_file = training_state_path(out)
     if state_file.exists():
-        st = torch.load(state_file, map_location="cpu")
-        heads.load_state_dict(st["model"])
-        opt.load_state_dict(st["opt"])
-        rng.bit_generator.state = st["rng"]
-        torch.set_rng_state(st["torch_rng"])
+        st = load_training_state(state_file, model=heads, opt=opt, rng=rng)
         first, prior_minutes, best = st["step"], st["minutes"], st["best"]
         log(f"{cfg.kind}: resuming at step {first} ({prior_minutes:.1f} training minutes done, best valid {best:.4f})")
     else:
@@ -158,8 +144,7 @@ def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor
             best = vl
             save_heads(out, heads, cfg, step + 1)
         if last or time.time() - last_ckpt > tc.checkpoint_minutes * 60:
-            save_state(state_file, model=heads.state_dict(), opt=opt.state_dict(), rng=rng.bit_generator.state,
-                       torch_rng=torch.get_rng_state(), step=step + 1, minutes=minutes, best=best)
+            save_training_state(state_file, model=heads, opt=opt, rng=rng, step=step + 1, minutes=minutes, best=best)
             last_ckpt = time.time()
         if last:
             state_file.unlink()  # finished: a later run of the stage starts over (or warm-starts)

@@ -72,12 +72,25 @@ export async function parallelStep(
     nodeTokens[node] = candidates[tree.depth[node]! - 1]![tree.rank[node]!]!;
   }
   laps?.lap('tree');
+  const verified = await verifyInOneForward(ctx, tree, nodeTokens, rule, laps);
+  return { ...verified, step, modelMs: heads.modelMs + verified.modelMs };
+}
 
+/**
+ * The stages every candidate step shares: one forward over root + candidates under the tree's mask, the
+ * longest accepted path, and only that path's rows into the cache.
+ */
+async function verifyInOneForward(
+  ctx: StepContext,
+  tree: CompiledTree,
+  nodeTokens: Int32Array,
+  rule: AcceptanceRule,
+  laps?: Laps,
+): Promise<StepResult & { readonly path: readonly number[] }> {
   const p = ctx.cache.length;
-  const positions = treePositions(tree, p);
   const mask = treeMask(tree, p, ctx.maskValue);
   laps?.lap('masks');
-  const out = await forward(ctx.binding, ctx.cache, nodeTokens, positions, mask);
+  const out = await forward(ctx.binding, ctx.cache, nodeTokens, treePositions(tree, p), mask);
   laps?.lap('binding');
   laps?.runtime('base-forward', out.modelMs);
   const { path } = verifyTree(tree, nodeTokens, out.logits, ctx.vocab, rule);
@@ -85,13 +98,7 @@ export async function parallelStep(
   const tokens = path.map((node) => nodeTokens[node]!);
   ctx.cache.append(tokens, out.present, tree.size, path);
   laps?.lap('kv-compaction');
-  return {
-    tokens,
-    step,
-    path,
-    cursor: cursorAt(out, path[path.length - 1]!, ctx.vocab, ctx.dModel),
-    modelMs: heads.modelMs + out.modelMs,
-  };
+  return { tokens, path, cursor: cursorAt(out, path[path.length - 1]!, ctx.vocab, ctx.dModel), modelMs: out.modelMs };
 }
 
 /** Chains of 1..MAX compiled once: a draft is a tree with one node per depth. */
@@ -114,17 +121,5 @@ export async function draftStep(
   laps?: Laps,
 ): Promise<StepResult & { readonly path: readonly number[]; readonly tree: CompiledTree }> {
   const tree = chain(draft.length);
-  const nodeTokens = Int32Array.from([root, ...draft]);
-  const p = ctx.cache.length;
-  const mask = treeMask(tree, p, ctx.maskValue);
-  laps?.lap('masks');
-  const out = await forward(ctx.binding, ctx.cache, nodeTokens, treePositions(tree, p), mask);
-  laps?.lap('binding');
-  laps?.runtime('base-forward', out.modelMs);
-  const { path } = verifyTree(tree, nodeTokens, out.logits, ctx.vocab, rule);
-  laps?.lap('verify');
-  const tokens = path.map((node) => nodeTokens[node]!);
-  ctx.cache.append(tokens, out.present, tree.size, path);
-  laps?.lap('kv-compaction');
-  return { tokens, path, tree, cursor: cursorAt(out, path[path.length - 1]!, ctx.vocab, ctx.dModel), modelMs: out.modelMs };
+  return { ...(await verifyInOneForward(ctx, tree, Int32Array.from([root, ...draft]), rule, laps)), tree };
 }
