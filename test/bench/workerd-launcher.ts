@@ -18,6 +18,8 @@ const worker = await unstable_startWorker({
   dev: { inspector: false, watch: false, server: { hostname: '127.0.0.1', port: Number(port) }, persist, logLevel: 'warn' },
 });
 await worker.ready;
+// PORT 0 picks a free port; the caller reads it from this line.
+console.log(`cerberus-edge bench server on ${(await worker.url).origin}`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void worker.dispose().finally(() => process.exit(0)));
 }

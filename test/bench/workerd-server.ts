@@ -9,8 +9,7 @@ import { promisify } from 'node:util';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../support/free-port';
-import { spawnServer, waitForHealth } from '../support/server-process';
+import { spawnServer, waitUntilServing } from '../support/server-process';
 
 export interface WorkerdServer {
   readonly url: string;
@@ -77,16 +76,14 @@ async function cpuNs(pid: number): Promise<number> {
 }
 
 export async function startWorkerd(root: string, modelDir: string): Promise<WorkerdServer> {
-  const port = await freePort();
   const state = await mkdtemp(join(tmpdir(), 'cerberus-bench-'));
   const launcher = join(root, 'node_modules/.cache/cerberus-bench/workerd-launcher.mjs');
   const esbuild = join(root, 'node_modules/.bin/esbuild');
   await promisify(execFile)(esbuild, ['test/bench/workerd-launcher.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', '--log-level=warning', `--outfile=${launcher}`], { cwd: root });
-  const args = [launcher, String(port), state, modelDir];
+  const args = [launcher, '0', state, modelDir];
   // its own process group: stop() ends the launcher and workerd together
   const server = spawnServer(process.execPath, args, { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' }, state });
   const { child, output, stop } = server;
-  const url = `http://127.0.0.1:${port}`;
   const pgid = child.pid!;
   // workerd's processes live as long as the server: look them up once it answers.
   let pids: number[] | undefined;
@@ -96,7 +93,7 @@ export async function startWorkerd(root: string, modelDir: string): Promise<Work
     for (const pid of pids) kb += await statusKb(pid, field);
     return kb / 1024;
   };
-  await waitForHealth(url, server, 'the dev server', 180_000);
+  const url = await waitUntilServing(server, 'the dev server', 180_000);
   const cpuMs = async () => {
     pids ??= await workerdPids(pgid);
     let ns = 0;

@@ -6,8 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '../support/free-port';
-import { spawnServer, waitForHealth } from '../support/server-process';
+import { spawnServer, waitUntilServing } from '../support/server-process';
 
 export type Target = 'wrangler' | 'node';
 
@@ -60,12 +59,11 @@ function treeRss(root: number): number {
 }
 
 export async function startServer(target: Target, root: string, modelDir: string | undefined, env: Record<string, string>): Promise<LoadServer> {
-  const port = await freePort();
   const state = await mkdtemp(join(tmpdir(), 'cerberus-load-'));
   const adminSecret = 'dev-admin-secret'; // both entries' --dev default
   const args =
     target === 'wrangler'
-      ? ['run', '--silent', 'start', '--', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--log-level', 'warn',
+      ? ['run', '--silent', 'start', '--', '--ip', '127.0.0.1', '--port', '0', '--persist-to', state, '--log-level', 'warn',
          ...(modelDir === undefined ? [] : ['--assets', resolve(root, modelDir)]),
          ...Object.entries(env).flatMap(([name, value]) => ['--var', `${name}:${value}`])]
       : ['run', '--silent', 'start:node'];
@@ -77,14 +75,13 @@ export async function startServer(target: Target, root: string, modelDir: string
       ...env,
       WRANGLER_SEND_METRICS: 'false',
       CI: '1',
-      PORT: String(port),
+      PORT: '0',
       HOST: '127.0.0.1',
       ...(modelDir === undefined ? {} : { CERBERUS_MODEL_DIR: resolve(root, modelDir) }),
     },
     state,
   });
   const { child } = server;
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, server, 'the server', 180_000);
+  const url = await waitUntilServing(server, 'the server', 180_000);
   return { url, adminSecret, rss: () => (child.pid === undefined ? 0 : treeRss(child.pid)), output: server.output, stop: server.stop };
 }

@@ -1,7 +1,9 @@
 /**
  * A server the tests, the bench and the load script start as a child: in its own process group (so stop()
  * ends it and everything it started: npm, wrangler, workerd), its output captured for error messages, its
- * throwaway state folder removed on stop, and a wait until it answers /healthz.
+ * throwaway state folder removed on stop, and a wait until it answers /healthz. Servers start on port 0 and
+ * are found by the URL they print: a port probed free and then handed over can be taken in between (by
+ * workerd's own sockets, or another test's server), which once failed CI with EADDRINUSE.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -27,6 +29,24 @@ export function spawnServer(command: string, args: readonly string[], options: {
     await rm(options.state, { recursive: true, force: true });
   };
   return { child, output: () => log, stop };
+}
+
+/** Every entry prints one line `cerberus-edge… on http://HOST:PORT…` once it listens. */
+const LISTENING = /cerberus-edge\b[^\n]*? on (http:\/\/[\w.]+:\d+)/;
+
+/** Resolves with the server's URL once it has printed it and answers /healthz with 200. */
+export async function waitUntilServing(server: ServerProcess, what: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && server.child.exitCode === null) {
+    const url = LISTENING.exec(server.output())?.[1];
+    if (url !== undefined) {
+      await waitForHealth(url, server, what, deadline - Date.now());
+      return url;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await server.stop();
+  throw new Error(`${what} ${server.child.exitCode === null ? `printed no URL within ${timeoutMs} ms` : `exited with ${server.child.exitCode}`}:\n${server.output()}`);
 }
 
 /** Resolves once `url`/healthz answers 200; otherwise stops the server and throws with its output. */

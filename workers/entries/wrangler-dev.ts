@@ -15,7 +15,6 @@
  * and the session logged tokens nobody read. Closing the relayed socket is what workerd's own HTTP path
  * sees, so `request.signal` aborts and the turn ends within a step, as deployed.
  */
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { unstable_DevEnv, unstable_readConfig } from 'wrangler';
 import { startFrontSocket } from './front-socket';
@@ -30,21 +29,6 @@ const USAGE = `usage: npm start -- [options]
   --inspect             open the DevTools inspector (see the note in README, Start)`;
 
 const CONFIG = 'wrangler.toml';
-
-/**
- * workerd dies on a taken port without the dev server noticing (it waits forever), so ask first, as the
- * `wrangler dev` command does. Port 0 (any free port) is always fine.
- */
-async function ensurePortFree(hostname: string, port: number): Promise<void> {
-  if (port === 0) return;
-  await new Promise<void>((resolve) => {
-    const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) =>
-      fail(`cannot listen on ${hostname}:${port} (${error.code ?? error.message}); stop what uses it or pass --port N`, false),
-    );
-    probe.listen(port, hostname, () => probe.close(() => resolve()));
-  });
-}
 
 const LOG_LEVELS = ['debug', 'info', 'log', 'warn', 'error', 'none'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -111,13 +95,17 @@ const logLevel = parseLogLevel(values['log-level']);
 const { dev } = unstable_readConfig({ config: CONFIG });
 const hostname = values.ip ?? dev.ip;
 const listenPort = port ?? dev.port ?? 8787;
-await ensurePortFree(hostname, listenPort);
 
 // workerd's own socket, as wrangler's runtime reports it after every (re)load; the relay follows it.
 const devEnv = new unstable_DevEnv();
 let userWorker: { hostname: string; port: number } | undefined;
 let loaded: () => void = () => undefined;
 const firstLoad = new Promise<void>((resolve) => (loaded = resolve));
+// The port is taken before wrangler starts (answering 503 until the Worker has loaded), so nothing that
+// starts meanwhile (workerd's own sockets on free ports) can take it, and a taken port fails here at once.
+const front = await startFrontSocket(hostname, listenPort, () => userWorker).catch((error: NodeJS.ErrnoException) =>
+  fail(`cannot listen on ${hostname}:${listenPort} (${error.code ?? error.message}); stop what uses it or pass --port N`, false),
+);
 const dispatch = devEnv.dispatch.bind(devEnv);
 devEnv.dispatch = (event) => {
   if (event.type === 'reloadComplete') {
@@ -141,7 +129,6 @@ const worker = await devEnv.startWorker({
   },
 });
 await Promise.all([worker.ready, firstLoad]);
-const front = await startFrontSocket(hostname, listenPort, () => userWorker);
 // wrangler has just printed its proxy's port ("Ready on ..."): that one is internal.
 console.log(`cerberus-edge: serving on http://${hostname === '0.0.0.0' ? '127.0.0.1' : hostname}:${front.port} (workerd directly)`);
 
