@@ -22,8 +22,8 @@ class PipelineConfig:
     prompt_len: int = 16
     new_tokens: int = 112
     valid_data_rows: int = 32768
-    # ship base-int8.onnx beside fp32 (quantize.py). Off for the shipped model: onnxruntime's int8 kernel
-    # rounds a 1-row forward differently from a tree's rows, so int8 Cerberus is not always token-equal to int8 AR.
+    # ship base-int8.onnx and heads-*-int8.onnx beside fp32 (quantize.py: per-row W8A8, so int8 Cerberus
+    # is token-equal to int8 AR; for onnxruntime-node, selected with baseVariant / CERBERUS_BASE_VARIANT)
     int8: bool = False
     # project the heads onto this many most frequent ids (shortlist_heads.py; proposals need not be exact,
     # verification is): measured on tinystories-6m, 1024 of 4096 kept acceptance and cut the heads' time by a third
@@ -54,7 +54,7 @@ CONFIGS = {
         # Continues from the shipped weights (first trained 55 minutes on train.txt alone) over train.txt +
         # train_extra.txt (~1.5 M tokens): a second cosine at a lower peak, light dropout for the small corpus.
         # ~1,250 tokens/s on one busy core, ~3,600 on two free ones; the LR anneals by whichever budget ends first.
-        init="models/tinystories-6m",
+        init="models/tinystories-6m", int8=True,
         base=dict(seq_len=256, batch_size=16, max_steps=4000, eval_every=100, eval_windows=64, max_minutes=65.0,
                   patience=8, lr=6e-4, min_lr=4e-5, warmup_steps=50, dropout=0.05, checkpoint_minutes=5.0),
         # the heads were still improving when a 9-minute budget stopped them (3,774 of 6,000 steps): a step budget

@@ -1,12 +1,22 @@
-"""int8 weight variant of base.onnx: every MatMul with a constant (K, N) weight becomes onnxruntime's
-MatMulNBits (com.microsoft) with 8-bit blocks, symmetric, one fp32 scale per block of `block_size` rows.
-accuracy_level 4: onnxruntime quantises the activations to int8 per block too and runs int8 dot products
-(measured 2.1x faster than fp32 per step on native-cpu; level 0, fp32 compute on dequantised weights, is
-15x slower). onnxruntime-web runs it too but slower than fp32 (2.5x), so the variant is for native-cpu.
+"""int8 variant of base.onnx (and of the heads): W8A8 with per-row activations. Every MatMul/Gemm with a
+constant (K, N) weight becomes: the weight as int8 with one fp32 scale per output column (symmetric); each
+input row quantised on the fly to uint8 with its own scale (max |x| / 127, zero point 128; QuantizeLinear
+per axis); onnxruntime's MatMulInteger (u8 x s8, int32 accumulation); then the int32 products times the
+column scale times the row scale, plus any bias. The graph is otherwise unchanged, so the contract (inputs,
+outputs, any mask) holds.
+
+Why this form: a row's result depends on that row alone and the int32 sums are exact, so a tree block of
+T rows gives each row the logits its AR step gives (with every run at 2+ rows: onnxruntime's fp32 MatMuls
+take another path for 1 row, so the manifest says `min_rows_per_run: 2`). And it stays cheap as T grows:
+measured on onnxruntime-node, 1 thread, P = 128 (`models/tools/step_ab.mjs --tokens 1,2,4,8,16`), T = 1 /
+4 / 8 / 16 cost 0.54 / 0.70 / 0.88 / 1.19 of an fp32 T = 1 step, where MatMulNBits 8-bit (block 32,
+accuracy_level 4: the variant before this one) cost 0.50 / 0.77 / 1.19 / 1.95. onnxruntime-web runs it,
+but its wasm int8 kernels are no faster than fp32 at 1-2 rows, so the variant is for native-cpu.
 The tied LM head keeps its fp32 copy for the embedding lookup (Gather) and gets a quantised copy for the
-logits. The graph is otherwise unchanged, so the contract (inputs, outputs, any mask) holds.
+logits.
 
     python3 models/tools/quantize.py models/tinystories-6m/base.onnx /tmp/base-int8.onnx
+    python3 models/tools/quantize.py MODEL_DIR --into-folder      # base-int8.onnx + heads + manifest entry
 
 Written with the onnx package only (onnxruntime's Python quantiser is not installable here). Pipeline stage
 `quantize` (stages.py, after `manifest`, where the config sets `int8`): `add_int8_variant(folder)` writes
@@ -23,37 +33,24 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import helper, numpy_helper
+from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO_ROOT, TOOLS_DIR, write_json  # noqa: E402
 
 INT8_FILE = "base-int8.onnx"
-# onnxruntime's int8 MatMulNBits kernel (accuracy_level 4) computes 1 row on another code path than 2+,
-# and activation requantisation amplifies the last-bit differences to ~0.01-0.07 in the logits (measured,
-# onnxruntime 1.30): the engine pads 1-token forwards of this variant to 2 rows
-# (src/runtime/padded-forward.ts), so AR steps and tree blocks compute every row alike.
+# onnxruntime's fp32 MatMul (attention) computes 1 row on another code path than 2+, differing in the last
+# bits; requantising the next layer's input can turn that into a different logit (src/runtime/padded-forward.ts).
 MIN_ROWS_PER_RUN = 2
+# Shared constants of the rewritten graphs (outer-scope names are visible inside If branches).
+TINY, INV127, ZP, FLAT = "rq.tiny", "rq.inv127", "rq.zp", "rq.flat"
 
 
-def quantize_blocks(w: np.ndarray, *, block_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """W (K, N) fp32 -> MatMulNBits' B uint8 (N, blocks, block_size), scales fp32 (N * blocks,),
-    zero points uint8 (N, blocks) = 128. K is zero-padded to a whole number of blocks."""
-    K, N = w.shape
-    blocks = -(-K // block_size)
-    padded = np.zeros((blocks * block_size, N), np.float32)
-    padded[:K] = w
-    wb = padded.T.reshape(N, blocks, block_size)
-    scale = np.abs(wb).max(axis=2) / 127.0
+def quantize_columns(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """W (K, N) fp32 -> int8 (K, N) and one fp32 scale per column, symmetric (a zero column gets scale 1)."""
+    scale = np.abs(w).max(axis=0) / 127.0
     scale = np.where(scale == 0, 1.0, scale).astype(np.float32)
-    q = np.clip(np.rint(wb / scale[..., None]), -127, 127).astype(np.int16) + 128
-    return q.astype(np.uint8), scale.reshape(-1), np.full((N, blocks), 128, np.uint8)
-
-
-def dequantize_blocks(q: np.ndarray, scale: np.ndarray, K: int) -> np.ndarray:
-    N, blocks, bs = q.shape
-    w = (q.astype(np.float32) - 128.0) * scale.reshape(N, blocks, 1)
-    return w.reshape(N, blocks * bs)[:, :K].T
+    return np.clip(np.rint(w / scale), -127, 127).astype(np.int8), scale
 
 
 def weight_of(n: onnx.NodeProto, inits: dict) -> tuple[np.ndarray | None, str | None]:
@@ -73,41 +70,100 @@ def weight_of(n: onnx.NodeProto, inits: dict) -> tuple[np.ndarray | None, str | 
     return (w.T if attrs.get("transB", 0) else w), bias
 
 
-def quantize_model(model: onnx.ModelProto, *, block_size: int = 32, accuracy_level: int = 4) -> onnx.ModelProto:
-    graph = model.graph
-    inits = {t.name: t for t in graph.initializer}
-    used_elsewhere = {i for n in graph.node if n.op_type not in ("MatMul", "Gemm") for i in n.input}
-    nodes, drop = [], set()
+class _RowQuantizer:
+    """Rewrites one graph (the main graph or an If branch), quantising each distinct input once."""
+
+    def __init__(self, graph: onnx.GraphProto, visible: dict, scope: str):
+        self.graph, self.scope = graph, scope
+        self.inits = {**visible, **{t.name: t for t in graph.initializer}}
+        self.nodes: list[onnx.NodeProto] = []
+        self.rows: dict[str, tuple[str, str]] = {}  # input -> (uint8 rows, row scales [..., T, 1])
+
+    def quantised_rows(self, x: str) -> tuple[str, str]:
+        if x in self.rows:
+            return self.rows[x]
+        p = f"{x}.rq" if self.scope == "main" else f"{x}.rq.{self.scope}"  # names stay unique across branches
+        self.nodes += [helper.make_node("Abs", [x], [f"{p}.abs"]),
+                       helper.make_node("ReduceMax", [f"{p}.abs"], [f"{p}.max"], axes=[-1], keepdims=1),
+                       helper.make_node("Max", [f"{p}.max", TINY], [f"{p}.max1"]),  # an all-zero row: scale > 0
+                       helper.make_node("Mul", [f"{p}.max1", INV127], [f"{p}.scale"]),
+                       helper.make_node("Reshape", [f"{p}.scale", FLAT], [f"{p}.scale1"])]
+        # QuantizeLinear per axis wants one zero point per row (ConstantOfShape: the row count is dynamic)
+        self.nodes += [helper.make_node("Shape", [f"{p}.scale1"], [f"{p}.rows"]),
+                       helper.make_node("ConstantOfShape", [f"{p}.rows"], [f"{p}.zp"], value=numpy_helper.from_array(np.array([128], np.uint8)))]
+        self.nodes.append(helper.make_node("QuantizeLinear", [x, f"{p}.scale1", f"{p}.zp"], [f"{p}.u8"], axis=-2))
+        self.rows[x] = (f"{p}.u8", f"{p}.scale")
+        return self.rows[x]
+
+    def rewrite(self, used_elsewhere: set[str], drop: set[str]) -> None:
+        for n in self.graph.node:
+            for a in n.attribute:
+                if a.type == onnx.AttributeProto.GRAPH:
+                    _RowQuantizer(a.g, self.inits, f"{self.scope}.{n.name or n.output[0]}.{a.name}").rewrite(used_elsewhere, drop)
+            w, bias = weight_of(n, self.inits)
+            if w is None:
+                self.nodes.append(n)
+                continue
+            b = self.inits[n.input[1]]
+            q, scale = quantize_columns(w)
+            base = f"{b.name}.w8"
+            if base not in self.inits:
+                new = [numpy_helper.from_array(q, base), numpy_helper.from_array(scale, f"{base}.scale")]
+                self.graph.initializer.extend(new)
+                self.inits.update({t.name: t for t in new})
+            if b.name not in used_elsewhere:
+                drop.add(b.name)
+            rows, row_scale = self.quantised_rows(n.input[0])
+            o = n.output[0]
+            scaled = o if bias is None else f"{o}.nobias"
+            self.nodes += [helper.make_node("MatMulInteger", [rows, base, ZP], [f"{o}.i32"]),
+                           helper.make_node("Cast", [f"{o}.i32"], [f"{o}.f32"], to=TensorProto.FLOAT),
+                           helper.make_node("Mul", [f"{o}.f32", f"{base}.scale"], [f"{o}.cols"]),
+                           helper.make_node("Mul", [f"{o}.cols", row_scale], [scaled])]
+            if bias is not None:
+                self.nodes.append(helper.make_node("Add", [scaled, bias], [o]))
+        del self.graph.node[:]
+        self.graph.node.extend(self.nodes)
+
+
+def _all_inputs(graph: onnx.GraphProto, skip: tuple[str, ...]) -> set[str]:
+    """Names read by nodes other than `skip` ops, in the graph and its subgraphs."""
+    names: set[str] = set()
     for n in graph.node:
-        w, bias = weight_of(n, inits)
-        if w is None:
-            nodes.append(n)
-            continue
-        b = inits[n.input[1]]
-        K, N = w.shape
-        q, scale, zp = quantize_blocks(w, block_size=block_size)
-        base = f"{b.name}.q8"
-        if base not in {t.name for t in graph.initializer}:
-            graph.initializer.extend([numpy_helper.from_array(q, base), numpy_helper.from_array(scale, f"{base}.scale"),
-                                      numpy_helper.from_array(zp, f"{base}.zp")])
-        if b.name not in used_elsewhere:
-            drop.add(b.name)
-        extra = [] if bias is None else ["", bias]  # MatMulNBits' inputs 4 (g_idx, unused) and 5 (bias)
-        nodes.append(helper.make_node("MatMulNBits", [n.input[0], base, f"{base}.scale", f"{base}.zp", *extra], list(n.output),
-                                      name=f"{n.name or n.output[0]}_q8", domain="com.microsoft",
-                                      K=K, N=N, bits=8, block_size=block_size, accuracy_level=accuracy_level))
-    del graph.node[:]
-    graph.node.extend(nodes)
+        if n.op_type not in skip:
+            names.update(n.input)
+        for a in n.attribute:
+            if a.type == onnx.AttributeProto.GRAPH:
+                names |= _all_inputs(a.g, skip)
+    return names
+
+
+def _drop_initializers(graph: onnx.GraphProto, drop: set[str]) -> None:
     keep = [t for t in graph.initializer if t.name not in drop]
     del graph.initializer[:]
     graph.initializer.extend(keep)
-    if not any(o.domain == "com.microsoft" for o in model.opset_import):
-        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    for n in graph.node:
+        for a in n.attribute:
+            if a.type == onnx.AttributeProto.GRAPH:
+                _drop_initializers(a.g, drop)
+
+
+def quantize_model(model: onnx.ModelProto) -> onnx.ModelProto:
+    graph = model.graph
+    graph.initializer.extend([numpy_helper.from_array(np.array(1e-30, np.float32), TINY),
+                              numpy_helper.from_array(np.array(1 / 127, np.float32), INV127),
+                              numpy_helper.from_array(np.array(128, np.uint8), ZP),
+                              numpy_helper.from_array(np.array([-1], np.int64), FLAT)])
+    drop: set[str] = set()
+    _RowQuantizer(graph, {}, "main").rewrite(_all_inputs(graph, ("MatMul", "Gemm")), drop)
+    _drop_initializers(graph, drop)
     return model
 
 
-def quantize_file(src: Path, dst: Path, *, block_size: int = 32, accuracy_level: int = 4) -> None:
-    onnx.save(quantize_model(onnx.load(str(src)), block_size=block_size, accuracy_level=accuracy_level), str(dst))
+def quantize_file(src: Path, dst: Path) -> None:
+    model = quantize_model(onnx.load(str(src)))
+    onnx.checker.check_model(model)
+    onnx.save(model, str(dst))
 
 
 def perplexity(folder: Path, base_file: str, *, tokens: int) -> float:
@@ -118,26 +174,26 @@ def perplexity(folder: Path, base_file: str, *, tokens: int) -> float:
     return float(json.loads(res.stdout.strip().splitlines()[-1])["ppl"])
 
 
-def quantize_heads(folder: Path, *, block_size: int) -> dict[str, str]:
+def quantize_heads(folder: Path) -> dict[str, str]:
     """heads-<kind>-int8.onnx beside every heads-<kind>.onnx: the heads would otherwise cost as much as half
     an int8 base step (measured 0.32 -> 0.16 ms for the Cerberus heads)."""
     files = {}
     for kind in ("cerberus", "medusa"):
         src = folder / f"heads-{kind}.onnx"
         if src.exists():
-            quantize_file(src, folder / f"heads-{kind}-int8.onnx", block_size=block_size)
+            quantize_file(src, folder / f"heads-{kind}-int8.onnx")
             files[kind] = f"heads-{kind}-int8.onnx"
     return files
 
 
-def add_int8_variant(folder: Path, *, block_size: int = 32, ppl_tokens: int = 4096) -> dict:
+def add_int8_variant(folder: Path, *, ppl_tokens: int = 4096) -> dict:
     """For an already exported model folder: writes base-int8.onnx, its manifest entry and file hashes."""
     from common import read_json
     from rewrite_base import refresh_file_entries
-    quantize_file(folder / "base.onnx", folder / INT8_FILE, block_size=block_size)
+    quantize_file(folder / "base.onnx", folder / INT8_FILE)
     manifest = read_json(folder / "manifest.json")
     manifest["base"]["variants"] = {"int8": {"file": INT8_FILE, "weights": "int8",
-                                             "heads": quantize_heads(folder, block_size=block_size),
+                                             "heads": quantize_heads(folder),
                                              "min_rows_per_run": MIN_ROWS_PER_RUN,
                                              "valid_ppl": perplexity(folder, INT8_FILE, tokens=ppl_tokens),
                                              "valid_ppl_fp32": perplexity(folder, "base.onnx", tokens=ppl_tokens)}}
@@ -150,13 +206,11 @@ def main() -> None:
     ap.add_argument("src", type=Path, help="a base.onnx, or with --into-folder a model folder")
     ap.add_argument("dst", type=Path, nargs="?", help="the int8 file to write (not with --into-folder)")
     ap.add_argument("--into-folder", action="store_true", help="add base-int8.onnx + manifest entry to the folder SRC")
-    ap.add_argument("--block-size", type=int, default=32)
-    ap.add_argument("--accuracy-level", type=int, default=4, help="4: int8 activations too (fast); 0: fp32 compute (slow)")
     args = ap.parse_args()
     if args.into_folder:
-        print(f"quantize: {args.src}: {add_int8_variant(args.src, block_size=args.block_size)}")
+        print(f"quantize: {args.src}: {add_int8_variant(args.src)}")
         return
-    quantize_file(args.src, args.dst, block_size=args.block_size, accuracy_level=args.accuracy_level)
+    quantize_file(args.src, args.dst)
     print(f"quantize: wrote {args.dst} ({args.dst.stat().st_size} bytes)")
 
 

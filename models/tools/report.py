@@ -9,10 +9,18 @@ from common import read_json
 
 
 def sizes(folder: Path) -> str:
-    files = read_json(folder / "manifest.json")["files"]
+    """Every file, then what a load of each precision reads (the 40 MB budget is per variant)."""
+    manifest = read_json(folder / "manifest.json")
+    files = manifest["files"]
+    variants = manifest["base"].get("variants", {})
+    in_variants = {f for v in variants.values() for f in (v["file"], *v["heads"].values())}
+    fp32 = [f for f in files if f not in in_variants]
+    fp32_weights = {manifest["base"]["file"], *(h["file"] for h in manifest["heads"].values())}
+    loads = {"fp32": fp32, **{name: [f for f in fp32 if f not in fp32_weights] + [v["file"], *v["heads"].values()]
+                              for name, v in variants.items()}}
     rows = [f"| {name} | {f['bytes'] / 1e6:.3f} MB |" for name, f in files.items()]
-    total = sum(f["bytes"] for f in files.values())
-    return "\n".join(["| file | size |", "|---|---|", *rows, f"| total | {total / 1e6:.3f} MB |"])
+    totals = [f"| total, {name} | {sum(files[f]['bytes'] for f in load) / 1e6:.3f} MB |" for name, load in loads.items()]
+    return "\n".join(["| file | size |", "|---|---|", *rows, *totals])
 
 
 def gate(cal: dict) -> str:

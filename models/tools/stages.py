@@ -181,7 +181,7 @@ def stage_shortlist(pc: PipelineConfig, work: Path, out: Path) -> None:
 
 
 def stage_depth(work: Path, out: Path) -> None:
-    """Heads graphs that compute only the heads a tree uses (depth_heads.py): last, after the shortlist."""
+    """Heads graphs that compute only the heads a tree uses (depth_heads.py): after the shortlist."""
     depth_heads(out)
     (work / "depth.done").touch()
 
@@ -192,9 +192,10 @@ def stage_manifest(pc: PipelineConfig, work: Path, out: Path) -> None:
 
 
 def stage_quantize_if_wanted(pc: PipelineConfig, work: Path, out: Path) -> None:
-    """The int8 variant (quantize.py) follows every retrain of a config that ships one: written after the
-    manifest (its perplexity is measured through it), which it amends; quantize-result.json keeps the entry
-    for a later rerun of the manifest stage. Other configs carry no variant."""
+    """The int8 variant (quantize.py) follows every retrain of a config that ships one: written last, from
+    the final graphs (the heads shortlisted and depth-selectable), after the manifest (its perplexity is
+    measured through it), which it amends; quantize-result.json keeps the entry for a later rerun of the
+    manifest stage. Other configs carry no variant."""
     if pc.int8:
         write_json(work / "quantize-result.json", add_int8_variant(out))
     else:
@@ -222,7 +223,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("parity", "parity-result.json", lambda pc, work, out: stage_parity(out, work)),
     Stage("samples", "samples.json", lambda pc, work, out: stage_samples(pc, work)),
     Stage("manifest", "manifest.done", stage_manifest),
-    Stage("quantize", "quantize.done", lambda pc, work, out: stage_quantize_if_wanted(pc, work, out)),
     Stage("shortlist", "shortlist.done", lambda pc, work, out: stage_shortlist(pc, work, out)),
     Stage("depth", "depth.done", lambda pc, work, out: stage_depth(work, out)),
+    Stage("quantize", "quantize.done", lambda pc, work, out: stage_quantize_if_wanted(pc, work, out)),
 )

@@ -3,11 +3,11 @@
  * which see what it sees plus themselves and which no real token sees; their outputs are dropped. The real
  * rows' results are unchanged (a blocked column has softmax weight exactly 0).
  *
- * Why: onnxruntime's int8 MatMulNBits kernel (accuracy_level 4, int8 activations) computes a 1-row input
- * on another code path than 2 or more rows. The two differ in the last bits, and requantising the next
- * layer's activations turns that into logit differences of ~0.01–0.07 (measured on tinystories-6m), so
- * greedy Cerberus (tree blocks) diverged from the int8 model's AR steps (1 row) within 100 tokens. With
- * every run at 2+ rows, blocks of 2, 3, 5 and 7 rows gave bit-identical logits in the same measurement.
+ * Why: onnxruntime's CPU MatMul computes a 1-row input on another code path than 2 or more rows, and the
+ * two differ in the last bits (~1e-5 in fp32 logits). The int8 variant requantises every layer's input,
+ * which can turn such a difference into a different rounding and logit differences of ~0.04 (measured on
+ * tinystories-6m), enough for greedy Cerberus (tree blocks) to diverge from that model's AR steps (1 row).
+ * With every run at 2+ rows, rows of blocks of 2 to 20 tokens had the AR steps' logits bit for bit.
  */
 import type { ModelArchitecture } from './architecture';
 import type { ForwardInput, ForwardOutput } from './binding';

@@ -3,7 +3,7 @@
  * as SessionDO — prefix reuse, one turn at a time, a client abort ending the turn with what it emitted.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLocalApp } from '../../workers/entries/local-app';
+import { createLocalApp, serveOptions } from '../../workers/entries/local-app';
 import { FIXTURE_DIR } from './serve-entry';
 
 type App = Awaited<ReturnType<typeof createLocalApp>>;
@@ -60,5 +60,35 @@ describe('local app (in-memory stores)', () => {
     const body = (await after.json()) as Completion;
     // The aborted turn kept its prompt in the cache: the same prompt is served from it.
     expect(body.usage.prompt_tokens_details.cached_tokens).toBe(body.usage.prompt_tokens - 1);
+  });
+});
+
+describe('local app on the shipped model\'s int8 variant (CERBERUS_BASE_VARIANT=int8)', () => {
+  const SHIPPED = new URL('../../models/tinystories-6m/', import.meta.url).pathname;
+  const complete = async (app: App, mode: string) => {
+    const res = await app.request('/v1/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tinystories-6m', prompt: 'Once upon a time, there was a little dog named Max. He', temperature: 0, max_tokens: 96, cerberus: { mode, gate: false } }),
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { choices: { text: string }[] }).choices[0]!.text;
+  };
+
+  it('is read from the environment, and every decoding mode reproduces that model\'s AR text', async () => {
+    const options = serveOptions((name) => ({ CERBERUS_MODEL_DIR: SHIPPED, CERBERUS_BACKEND: 'native-cpu', CERBERUS_BASE_VARIANT: 'int8' })[name], true);
+    expect(options.baseVariant).toBe('int8');
+    const app = await createLocalApp({ ...options, devApiKey: KEY });
+    const ar = await complete(app, 'ar');
+    expect(ar.length).toBeGreaterThan(100);
+    expect(await complete(app, 'cerberus')).toBe(ar);
+    expect(await complete(app, 'medusa')).toBe(ar);
+  }, 60_000);
+
+  it('a variant the manifest does not list fails at start, naming the ones it has', async () => {
+    await expect(createLocalApp({ modelDir: SHIPPED, backend: 'native-cpu', baseVariant: 'int4', devApiKey: KEY })).rejects.toMatchObject({
+      code: 'invalid-options',
+      message: expect.stringContaining('"int4" is not in this model\'s manifest (has: int8)'),
+    });
   });
 });

@@ -117,6 +117,59 @@ describe('int8 base variant (quantize.py --into-folder) on the tiny fixture', ()
     }
   }, 120_000);
 
+  it('gives each row of a block the logits of the AR step at its position, bit for bit, in runs of 2+ rows', async () => {
+    // What makes tree verification exact on int8: a row's quantisation scale and int32 sums are its own.
+    const arch = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).architecture;
+    const { n_layers: layers, n_kv_heads: heads, head_dim: dh, vocab_size: vocab } = arch;
+    const session = await ortNode.InferenceSession.create(fs.readFileSync(path.join(dir, 'base-int8.onnx')), { intraOpNumThreads: 1 });
+    type Kv = Float32Array[]; // per layer: key, value ([1, H, P, Dh] each)
+    const run = async (past: Kv, p: number, ids: number[]) => {
+      const t = Math.max(2, ids.length); // a 1-token run gets a pad row that sees only itself
+      const mask = new Float32Array(t * (p + t)).fill(-10000);
+      for (let i = 0; i < t; i++) for (let j = 0; j < p + t; j++) if (j < p || j - p === i || (i < ids.length && j - p < i)) mask[i * (p + t) + j] = 0;
+      const padded = [...ids, ...Array<number>(t - ids.length).fill(ids[ids.length - 1]!)];
+      const feeds: Record<string, ortNode.Tensor> = {
+        input_ids: new ortNode.Tensor('int64', BigInt64Array.from(padded, BigInt), [1, t]),
+        position_ids: new ortNode.Tensor('int64', BigInt64Array.from(padded.map((_, i) => BigInt(p + Math.min(i, ids.length - 1)))), [1, t]),
+        attention_mask: new ortNode.Tensor('float32', mask, [1, 1, t, p + t]),
+      };
+      for (let l = 0; l < layers; l++) {
+        feeds[`past.${l}.key`] = new ortNode.Tensor('float32', past[2 * l]!, [1, heads, p, dh]);
+        feeds[`past.${l}.value`] = new ortNode.Tensor('float32', past[2 * l + 1]!, [1, heads, p, dh]);
+      }
+      const out = await session.run(feeds);
+      const next: Kv = [];
+      for (let l = 0; l < layers; l++) {
+        for (const [k, kv] of [['key', 0], ['value', 1]] as const) {
+          const add = out[`new.${l}.${k}`]!.data as Float32Array;
+          const joined = new Float32Array(heads * (p + ids.length) * dh);
+          for (let h = 0; h < heads; h++) {
+            joined.set(past[2 * l + kv]!.subarray(h * p * dh, (h + 1) * p * dh), h * (p + ids.length) * dh);
+            joined.set(add.subarray(h * t * dh, h * t * dh + ids.length * dh), h * (p + ids.length) * dh + p * dh);
+          }
+          next.push(joined);
+        }
+      }
+      return { logits: out['logits']!.data as Float32Array, next };
+    };
+    let rows = 0;
+    for (const [promptLength, blockLength] of [[3, 2], [7, 5], [12, 9]] as const) {
+      const prompt = Array.from({ length: promptLength }, (_, i) => (i * 37 + blockLength) % vocab);
+      const block = Array.from({ length: blockLength }, (_, i) => (i * 53 + 11) % vocab);
+      const prefill = await run(Array.from({ length: 2 * layers }, () => new Float32Array(0)), 0, prompt);
+      const together = await run(prefill.next, promptLength, block);
+      let past = prefill.next;
+      for (const [i, id] of block.entries()) {
+        const step = await run(past, promptLength + i, [id]);
+        past = step.next;
+        expect(Array.from(step.logits.subarray(0, vocab))).toEqual(Array.from(together.logits.subarray(i * vocab, (i + 1) * vocab)));
+        rows++;
+      }
+    }
+    expect(rows).toBe(16);
+    await session.release();
+  });
+
   it('an unknown variant is a clear invalid-options error', async () => {
     await expect(loadModel(folderSource(dir), { backend: 'native-cpu', baseVariant: 'int4' })).rejects.toMatchObject({
       code: 'invalid-options',

@@ -20,6 +20,8 @@ export interface LocalAppOptions {
   readonly devApiKey?: string | undefined;
   readonly adminSecret?: string | undefined;
   readonly backend?: BackendName | 'auto';
+  /** A precision variant the model's manifest lists, e.g. 'int8' (CERBERUS_BASE_VARIANT); default fp32. */
+  readonly baseVariant?: string | undefined;
   /** Memory for the process's KV caches, in MB (CERBERUS_KV_BUDGET_MB). */
   readonly kvBudgetMb?: number;
   /** The budget itself (for tests to watch); wins over kvBudgetMb. */
@@ -33,7 +35,11 @@ export const DEFAULT_LOCAL_KV_BUDGET_MB = 256;
 
 export async function createLocalApp(options: LocalAppOptions) {
   const source = fsModelSource(options.modelDir);
-  const model = onceRetrying(() => loadModel(source, { backend: options.backend ?? 'auto' }));
+  const model = onceRetrying(() =>
+    loadModel(source, { backend: options.backend ?? 'auto', ...(options.baseVariant === undefined ? {} : { baseVariant: options.baseVariant }) }),
+  );
+  // A variant is asked for by name: a name the model does not have is a start-up error, not a 503 later.
+  if (options.baseVariant !== undefined) await model();
   const seed = options.devApiKey
     ? [{ id: DEV_TENANT_ID, name: 'Local development', keyHash: await hashApiKey(options.devApiKey), config: DEFAULT_TENANT_CONFIG }]
     : [];
@@ -79,6 +85,7 @@ export function serveOptions(env: (name: string) => string | undefined, dev: boo
     devApiKey: env('DEV_API_KEY') ?? (dev ? 'sk-dev-local' : undefined),
     adminSecret: env('ADMIN_SECRET') ?? (dev ? 'dev-admin-secret' : undefined),
     backend: backendFrom(env('CERBERUS_BACKEND')),
+    baseVariant: env('CERBERUS_BASE_VARIANT') || undefined,
     kvBudgetMb: positiveNumber(env('CERBERUS_KV_BUDGET_MB')),
     maxActiveTurns: positiveNumber(env('CERBERUS_MAX_ACTIVE_TURNS')),
     maxQueuedTurns: positiveNumber(env('CERBERUS_MAX_QUEUED_TURNS')),
