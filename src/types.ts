@@ -150,7 +150,7 @@ export interface CostModel {
 export interface LoadModelOptions {
   /** Default 'auto': the best backend the host offers (native in Node / Deno, wasm in workerd). */
   readonly backend?: BackendName | 'auto';
-  /** Intra-op threads for onnxruntime-node. */
+  /** Intra-op threads for onnxruntime-node; default 1 (measured best for this model size, backend-native.ts). */
   readonly threads?: number;
   /** onnxruntime-node's intra-op workers spin between operators; default false (right for shared cores). */
   readonly spinning?: boolean;

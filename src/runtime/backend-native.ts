@@ -38,9 +38,18 @@ export function loadNative(): Promise<NativeModule> {
   return loading;
 }
 
+/**
+ * One intra-op thread unless asked for more. ORT's own default (one per physical core) lost on every
+ * measurement here: 2 cores, tinystories-6m, non-spinning workers (`npm run bench:peer`, 2026-12-01):
+ * AR 665 vs 731 tokens/s, Cerberus + gate 1,207 vs 1,286, int8 Cerberus + gate 1,194 vs 1,551 — at
+ * M = 1-16 rows the operators are too small to split, and the hand-off costs more than the second core
+ * gives. Spinning workers make a second thread pay for AR on idle cores only (backend notes below).
+ */
+export const DEFAULT_NATIVE_THREADS = 1;
+
 export interface NativeOptions {
   readonly cuda: boolean;
-  /** Intra-op threads; undefined = ORT's default (one per physical core). */
+  /** Intra-op threads; undefined = 1 (DEFAULT_NATIVE_THREADS). */
   readonly threads?: number;
   /** Let intra-op workers spin between operators (see the session options below). */
   readonly spinning?: boolean;
@@ -68,7 +77,7 @@ export async function createNativeBinding(
     // T = 8–16 tree forwards 1.9–2.8 AR steps instead of the start-up curve's 1.1–1.6.
     // Opt back in (`spinning: true`) on dedicated cores, where it is what makes a second thread pay.
     extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
-    ...(options.threads === undefined ? {} : { intraOpNumThreads: options.threads }),
+    intraOpNumThreads: options.threads ?? DEFAULT_NATIVE_THREADS,
   };
   // The heads call is a few small GEMVs (0.1-0.4 ms): a second thread cannot pay there, and each session has
   // its own intra-op pool, so a spinning heads pool would hold a core while the base runs. Measured with

@@ -22,7 +22,7 @@ export interface CreateBindingOptions {
   readonly heads: Partial<Record<HeadKind, Uint8Array>>;
   /** manifest.architecture, plus `decoding_heads` (K per kind) to check the heads graphs against. */
   readonly architecture: ModelArchitecture;
-  /** Intra-op threads for onnxruntime-node; default: ORT's (one per physical core). wasm is single-threaded. */
+  /** Intra-op threads for onnxruntime-node; default 1 (backend-native.ts says why). wasm is single-threaded. */
   readonly threads?: number;
   /**
    * onnxruntime-node's intra-op workers spin between operators (default false). Spinning makes a second
