@@ -160,6 +160,12 @@ export interface LoadModelOptions {
    * model's own AR). Default: the fp32 `base.file` and heads.
    */
   readonly baseVariant?: string;
+  /**
+   * The heads graphs of this variant instead (its `heads` in `manifest.base.variants`), whatever the base.
+   * The heads only propose: verification by the base keeps the output that base's AR. Default: the base
+   * variant's heads.
+   */
+  readonly headsVariant?: string;
   /** Head kinds to load; default every kind in the manifest. */
   readonly headKinds?: readonly HeadKind[];
   /**

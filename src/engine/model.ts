@@ -14,6 +14,7 @@ import { asBackendError } from '../decoding/model-calls';
 import type { ModelParts } from './model-parts';
 import { validateCostModel } from './validate-options';
 import { Session } from './session';
+import { nativeCpuHeads } from './native-heads';
 
 /** A loaded model: shared, read-only; each conversation gets its own Session. */
 export interface Model {
@@ -35,10 +36,13 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   const given = options.costModel === undefined || options.costModel === 'measure' ? undefined : validateCostModel(options.costModel);
   const manifest = parseManifest(await readFile(source, 'manifest.json'));
   checkTrees(manifest);
-  const variant = variantOf(manifest, options.baseVariant);
+  const variant = variantOf(manifest, options.baseVariant, 'baseVariant');
+  const headsVariant = options.headsVariant === undefined ? variant : variantOf(manifest, options.headsVariant, 'headsVariant');
   const baseFile = variant?.file ?? manifest.base.file;
-  const headsFile = (kind: HeadKind, fp32: string) => variant?.heads?.[kind] ?? fp32;
-  const chosen = new Set([baseFile, ...HEAD_KINDS.map((k) => headsFile(k, manifest.heads[k]?.file ?? ''))]);
+  const headsFile = (kind: HeadKind, fp32: string) => headsVariant?.heads?.[kind] ?? fp32;
+  // Unless told which heads, an fp32 base on native-cpu proposes with the int8 heads (native-heads.ts).
+  const nativeHeads = options.headsVariant === undefined && variant === undefined ? nativeCpuHeads(manifest, options.backend ?? 'auto') : undefined;
+  const chosen = new Set([baseFile, ...HEAD_KINDS.map((k) => headsFile(k, manifest.heads[k]?.file ?? '')), ...Object.values(nativeHeads ?? {})]);
   // Graphs of the other precision are never read (a Worker would hold their bytes for nothing).
   const unused = new Set(
     [manifest.base.file, ...HEAD_KINDS.map((k) => manifest.heads[k]?.file)]
@@ -55,15 +59,19 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
 
   const kinds = options.headKinds ?? HEAD_KINDS.filter((k) => manifest.heads[k] !== undefined);
   const heads: Partial<Record<HeadKind, Uint8Array>> = {};
+  const headsOnNativeCpu: Partial<Record<HeadKind, Uint8Array>> = {};
   for (const kind of kinds) {
     const entry = manifest.heads[kind];
     if (entry === undefined) throw new EngineError('unsupported-head-kind', `the manifest has no ${kind} heads`);
     heads[kind] = file(headsFile(kind, entry.file));
+    const native = nativeHeads?.[kind];
+    headsOnNativeCpu[kind] = native === undefined ? heads[kind] : file(native);
   }
 
   const minRowsPerRun = variant?.min_rows_per_run;
   const binding = await createModelBinding(file(baseFile), heads, bindingArchitecture(manifest, kinds), {
     ...options,
+    ...(nativeHeads === undefined ? {} : { nativeCpuHeads: headsOnNativeCpu }),
     ...(minRowsPerRun === undefined ? {} : { minRowsPerRun }),
   });
   try {
@@ -77,12 +85,12 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
 
 type BaseVariant = NonNullable<Manifest['base']['variants']>[string];
 
-function variantOf(manifest: Manifest, variant: string | undefined): BaseVariant | undefined {
+function variantOf(manifest: Manifest, variant: string | undefined, option: string): BaseVariant | undefined {
   if (variant === undefined) return undefined;
   const entry = manifest.base.variants?.[variant];
   if (entry === undefined) {
     const known = Object.keys(manifest.base.variants ?? {});
-    throw new EngineError('invalid-options', `baseVariant "${variant}" is not in this model's manifest (has: ${known.join(', ') || 'none'})`);
+    throw new EngineError('invalid-options', `${option} "${variant}" is not in this model's manifest (has: ${known.join(', ') || 'none'})`);
   }
   return entry;
 }
@@ -126,13 +134,14 @@ async function createModelBinding(
   base: Uint8Array,
   heads: Partial<Record<HeadKind, Uint8Array>>,
   architecture: ModelArchitecture,
-  options: LoadModelOptions & { readonly minRowsPerRun?: number },
+  options: LoadModelOptions & { readonly minRowsPerRun?: number; readonly nativeCpuHeads?: Partial<Record<HeadKind, Uint8Array>> },
 ): Promise<InferenceBinding> {
   return asBackendError('creating the inference binding', () =>
     createBinding({
       backend: options.backend ?? 'auto',
       base,
       heads,
+      ...(options.nativeCpuHeads === undefined ? {} : { nativeCpuHeads: options.nativeCpuHeads }),
       architecture,
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.spinning === undefined ? {} : { spinning: options.spinning }),

@@ -20,6 +20,8 @@ export interface CreateBindingOptions {
   readonly base: Uint8Array;
   /** heads-<kind>.onnx per kind to load. */
   readonly heads: Partial<Record<HeadKind, Uint8Array>>;
+  /** Other heads graphs for native-cpu, when it lands there (src/engine/native-heads.ts); default `heads`. */
+  readonly nativeCpuHeads?: Partial<Record<HeadKind, Uint8Array>>;
   /** manifest.architecture, plus `decoding_heads` (K per kind) to check the heads graphs against. */
   readonly architecture: ModelArchitecture;
   /** Intra-op threads for onnxruntime-node; default 1 (backend-native.ts says why). wasm is single-threaded. */
@@ -55,7 +57,7 @@ function createOn(
       return createWebGpuBinding(arch, bytes, { allowFallbackAdapter: requested === 'webgpu' });
     case 'native-cpu':
     case 'native-cuda':
-      return createNativeBinding(arch, bytes, {
+      return createNativeBinding(arch, backend === 'native-cpu' && options.nativeCpuHeads !== undefined ? { ...bytes, heads: options.nativeCpuHeads } : bytes, {
         cuda: backend === 'native-cuda',
         threads: options.threads,
         spinning: options.spinning ?? false,

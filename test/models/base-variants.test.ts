@@ -99,9 +99,10 @@ describe('int8 base variant (quantize.py --into-folder) on the tiny fixture', ()
   });
 
   it('Cerberus on the int8 model (int8 base and heads) emits exactly that model\'s AR tokens; each load reads only its own files', async () => {
-    const reads: string[] = [];
-    const fp32 = await loadModel(folderSource(dir, reads), { backend: 'native-cpu', log: () => {} });
-    expect(reads.filter((f) => f.includes('int8'))).toEqual([]);
+    const wasmReads: string[] = [];
+    const wasm = await loadModel(folderSource(dir, wasmReads), { backend: 'wasm', log: () => {} });
+    await wasm.dispose();
+    expect(wasmReads.filter((f) => f.includes('int8'))).toEqual([]);
     const int8Reads: string[] = [];
     const int8 = await loadModel(folderSource(dir, int8Reads), { backend: 'native-cpu', baseVariant: 'int8', log: () => {} });
     expect(int8Reads).toEqual(expect.arrayContaining(['base-int8.onnx', 'heads-cerberus-int8.onnx', 'heads-medusa-int8.onnx']));
@@ -113,7 +114,24 @@ describe('int8 base variant (quantize.py --into-folder) on the tiny fixture', ()
         expect(await greedy(int8, prompt, 'cerberus')).toEqual(ar);
       }
     } finally {
-      await Promise.all([fp32.dispose(), int8.dispose()]);
+      await int8.dispose();
+    }
+  }, 120_000);
+
+  it('an fp32 base on native-cpu proposes with the int8 heads (never reading base-int8), and its output stays the fp32 AR', async () => {
+    const reads: string[] = [];
+    const mixed = await loadModel(folderSource(dir, reads), { backend: 'native-cpu', log: () => {} });
+    expect(reads).toEqual(expect.arrayContaining(['base.onnx', 'heads-cerberus-int8.onnx']));
+    expect(reads).not.toContain('base-int8.onnx');
+    const wasm = await loadModel(folderSource(dir), { backend: 'wasm', log: () => {} });
+    try {
+      for (const prompt of PROMPTS) {
+        const ar = await greedy(wasm, prompt, 'ar');
+        expect(await greedy(mixed, prompt, 'ar')).toEqual(ar);
+        expect(await greedy(mixed, prompt, 'cerberus')).toEqual(ar);
+      }
+    } finally {
+      await Promise.all([mixed.dispose(), wasm.dispose()]);
     }
   }, 120_000);
 

@@ -1,0 +1,24 @@
+/**
+ * Which heads graphs an fp32 base proposes with on onnxruntime-node's CPU: the int8 heads, where the
+ * manifest's `int8` variant lists them. The heads only propose (verification by the base keeps the output
+ * that base's AR), and the int8 heads cost less there at the same acceptance: measured on tinystories-6m,
+ * 1 thread, 20 story openings + 16 MT-Bench first turns, interleaved (2026-12-01): the heads call 0.29 vs
+ * 0.34 ms, Cerberus + gate 1.58 vs 1.54× AR on stories and 1.03 vs 0.99× on MT-Bench, tokens per step
+ * 2.43 vs 2.40 and 1.34 vs 1.34, no mismatch. Not on wasm, where the int8 heads are slower (0.22 vs 0.18 ms)
+ * and where a Worker would read their bytes for nothing; not on CUDA, where their ops are unmeasured.
+ */
+import type { Manifest } from '../model/manifest';
+import { HEAD_KINDS, type BackendName, type HeadKind } from '../runtime/binding';
+import { RUNTIME } from '../runtime/index';
+
+const NATIVE_CPU_HEADS_VARIANT = 'int8';
+
+/** The heads files to use if the binding lands on native-cpu, or undefined to use the base's own. */
+export function nativeCpuHeads(manifest: Manifest, backend: BackendName | 'auto'): Partial<Record<HeadKind, string>> | undefined {
+  const mayLandOnNativeCpu = backend === 'native-cpu' || backend === 'native-cuda' || (backend === 'auto' && (RUNTIME.isNode || RUNTIME.isDeno) && !RUNTIME.isWorkerd);
+  const files = manifest.base.variants?.[NATIVE_CPU_HEADS_VARIANT]?.heads;
+  if (!mayLandOnNativeCpu || files === undefined) return undefined;
+  const picked: Partial<Record<HeadKind, string>> = {};
+  for (const kind of HEAD_KINDS) if (files[kind] !== undefined) picked[kind] = files[kind];
+  return picked;
+}
