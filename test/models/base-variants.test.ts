@@ -135,8 +135,8 @@ describe('int8 base variant (quantize.py --into-folder) on the tiny fixture', ()
     }
   }, 120_000);
 
-  it('gives each row of a block the logits of the AR step at its position, bit for bit, in runs of 2+ rows', async () => {
-    // What makes tree verification exact on int8: a row's quantisation scale and int32 sums are its own.
+  it('gives each row of a causal block the logits of the AR step at its position, bit for bit, in runs of 2+ rows', async () => {
+    // On int8 a row's quantisation scale and int32 sums are its own, so only onnxruntime's 1-row path differs.
     const arch = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).architecture;
     const { n_layers: layers, n_kv_heads: heads, head_dim: dh, vocab_size: vocab } = arch;
     const session = await ortNode.InferenceSession.create(fs.readFileSync(path.join(dir, 'base-int8.onnx')), { intraOpNumThreads: 1 });
