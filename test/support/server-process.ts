@@ -14,7 +14,8 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export function spawnServer(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; state: string }): ServerProcess {
+/** `state`: a throwaway folder of the server's, removed on stop. */
+export function spawnServer(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; state?: string }): ServerProcess {
   const child = spawn(command, args, { cwd: options.cwd, detached: true, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
@@ -26,7 +27,7 @@ export function spawnServer(command: string, args: readonly string[], options: {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
       if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
     }
-    await rm(options.state, { recursive: true, force: true });
+    if (options.state !== undefined) await rm(options.state, { recursive: true, force: true });
   };
   return { child, output: () => log, stop };
 }
