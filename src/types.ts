@@ -60,6 +60,12 @@ export interface GenerateOptions {
    */
   readonly drafts?: boolean;
   readonly signal?: AbortSignal;
+  /**
+   * Awaited between the forwards of a prompt's prefill (chunks of `EngineConfig.prefillChunk` tokens). A
+   * host whose model calls finish synchronously (onnxruntime-web's wasm in workerd) passes a yield to its
+   * event loop, so a long prompt does not hold up other requests for its whole prefill.
+   */
+  readonly pace?: () => Promise<void>;
   /** Receives each step's time per phase (the benchmark's profile); costs a clock read per phase. */
   readonly profile?: StepProfile;
 }

@@ -108,7 +108,7 @@ export class Session {
 
     if (aborted()) return yield done('abort');
     const ctx = this.stepContext();
-    const cursor = await this.prefill(ctx, prompt.slice(reuse), stats, aborted);
+    const cursor = await this.prefill(ctx, prompt.slice(reuse), stats, aborted, options.pace);
     if (cursor === undefined) return yield done('abort');
     const plan = this.plan(options);
     // The gate re-reads what a parallel step costs and accepts with this generation's tree and costs.
@@ -170,9 +170,11 @@ export class Session {
     tokens: readonly number[],
     stats: StatsRecorder,
     aborted: () => boolean,
+    pace: (() => Promise<void>) | undefined,
   ): Promise<Cursor | undefined> {
     let cursor: Cursor | undefined;
     for (let start = 0; start < tokens.length; start += this.model.config.prefillChunk) {
+      if (start > 0) await pace?.();
       if (aborted()) return undefined;
       const chunk = tokens.slice(start, start + this.model.config.prefillChunk);
       const p = this.cache.length;

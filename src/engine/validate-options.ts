@@ -33,6 +33,7 @@ function generateSchema(config: EngineConfig) {
     tree: z.enum(['adaptive', 'static', 'dynamic']).optional(),
     drafts: z.boolean().optional(),
     signal: z.custom<AbortSignal>((v) => v === undefined || v instanceof AbortSignal, 'must be an AbortSignal').optional(),
+    pace: z.custom<() => Promise<void>>((v) => v === undefined || typeof v === 'function', 'must be a function').optional(),
     profile: z.custom<StepProfile>((v) => v === undefined || v instanceof StepProfile, 'must be a StepProfile').optional(),
   });
 }

@@ -3,6 +3,7 @@ import type { GenerateOptions } from '../../src/types';
 import { isEngineError } from '../../src/errors';
 import type { Model } from '../../src/engine/model';
 import { RUNTIME } from '../../src/runtime';
+import { ENGINE_CONFIG } from '../../src/engine/config';
 import { collect, GREEDY_AR, loadFixtureModel, newSession, OPEN_GATE, thrown } from './engine-helpers';
 
 let model: Model;
@@ -222,6 +223,21 @@ describe('Session: cache and conversation', () => {
     expect(g.finishReason).toBe('abort');
     expect(g.tokens).toEqual([]);
     expect(prompt.slice(0, session.tokens.length)).toEqual(session.tokens);
+  });
+
+  it('awaits pace between prefill chunks (not before the first), and an abort there ends before the next chunk', async () => {
+    const chunk = ENGINE_CONFIG.prefillChunk;
+    const long = Array.from({ length: 2 * chunk + 5 }, (_, i) => prompt[i % prompt.length]!);
+    let paced = 0;
+    const g = await collect(newSession(model).generate(long, { ...GREEDY_AR, pace: async () => void paced++ }));
+    expect(paced).toBe(2);
+    expect(g.tokens).toEqual((await collect(newSession(model).generate(long, GREEDY_AR))).tokens);
+    const controller = new AbortController();
+    const session = newSession(model);
+    const aborted = await collect(session.generate(long, { ...GREEDY_AR, signal: controller.signal, pace: async () => controller.abort() }));
+    expect(aborted.finishReason).toBe('abort');
+    expect(aborted.tokens).toEqual([]);
+    expect(session.tokens).toEqual(long.slice(0, chunk)); // the chunk run stays cached: prompt tokens
   });
 
   it('leaving the loop early keeps the session consistent too', async () => {

@@ -95,7 +95,8 @@ export class Conversation {
       const session = this.#sessionFor(model, turn, saved.learnedState);
       this.#account(model, promptIds.length + turn.generate.maxTokens);
       const abort = new AbortController();
-      const generation = session.generate(promptIds, { ...turn.generate, signal: abort.signal });
+      // pace: workerd's wasm forwards finish synchronously; yield between a long prompt's prefill chunks.
+      const generation = session.generate(promptIds, { ...turn.generate, signal: abort.signal, pace: yieldToIo });
       const events = this.#events(model, session, generation, promptIds, turn, new TokenTracer(turn.provenance === true ? model.tokenizer : null, promptIds.length));
       // The prefill and first step run before answering, so a turn failing before any output gets a
       // real HTTP status instead of an error event inside a 200 stream.
