@@ -127,11 +127,11 @@ def depth_heads(model_dir: Path, kinds: tuple[str, ...] | None = None) -> None:
     manifest = read_json(model_dir / "manifest.json")
     for kind in kinds or tuple(manifest["heads"].keys()):
         entry = manifest["heads"][kind]
-        for file in [entry["file"], *[v["heads"][kind] for v in manifest["base"].get("variants", {}).values()
-                                      if kind in v.get("heads", {})]]:
-            path = model_dir / file
-            onnx.save(depth_graph(onnx.load(path), file), path)
-            log(f"depth: {file}: {INPUT} selects 1..{entry['num_heads']} heads")
+        # The fp32 graph only: the int8 variant's heads are quantised from it afterwards (quantize stage).
+        file = entry["file"]
+        path = model_dir / file
+        onnx.save(depth_graph(onnx.load(path), file), path)
+        log(f"depth: {file}: {INPUT} selects 1..{entry['num_heads']} heads")
     for name in manifest["files"]:
         manifest["files"][name] = {"bytes": (model_dir / name).stat().st_size, "sha256": sha256_file(model_dir / name)}
     write_json(model_dir / "manifest.json", manifest)

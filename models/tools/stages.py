@@ -194,12 +194,14 @@ def stage_manifest(pc: PipelineConfig, work: Path, out: Path) -> None:
 def stage_quantize_if_wanted(pc: PipelineConfig, work: Path, out: Path) -> None:
     """The int8 variant (quantize.py) follows every retrain of a config that ships one: written last, from
     the final graphs (the heads shortlisted and depth-selectable), after the manifest (its perplexity is
-    measured through it), which it amends; quantize-result.json keeps the entry for a later rerun of the
-    manifest stage. Other configs carry no variant."""
+    measured through it), which it amends (quantize-result.json records the entry). Other configs carry no
+    variant, and int8 files left from an earlier run are removed."""
     if pc.int8:
         write_json(work / "quantize-result.json", add_int8_variant(out))
     else:
         (work / "quantize-result.json").unlink(missing_ok=True)
+        for stale in out.glob("*-int8.onnx"):
+            stale.unlink()
         log("quantize: this config ships no int8 variant (PipelineConfig.int8)")
     (work / "quantize.done").touch()
 

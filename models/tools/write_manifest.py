@@ -28,15 +28,9 @@ def heads_entry(kind: str, cal: dict, *, num_heads: int) -> dict:
 
 
 def base_entry(work: Path) -> dict:
-    """base.onnx, plus the int8 variant when the quantize stage ran (quantize.py writes quantize-result.json)."""
-    entry: dict = {"file": "base.onnx", "mask_value": -10000.0}
-    q = work / "quantize-result.json"
-    if q.exists():
-        r = read_json(q)
-        entry["variants"] = {"int8": {"file": r["file"], "weights": r["weights"], "heads": r["heads"],
-                                      "min_rows_per_run": r["min_rows_per_run"], "valid_ppl": r["valid_ppl"],
-                                      "valid_ppl_fp32": r["valid_ppl_fp32"]}}
-    return entry
+    """base.onnx. The int8 variant is added by the quantize stage, which runs after shortlist and depth
+    (they rewrite the fp32 heads it quantises), so a manifest written here never lists a stale variant."""
+    return {"file": "base.onnx", "mask_value": -10000.0}
 
 
 def build_manifest(*, name: str, folder: Path, work: Path) -> dict:
