@@ -162,7 +162,7 @@ export interface LoadModelOptions {
   readonly spinning?: boolean;
   /**
    * A variant of the base graph from `manifest.base.variants`, with its heads graphs where it lists them,
-   * e.g. 'int8' (int8 weights: about twice as fast on native-cpu, slower on wasm; greedy output is that
+   * e.g. 'int8' (int8 weights: AR about 1.4× as fast on native-cpu, slower on wasm; greedy output is that
    * model's own AR). Default: the fp32 `base.file` and heads.
    */
   readonly baseVariant?: string;
