@@ -167,9 +167,10 @@ export interface LoadModelOptions {
    */
   readonly baseVariant?: string;
   /**
-   * The heads graphs of this variant instead (its `heads` in `manifest.base.variants`), whatever the base.
-   * The heads only propose: verification by the base keeps the output that base's AR. Default: the base
-   * variant's heads.
+   * The heads graphs of this variant instead (its `heads` in `manifest.base.variants`; 'fp32': the
+   * manifest's own `heads`), whatever the base. The heads only propose: verification by the base keeps the
+   * output that base's AR. Default: the base variant's heads, except that an fp32 base on native-cpu
+   * proposes with the int8 heads where the manifest has them (src/engine/native-heads.ts).
    */
   readonly headsVariant?: string;
   /** Head kinds to load; default every kind in the manifest. */

@@ -37,7 +37,8 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   const manifest = parseManifest(await readFile(source, 'manifest.json'));
   checkTrees(manifest);
   const variant = variantOf(manifest, options.baseVariant, 'baseVariant');
-  const headsVariant = options.headsVariant === undefined ? variant : variantOf(manifest, options.headsVariant, 'headsVariant');
+  const headsVariant =
+    options.headsVariant === undefined ? variant : options.headsVariant === FP32 ? undefined : variantOf(manifest, options.headsVariant, 'headsVariant');
   const baseFile = variant?.file ?? manifest.base.file;
   const headsFile = (kind: HeadKind, fp32: string) => headsVariant?.heads?.[kind] ?? fp32;
   // Unless told which heads, an fp32 base on native-cpu proposes with the int8 heads (native-heads.ts).
@@ -84,6 +85,9 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
 }
 
 type BaseVariant = NonNullable<Manifest['base']['variants']>[string];
+
+/** `headsVariant`'s name for the manifest's own (fp32) heads. */
+const FP32 = 'fp32';
 
 function variantOf(manifest: Manifest, variant: string | undefined, option: string): BaseVariant | undefined {
   if (variant === undefined) return undefined;

@@ -1,11 +1,12 @@
 /**
  * Which heads graphs an fp32 base proposes with on onnxruntime-node's CPU: the int8 heads, where the
  * manifest's `int8` variant lists them. The heads only propose (verification by the base keeps the output
- * that base's AR), and the int8 heads cost less there at the same acceptance: measured on tinystories-6m,
- * 1 thread, 20 story openings + 16 MT-Bench first turns, interleaved (2026-12-01): the heads call 0.29 vs
- * 0.34 ms, Cerberus + gate 1.58 vs 1.54× AR on stories and 1.03 vs 0.99× on MT-Bench, tokens per step
- * 2.43 vs 2.40 and 1.34 vs 1.34, no mismatch. Not on wasm, where the int8 heads are slower (0.22 vs 0.18 ms)
- * and where a Worker would read their bytes for nothing; not on CUDA, where their ops are unmeasured.
+ * that base's AR), and the int8 heads cost less there at about the same acceptance: `npm run
+ * bench:heads-precision` (tinystories-6m, 1 thread, 20 story openings + 14 MT-Bench first turns, interleaved,
+ * 2026-12-01): heads call 0.236 vs 0.313 ms, parallel step 2.07 vs 2.28 ms, Cerberus + gate 1.74 vs 1.77× AR
+ * on stories (2.42 vs 2.49 tokens a step) and 1.19 vs 1.10× on MT-Bench, no mismatch. Not on wasm, where
+ * the int8 heads are slower (0.22 vs 0.18 ms) and a Worker would read their bytes for nothing; not on CUDA,
+ * where their ops are unmeasured.
  */
 import type { Manifest } from '../model/manifest';
 import { HEAD_KINDS, type BackendName, type HeadKind } from '../runtime/binding';

@@ -21,6 +21,8 @@ async function peakRss(): Promise<number> {
 export interface EngineRunnerOptions {
   readonly budget: number;
   readonly threads?: number;
+  /** LoadModelOptions.headsVariant: which heads graphs propose (bench:heads-precision compares them). */
+  readonly headsVariant?: string;
 }
 
 export class EngineRunner implements BenchRunner {
@@ -38,7 +40,11 @@ export class EngineRunner implements BenchRunner {
   }
 
   static async load(name: string, backend: BackendName, dir: string, options: EngineRunnerOptions): Promise<EngineRunner> {
-    const model = await loadModel(fileSource(dir), { backend, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+    const model = await loadModel(fileSource(dir), {
+      backend,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.headsVariant === undefined ? {} : { headsVariant: options.headsVariant }),
+    });
     return new EngineRunner(name, model, options);
   }
 
