@@ -118,11 +118,14 @@ describe('int8 base variant (quantize.py --into-folder) on the tiny fixture', ()
     }
   }, 120_000);
 
-  it('an fp32 base on native-cpu proposes with the int8 heads (never reading base-int8), and its output stays the fp32 AR', async () => {
+  it('an fp32 base on native-cpu proposes with the int8 heads (never reading base-int8; headsVariant fp32 opts out), and its output stays the fp32 AR', async () => {
     const reads: string[] = [];
     const mixed = await loadModel(folderSource(dir, reads), { backend: 'native-cpu', log: () => {} });
     expect(reads).toEqual(expect.arrayContaining(['base.onnx', 'heads-cerberus-int8.onnx']));
     expect(reads).not.toContain('base-int8.onnx');
+    const ownReads: string[] = [];
+    await (await loadModel(folderSource(dir, ownReads), { backend: 'native-cpu', headsVariant: 'fp32', log: () => {} })).dispose();
+    expect(ownReads.filter((f) => f.includes('int8'))).toEqual([]);
     const wasm = await loadModel(folderSource(dir), { backend: 'wasm', log: () => {} });
     try {
       for (const prompt of PROMPTS) {
