@@ -8,11 +8,11 @@ outputs, any mask) holds.
 Why this form: a row's quantisation is its own and the int32 sums are exact, so in a causal block (a chain)
 each row gets the logits of its AR step bit for bit, with every run at 2+ rows (onnxruntime's fp32 MatMuls
 take another path for 1 row: the manifest says `min_rows_per_run: 2`). In a branching tree the attention
-sums a node's columns in another order and the last bits can differ (measured: 10 of 85 tree-path rows, at
-most 1.9e-6 in the logits; fp32 50 of 85, 1e-5), so there, as for fp32, token equality is measured: Cerberus
-and Medusa without gate = int8 AR on 270 of 270 generations (135 prompts (60 story openings, 75 MT-Bench questions), 12,431 tokens;
-MatMulNBits: 269 of 270). And it stays cheap as T grows:
-measured on onnxruntime-node, 1 thread, P = 128 (`models/tools/step_ab.mjs --tokens 1,2,4,8,16`), T = 1 /
+sums a node's columns in another order and the last bits can differ (a scratch check: 10 of 85 tree-path
+rows, at most 1.9e-6 in the logits; fp32 50 of 85, 1e-5), so there, as for fp32, token equality is measured:
+`npm run bench:equality -- --variant int8` gives Cerberus and Medusa without gate = int8 AR on 270 of 270
+generations (135 prompts, 12,431 tokens; MatMulNBits: 269 of 270). And it stays cheap as T grows: measured
+on onnxruntime-node, 1 thread, P = 128 (`models/tools/step_ab.mjs --tokens 1,2,4,8,16`), T = 1 /
 4 / 8 / 16 cost 0.54 / 0.70 / 0.88 / 1.19 of an fp32 T = 1 step, where MatMulNBits 8-bit (block 32,
 accuracy_level 4: the variant before this one) cost 0.50 / 0.77 / 1.19 / 1.95. onnxruntime-web runs it,
 but its wasm int8 kernels are no faster than fp32 at 1-2 rows, so the variant is for native-cpu.
@@ -23,7 +23,7 @@ logits.
     python3 models/tools/quantize.py MODEL_DIR --into-folder      # base-int8.onnx + heads + manifest entry
 
 Written with the onnx package only (onnxruntime's Python quantiser is not installable here). Pipeline stage
-`quantize` (stages.py, after `manifest`, where the config sets `int8`): `add_int8_variant(folder)` writes
+`quantize` (stages.py, the last, where the config sets `int8`): `add_int8_variant(folder)` writes
 base-int8.onnx and heads-*-int8.onnx, measures valid perplexity of both precisions with
 models/tools/perplexity.mjs (onnxruntime-node) and adds the manifest's `base.variants.int8`.
 """
