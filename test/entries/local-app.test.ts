@@ -85,6 +85,13 @@ describe('local app on the shipped model\'s int8 variant (CERBERUS_BASE_VARIANT=
     expect(await complete(app, 'medusa')).toBe(ar);
   }, 60_000);
 
+  it('reads CERBERUS_THREADS as a whole number of threads, and refuses anything else at start', () => {
+    const env = (threads: string) => (name: string) => ({ CERBERUS_THREADS: threads })[name];
+    expect(serveOptions(env('2'), true).threads).toBe(2);
+    expect(serveOptions(() => undefined, true).threads).toBeUndefined();
+    for (const bad of ['0', '1.5', 'two', '-1']) expect(() => serveOptions(env(bad), true)).toThrow(`CERBERUS_THREADS=${bad}`);
+  });
+
   it('a variant the manifest does not list fails at start, naming the ones it has', async () => {
     await expect(createLocalApp({ modelDir: SHIPPED, backend: 'native-cpu', baseVariant: 'int4', devApiKey: KEY })).rejects.toMatchObject({
       code: 'invalid-options',

@@ -22,6 +22,8 @@ export interface LocalAppOptions {
   readonly backend?: BackendName | 'auto';
   /** A precision variant the model's manifest lists, e.g. 'int8' (CERBERUS_BASE_VARIANT); default fp32. */
   readonly baseVariant?: string | undefined;
+  /** onnxruntime-node intra-op threads (CERBERUS_THREADS); default the engine's (1). */
+  readonly threads?: number | undefined;
   /** Memory for the process's KV caches, in MB (CERBERUS_KV_BUDGET_MB). */
   readonly kvBudgetMb?: number;
   /** The budget itself (for tests to watch); wins over kvBudgetMb. */
@@ -36,7 +38,11 @@ export const DEFAULT_LOCAL_KV_BUDGET_MB = 256;
 export async function createLocalApp(options: LocalAppOptions) {
   const source = fsModelSource(options.modelDir);
   const model = onceRetrying(() =>
-    loadModel(source, { backend: options.backend ?? 'auto', ...(options.baseVariant === undefined ? {} : { baseVariant: options.baseVariant }) }),
+    loadModel(source, {
+      backend: options.backend ?? 'auto',
+      ...(options.baseVariant === undefined ? {} : { baseVariant: options.baseVariant }),
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+    }),
   );
   // A variant is asked for by name: a name the model does not have is a start-up error, not a 503 later.
   if (options.baseVariant !== undefined) await model();
@@ -64,6 +70,13 @@ function backendFrom(value: string | undefined): BackendName | 'auto' {
   return backend;
 }
 
+function threadsFrom(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`CERBERUS_THREADS=${value}: use a whole number from 1 to 256`);
+  return n;
+}
+
 function positiveNumber(value: string | undefined): number | undefined {
   const n = Number(value);
   return value !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
@@ -86,6 +99,7 @@ export function serveOptions(env: (name: string) => string | undefined, dev: boo
     adminSecret: env('ADMIN_SECRET') ?? (dev ? 'dev-admin-secret' : undefined),
     backend: backendFrom(env('CERBERUS_BACKEND')),
     baseVariant: env('CERBERUS_BASE_VARIANT') || undefined,
+    threads: threadsFrom(env('CERBERUS_THREADS')),
     kvBudgetMb: positiveNumber(env('CERBERUS_KV_BUDGET_MB')),
     maxActiveTurns: positiveNumber(env('CERBERUS_MAX_ACTIVE_TURNS')),
     maxQueuedTurns: positiveNumber(env('CERBERUS_MAX_QUEUED_TURNS')),
