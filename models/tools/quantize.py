@@ -74,6 +74,11 @@ def weight_of(n: onnx.NodeProto, inits: dict) -> tuple[np.ndarray | None, str | 
     return (w.T if attrs.get("transB", 0) else w), bias
 
 
+def _branches(n: onnx.NodeProto) -> list[onnx.AttributeProto]:
+    """The node's graph-valued attributes (an If's branches)."""
+    return [a for a in n.attribute if a.type == onnx.AttributeProto.GRAPH]
+
+
 class _RowQuantizer:
     """Rewrites one graph (the main graph or an If branch), quantising each distinct input once."""
 
@@ -101,9 +106,8 @@ class _RowQuantizer:
 
     def rewrite(self, used_elsewhere: set[str], drop: set[str]) -> None:
         for n in self.graph.node:
-            for a in n.attribute:
-                if a.type == onnx.AttributeProto.GRAPH:
-                    _RowQuantizer(a.g, self.inits, f"{self.scope}.{n.name or n.output[0]}.{a.name}").rewrite(used_elsewhere, drop)
+            for a in _branches(n):
+                _RowQuantizer(a.g, self.inits, f"{self.scope}.{n.name or n.output[0]}.{a.name}").rewrite(used_elsewhere, drop)
             w, bias = weight_of(n, self.inits)
             if w is None:
                 self.nodes.append(n)
@@ -132,13 +136,10 @@ class _RowQuantizer:
 
 def _all_inputs(graph: onnx.GraphProto, skip: tuple[str, ...]) -> set[str]:
     """Names read by nodes other than `skip` ops, in the graph and its subgraphs."""
-    names: set[str] = set()
+    names = {i for n in graph.node if n.op_type not in skip for i in n.input}
     for n in graph.node:
-        if n.op_type not in skip:
-            names.update(n.input)
-        for a in n.attribute:
-            if a.type == onnx.AttributeProto.GRAPH:
-                names |= _all_inputs(a.g, skip)
+        for a in _branches(n):
+            names |= _all_inputs(a.g, skip)
     return names
 
 
@@ -147,9 +148,8 @@ def _drop_initializers(graph: onnx.GraphProto, drop: set[str]) -> None:
     del graph.initializer[:]
     graph.initializer.extend(keep)
     for n in graph.node:
-        for a in n.attribute:
-            if a.type == onnx.AttributeProto.GRAPH:
-                _drop_initializers(a.g, drop)
+        for a in _branches(n):
+            _drop_initializers(a.g, drop)
 
 
 def quantize_model(model: onnx.ModelProto) -> onnx.ModelProto:

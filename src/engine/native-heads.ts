@@ -5,8 +5,9 @@
  * bench:heads-precision` (tinystories-6m, 1 thread, 20 story openings + 14 MT-Bench first turns, interleaved,
  * 2026-12-01): heads call 0.236 vs 0.313 ms, parallel step 2.07 vs 2.28 ms, Cerberus + gate 1.74 vs 1.77× AR
  * on stories (2.42 vs 2.49 tokens a step) and 1.19 vs 1.10× on MT-Bench, no mismatch. Not on wasm, where
- * the int8 heads are slower (0.22 vs 0.18 ms) and a Worker would read their bytes for nothing; not on CUDA,
- * where their ops are unmeasured.
+ * the int8 heads are slower (`-- --backend wasm`: heads call 0.170 vs 0.155 ms, Cerberus + gate 1.20 vs
+ * 1.25× AR on stories) and a Worker would read their bytes for nothing; not on CUDA, where their ops are
+ * unmeasured.
  */
 import type { Manifest } from '../model/manifest';
 import { HEAD_KINDS, type BackendName, type HeadKind } from '../runtime/binding';
