@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { call, callWorker, createTenant, DEV_KEY, errorOf } from './support/http';
 import { chatTurn, evict, eventually, servedModel, sessionStub, storedSession, type Message } from './support/sessions';
 import { readFirstText } from './support/sse';
+import { SESSION_IDLE_TTL_MS } from '../../workers/tenants/session-registry';
 
 const FIRST: Message[] = [{ role: 'user', content: 'Once upon a time, there was a big red ball.' }];
 const followUp = (reply: string): Message[] => [...FIRST, { role: 'assistant', content: reply }, { role: 'user', content: 'One day' }];
@@ -183,5 +184,36 @@ describe('concurrency and cancellation', () => {
     const again = await chatTurn(DEV_KEY, id, FIRST);
     expect(again.body.choices[0]!.message.content).toBe(first.body.choices[0]!.message.content);
     expect((await storedSession('dev', id)).learnedState).not.toBeNull(); // a valid state was stored again
+  });
+});
+
+describe('the idle alarm', () => {
+  // Armed by the first turn only (a storage write per turn is an fsync on the isolate's thread locally);
+  // when it fires it measures the idle time from the last turn, so a session in use is kept.
+  it('is armed once; firing early re-arms it from the last turn; firing after the idle time forgets', async () => {
+    const id = `idle-${crypto.randomUUID()}`;
+    const stub = sessionStub('dev', id);
+    const first = await chatTurn(DEV_KEY, id, FIRST);
+    const armed = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    expect(armed).toBeGreaterThan(Date.now() + SESSION_IDLE_TTL_MS - 60_000);
+    await chatTurn(DEV_KEY, id, followUp(first.body.choices[0]!.message.content));
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBe(armed);
+
+    // Fired now: the last turn is recent, so the conversation stays and the alarm moves to last turn + TTL.
+    const lastTurnAt = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql.exec<{ at: number }>('SELECT MAX(finished_at) AS at FROM turn_records').one().at,
+    );
+    await runInDurableObject(stub, (instance) => instance.alarm());
+    expect((await storedSession('dev', id)).turns).toHaveLength(2);
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBe(lastTurnAt + SESSION_IDLE_TTL_MS);
+
+    // The last turn an idle time ago: the alarm forgets the conversation.
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec('UPDATE turn_records SET finished_at = finished_at - ?', SESSION_IDLE_TTL_MS + 1);
+    });
+    await runInDurableObject(stub, (instance) => instance.alarm());
+    const after = await storedSession('dev', id);
+    expect(after.turns).toHaveLength(0);
+    expect(after.tokens).toHaveLength(0);
   });
 });

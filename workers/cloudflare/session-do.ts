@@ -44,7 +44,9 @@ export class SessionDO extends DurableObject<Env> {
     if (!started.ok) return started;
     const turnId = crypto.randomUUID();
     this.#current = { turnId, cancel: started.cancel };
-    await this.ctx.storage.setAlarm(Date.now() + SESSION_IDLE_TTL_MS);
+    // Armed once, not per turn (every storage write is an fsync on the isolate's thread under local
+    // workerd): the alarm measures the idle time from the last turn when it fires.
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SESSION_IDLE_TTL_MS);
     return { ok: true, turnId, body: started.events.pipeThrough(encodeEvents()) };
   }
 
@@ -69,8 +71,10 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    if (this.#conversation.busy) {
-      await this.ctx.storage.setAlarm(Date.now() + SESSION_IDLE_TTL_MS);
+    const now = Date.now();
+    const idleUntil = this.#conversation.busy ? now + SESSION_IDLE_TTL_MS : (this.#log.lastTurnAt() ?? 0) + SESSION_IDLE_TTL_MS;
+    if (idleUntil > now) {
+      await this.ctx.storage.setAlarm(idleUntil);
       return;
     }
     await this.forget();

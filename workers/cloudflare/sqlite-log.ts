@@ -7,6 +7,7 @@ import { turnRecordSchema, type ConversationLog, type SavedConversation, type Tu
 const tokenRow = z.object({ token: z.int().nonnegative() });
 const gateRow = z.object({ value: jsonColumn(z.unknown()) });
 const recordRow = z.object({ record: jsonColumn(turnRecordSchema) });
+const lastRow = z.object({ at: z.number().nullable() });
 
 export class SqliteConversationLog implements ConversationLog {
   /** The context as stored, kept after a load or save so a turn reads the table at most once. */
@@ -14,17 +15,22 @@ export class SqliteConversationLog implements ConversationLog {
 
   constructor(private readonly storage: DurableObjectStorage) {}
 
-  /** Idempotent; SessionDO runs it in its constructor under blockConcurrencyWhile. */
+  /**
+   * Idempotent; SessionDO runs it in its constructor under blockConcurrencyWhile. One transaction: each
+   * commit is a synchronous fsync on the isolate's thread under local workerd (docs/load.md).
+   */
   createSchema(): void {
     this.#tokens = undefined;
-    const sql = this.storage.sql;
-    sql.exec('CREATE TABLE IF NOT EXISTS context (pos INTEGER PRIMARY KEY, token INTEGER NOT NULL)');
-    sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    // One JSON column per turn record (turnRecordSchema validates it on the way out). `turns`, with a
-    // column per field, is what objects created before 2026-12-01 hold; it is left as it is.
-    sql.exec(
-      'CREATE TABLE IF NOT EXISTS turn_records (n INTEGER PRIMARY KEY AUTOINCREMENT, finished_at INTEGER NOT NULL, record TEXT NOT NULL)',
-    );
+    this.storage.transactionSync(() => {
+      const sql = this.storage.sql;
+      sql.exec('CREATE TABLE IF NOT EXISTS context (pos INTEGER PRIMARY KEY, token INTEGER NOT NULL)');
+      sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      // One JSON column per turn record (turnRecordSchema validates it on the way out). `turns`, with a
+      // column per field, is what objects created before 2026-12-01 hold; it is left as it is.
+      sql.exec(
+        'CREATE TABLE IF NOT EXISTS turn_records (n INTEGER PRIMARY KEY AUTOINCREMENT, finished_at INTEGER NOT NULL, record TEXT NOT NULL)',
+      );
+    });
   }
 
   load(): SavedConversation {
@@ -53,6 +59,11 @@ export class SqliteConversationLog implements ConversationLog {
       sql.exec('INSERT INTO turn_records (finished_at, record) VALUES (?, ?)', Date.now(), JSON.stringify(record));
     });
     this.#tokens = [...tokens];
+  }
+
+  /** When the last turn was saved (ms since the epoch), or null before the first. */
+  lastTurnAt(): number | null {
+    return selectOne(this.storage.sql, lastRow, 'SELECT MAX(finished_at) AS at FROM turn_records')?.at ?? null;
   }
 
   turns(): TurnRecord[] {
