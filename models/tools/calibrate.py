@@ -11,7 +11,7 @@ import torch
 from common import log, set_threads, write_json
 from rows import load_valid_rows
 from heads import KINDS, Heads, load_heads
-from train_heads import topk_accuracy
+from train_heads import rows_roots, topk_accuracy
 from trees import SIZE_RANGE, accepted_along_tree, best_tree, cost_ratio
 
 RANKS = 10
@@ -19,11 +19,13 @@ BIN_EDGES = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0]
 
 
 @torch.no_grad()
-def target_ranks(heads: Heads, hidden: np.ndarray, targets: np.ndarray, *, batch: int = 2048) -> np.ndarray:
+def target_ranks(heads: Heads, rows: dict, *, batch: int = 2048) -> np.ndarray:
     """(N, K): rank of the target among each head's top-RANKS tokens; -1 if absent or no target."""
+    hidden, targets, roots = rows["hidden"], rows["targets"], rows["roots"]
     out = []
     for i in range(0, len(hidden), batch):
-        top = heads(torch.from_numpy(hidden[i:i + batch].astype(np.float32))).topk(RANKS, -1).indices.numpy()
+        h = torch.from_numpy(hidden[i:i + batch].astype(np.float32))
+        top = heads(h, rows_roots(heads, roots[i:i + batch])).topk(RANKS, -1).indices.numpy()
         tg = targets[i:i + batch]
         hit = top == tg[..., None]  # (n, K, R)
         out.append(np.where(hit.any(-1), hit.argmax(-1), -1))
@@ -70,10 +72,10 @@ def calibrate(*, work: Path, valid_greedy: dict, valid_data: dict, vocab_size: i
     res: dict = {"accuracy": {}, "rank_accuracy": {}, "trees": {}}
     for kind in KINDS:
         heads = load_heads(work / f"heads-{kind}.pt")
-        g = topk_accuracy(heads, valid_greedy["hidden"], valid_greedy["targets"])
-        d = topk_accuracy(heads, valid_data["hidden"], valid_data["targets"])
+        g = topk_accuracy(heads, valid_greedy)
+        d = topk_accuracy(heads, valid_data)
         res["accuracy"][kind] = {"greedy": g, "data": d}
-        ranks = target_ranks(heads, valid_greedy["hidden"], valid_greedy["targets"])
+        ranks = target_ranks(heads, valid_greedy)
         ra = rank_accuracy(ranks, valid_greedy["targets"])
         res["rank_accuracy"][kind] = ra.round(4).tolist()
         res["trees"][kind] = {b: best_tree(ra, backend=b) for b in SIZE_RANGE}

@@ -28,6 +28,9 @@ class PipelineConfig:
     # project the heads onto this many most frequent ids (shortlist_heads.py; proposals need not be exact,
     # verification is): measured on tinystories-6m, 1024 of 4096 kept acceptance and cut the heads' time by a third
     heads_shortlist: int | None = None
+    # head kinds whose heads also read the root token (heads.py): measured on tinystories-6m, Cerberus head 1
+    # top-1 .576 -> see models/README.md; Medusa stays the paper's Medusa (it reads h alone)
+    root_heads: tuple = ()
     quality_openings: int = 64  # valid story openings whose greedy 128-token continuations measure repetition
     notes: dict = field(default_factory=dict)
 
@@ -38,7 +41,8 @@ CONFIGS = {
         model=dict(d_model=32, n_layers=1, n_heads=2, ffn_hidden=64, max_positions=512),
         base=dict(seq_len=64, batch_size=8, max_steps=30, eval_every=15, eval_windows=4, warmup_steps=5),
         heads=dict(steps=20, batch_size=128, eval_every=10),
-        distill_prompts=32, valid_prompts=16, new_tokens=24, valid_data_rows=2048, quality_openings=4, int8=True, heads_shortlist=128),
+        distill_prompts=32, valid_prompts=16, new_tokens=24, valid_data_rows=2048, quality_openings=4, int8=True, heads_shortlist=128,
+        root_heads=("cerberus",)),
     "fixture": PipelineConfig(
         name="tiny-fixture", out="test/fixtures/tiny", vocab_size=512,
         # ffn 64 keeps all five files under 1,000,000 bytes (each heads graph carries its own LM head copy)
@@ -63,5 +67,5 @@ CONFIGS = {
         heads=dict(steps=10000, batch_size=512, eval_every=500, max_minutes=50.0),
         # every cut point of ~6 k train openings, a quarter sampled at T = 0.5 (the typical-acceptance regime)
         distill_prompts=6144, distill_cuts=(12, 40), distill_sampled=0.25, valid_prompts=256, new_tokens=112,
-        valid_data_rows=32768, heads_shortlist=1024),
+        valid_data_rows=32768, heads_shortlist=1024, root_heads=("cerberus",)),
 }

@@ -80,11 +80,12 @@ def greedy_set(model: Transformer, stream: np.ndarray, *, prompts: int, prompt_l
 
 @torch.no_grad()
 def greedy_set_views(model: Transformer, gs: dict, *, num_heads: int) -> dict:
-    """Flatten a greedy set into head-training rows: hidden (N, D) f16, targets (N, K) (-100 = none), and the
-    base model's logits entropy per row (nats) for the gate calibration."""
+    """Flatten a greedy set into head-training rows: hidden (N, D) f16, targets (N, K) (-100 = none), roots (N,)
+    (the token after the row: the base model's own choice), and the base model's logits entropy per row (nats)
+    for the gate calibration."""
     tokens = torch.from_numpy(gs["tokens"].astype(np.int64))
     B, L = tokens.shape
-    hs, tg, ent = [], [], []
+    hs, tg, rt, ent = [], [], [], []
     for i in range(0, B, 32):
         x = tokens[i:i + 32]
         logits, h, _ = model(x, position_ids=torch.arange(L)[None].expand(len(x), L), mask=causal_mask(L))
@@ -98,8 +99,10 @@ def greedy_set_views(model: Transformer, gs: dict, *, num_heads: int) -> dict:
                 targets[ok, k] = x[j, t[ok] + k + 2].numpy()
             hs.append(h[j, t].numpy().astype(np.float16))
             tg.append(targets)
+            rt.append(x[j, t + 1].numpy())
             ent.append(-(logp[j, t].exp() * logp[j, t]).sum(-1).numpy())
-    return {"hidden": np.concatenate(hs), "targets": np.concatenate(tg), "entropy": np.concatenate(ent)}
+    return {"hidden": np.concatenate(hs), "targets": np.concatenate(tg), "roots": np.concatenate(rt),
+            "entropy": np.concatenate(ent)}
 
 
 def stream_targets(stream: np.ndarray, *, n: int, num_heads: int) -> np.ndarray:

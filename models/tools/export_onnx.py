@@ -38,9 +38,13 @@ def check_single_lm_head(path: Path, *, numel: int) -> None:
 
 
 def export_heads(heads: Heads, path: Path) -> None:
+    """Root heads take `root_token` (int64 [N]) beside the hidden states (docs/model-contract.md)."""
     h = torch.randn(3, heads.cfg.d_model)
-    torch.onnx.export(heads, (h,), str(path), input_names=["hidden_states"], output_names=["head_logits"],
-                      dynamic_axes={"hidden_states": {0: "N"}, "head_logits": {0: "N"}}, opset_version=OPSET)
+    args, names, axes = (h,), ["hidden_states"], {"hidden_states": {0: "N"}, "head_logits": {0: "N"}}
+    if heads.cfg.root:
+        args, names, axes = (h, torch.tensor([1, 2, 3])), names + ["root_token"], {**axes, "root_token": {0: "N"}}
+    torch.onnx.export(heads, args, str(path), input_names=names, output_names=["head_logits"],
+                      dynamic_axes=axes, opset_version=OPSET)
 
 
 def b64(t: torch.Tensor) -> str:
@@ -76,6 +80,7 @@ def parity_fixture(model: Transformer, heads: dict[str, Heads], *, prompt: list[
     assert len(parents) == T, "tree_ids must have one token per tree node"
     logits, hidden, _ = model(torch.tensor([tree_ids]), position_ids=pos, mask=mask, past=past)
     h = hidden[0, [T - 1]]  # (1, D): the deepest node (one row keeps parity.json small)
+    root = logits[0, [T - 1]].argmax(-1)  # (1,): the token the base model chose there, what root heads read
     cfg = model.cfg
     return {
         "tolerance": 1e-3,
@@ -85,7 +90,8 @@ def parity_fixture(model: Transformer, heads: dict[str, Heads], *, prompt: list[
         "prefill": {"input_ids": prompt, "position_ids": list(range(P)), "logits": b64(pre_logits[0])},
         "tree": {"input_ids": tree_ids, "position_ids": pos[0].tolist(), "parents": parents,
                  "attention_mask": b64(mask[0, 0]), "logits": b64(logits[0]), "hidden_states": b64(hidden[0])},
-        "heads": {"hidden_states": b64(h), **{k: b64(m(h)) for k, m in heads.items()}},
+        "heads": {"hidden_states": b64(h), "root_token": root.tolist(),
+                  **{k: b64(m(h, root if m.cfg.root else None)) for k, m in heads.items()}},
     }
 
 

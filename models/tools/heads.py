@@ -1,5 +1,10 @@
 """Decoding heads over the frozen base model's final hidden state: Medusa (independent ResBlocks) and
-Cerberus (head k's block input mixes its own state with head k-1's internal state), per the contract."""
+Cerberus (head k's block input mixes its own state with head k-1's internal state), per the contract.
+
+`root` heads (Cerberus on tinystories-6m) also read the root token: the token the base model itself chose
+at the position the heads read (its argmax at temperature 0), which every step knows before the heads run.
+The first head's block input then mixes h with that token's embedding (the tied LM-head column), so it need
+not guess the token in between; the later heads read it through the first head's state."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -17,6 +22,7 @@ class HeadsConfig:
     num_heads: int
     d_model: int
     vocab_size: int
+    root: bool = False
 
     def __post_init__(self):
         assert self.kind in KINDS, f"head kind must be one of {KINDS}, got {self.kind!r}"
@@ -52,20 +58,29 @@ class Heads(nn.Module):
                 with torch.no_grad():
                     lin.weight.zero_()
                     lin.weight[:, :D].copy_(torch.eye(D))
+        if cfg.root:  # [I | 0] too: a head started from root-less heads computes what they did, then learns
+            self.root_mix = nn.Linear(2 * D, D, bias=False)
+            with torch.no_grad():
+                self.root_mix.weight.zero_()
+                self.root_mix.weight[:, :D].copy_(torch.eye(D))
 
-    def states(self, h: torch.Tensor) -> torch.Tensor:
-        """h (N, D) -> z (N, K, D): each head's state right before the LM head."""
+    def states(self, h: torch.Tensor, root: torch.Tensor | None = None) -> torch.Tensor:
+        """h (N, D), root (N,) token ids (root heads only) -> z (N, K, D): each head's state before the LM head."""
+        if self.cfg.root != (root is not None):
+            raise ValueError(f"{self.cfg.kind} heads {'need' if self.cfg.root else 'take no'} root tokens")
         zs = []
         for k, block in enumerate(self.blocks):
-            if self.cfg.kind == "medusa" or k == 0:
+            if k == 0 and root is not None:
+                zs.append(block(self.root_mix(torch.cat([h, self.lm_head[:, root].T], dim=-1))))
+            elif self.cfg.kind == "medusa" or k == 0:
                 zs.append(block(h))
             else:
                 u = self.mix[k - 1](torch.cat([h, zs[-1]], dim=-1))  # (N, D)
                 zs.append(block(u))
         return torch.stack(zs, dim=1)
 
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return self.states(h) @ self.lm_head  # (N, K, V)
+    def forward(self, h: torch.Tensor, root: torch.Tensor | None = None) -> torch.Tensor:
+        return self.states(h, root) @ self.lm_head  # (N, K, V)
 
 
 def load_heads(path) -> Heads:

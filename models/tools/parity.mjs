@@ -64,7 +64,10 @@ export async function runParity(ort, dir, sessionOptions = {}) {
     // A graph with the optional num_heads input (depth_heads.py) is checked at every depth: the first d
     // heads of the full output. Its width is V, or the shortlist's size (shortlist_heads.py).
     const selectable = heads.inputNames.includes("num_heads");
-    const run = (d) => heads.run(selectable ? { hidden_states: hidden, num_heads: new ort.Tensor("int64", BigInt64Array.of(BigInt(d)), []) } : { hidden_states: hidden });
+    // Root heads (heads.py) also read the token the base model chose at that row.
+    const feeds = { hidden_states: hidden };
+    if (heads.inputNames.includes("root_token")) feeds.root_token = new ort.Tensor("int64", BigInt64Array.from(fx.heads.root_token, BigInt), [n]);
+    const run = (d) => heads.run(selectable ? { ...feeds, num_heads: new ort.Tensor("int64", BigInt64Array.of(BigInt(d)), []) } : feeds);
     const full = (await run(2 ** 31)).head_logits;
     const [, k, width] = full.dims;
     result[`heads_${kind}`] = maxAbsDiff(full.data, expected);

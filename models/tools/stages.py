@@ -24,7 +24,8 @@ from heads import HeadsConfig
 from model import ModelConfig, load_base
 from onnx_weights import base_state_from_onnx
 from quantize import add_int8_variant
-from rows import TRAIN_CONTINUATIONS, TRAIN_DATA, VALID_DATA, VALID_GREEDY, load_head_rows, load_valid_rows, save_rows
+from rows import (TRAIN_CONTINUATIONS, TRAIN_DATA, VALID_DATA, VALID_GREEDY, load_head_rows, load_valid_rows, save_rows,
+                  stream_roots)
 from depth_heads import depth_heads
 from shortlist_heads import shortlist_heads
 from text_quality import greedy_repetition
@@ -89,13 +90,15 @@ def stage_rows(pc: PipelineConfig, work: Path) -> None:
     K = pc.num_heads
     train, valid = np.load(work / "train.npy"), np.load(work / "valid.npy")
     vd = stream_hidden(model, valid[: pc.valid_data_rows + seq], seq_len=seq)[: pc.valid_data_rows]
-    save_rows(work / VALID_DATA, {"hidden": vd, "targets": stream_targets(valid, n=len(vd), num_heads=K)})
+    save_rows(work / VALID_DATA, {"hidden": vd, "targets": stream_targets(valid, n=len(vd), num_heads=K),
+                                  "roots": stream_roots(valid, len(vd))})
     gs = greedy_set(model, valid, prompts=pc.valid_prompts, prompt_len=pc.prompt_len, new_tokens=pc.new_tokens,
                     label="valid greedy")
     save_rows(work / VALID_GREEDY, greedy_set_views(model, gs, num_heads=K))
     save_rows(work / TRAIN_CONTINUATIONS, train_continuation_rows(pc, model, train))
     td = stream_hidden(model, train, seq_len=seq)
-    save_rows(work / TRAIN_DATA, {"hidden": td, "targets": stream_targets(train, n=len(td), num_heads=K)})
+    save_rows(work / TRAIN_DATA, {"hidden": td, "targets": stream_targets(train, n=len(td), num_heads=K),
+                                  "roots": stream_roots(train, len(td))})
 
 
 def train_continuation_rows(pc: PipelineConfig, model, train: np.ndarray) -> dict:
@@ -119,7 +122,8 @@ def train_continuation_rows(pc: PipelineConfig, model, train: np.ndarray) -> dic
 def stage_heads(pc: PipelineConfig, work: Path, kind: str) -> None:
     lm_head = torch.load(work / "base.pt", map_location="cpu")["model"]["lm_head"]
     train_sets, valid_set = load_head_rows(work)
-    cfg = HeadsConfig(kind=kind, num_heads=pc.num_heads, d_model=lm_head.shape[0], vocab_size=lm_head.shape[1])
+    cfg = HeadsConfig(kind=kind, num_heads=pc.num_heads, d_model=lm_head.shape[0], vocab_size=lm_head.shape[1],
+                      root=kind in pc.root_heads)
     res = train_heads(cfg=cfg, tc=HeadsTrainConfig(**pc.heads), lm_head=lm_head, train_sets=train_sets,
                       valid_set=valid_set, out=work / f"heads-{kind}.pt", log_path=work / f"heads-{kind}-log.jsonl")
     write_json(work / f"heads-{kind}-result.json", res)

@@ -39,8 +39,15 @@ class HeadsTrainConfig:
     warm_start: bool = False
 
 
-def heads_loss(heads: Heads, h: torch.Tensor, targets: torch.Tensor, *, decay: float) -> torch.Tensor:
-    logits = heads(h)  # (N, K, V)
+def rows_roots(heads: Heads, roots) -> torch.Tensor | None:
+    """The rows' root tokens as the heads take them: a tensor for root heads, None for the others."""
+    if not heads.cfg.root:
+        return None
+    return roots if isinstance(roots, torch.Tensor) else torch.from_numpy(np.asarray(roots, dtype=np.int64))
+
+
+def heads_loss(heads: Heads, h: torch.Tensor, targets: torch.Tensor, roots: torch.Tensor, *, decay: float) -> torch.Tensor:
+    logits = heads(h, rows_roots(heads, roots))  # (N, K, V)
     K = logits.shape[1]
     losses = [F.cross_entropy(logits[:, k], targets[:, k], ignore_index=-100) for k in range(K)]
     w = [decay ** k for k in range(K)]
@@ -48,13 +55,14 @@ def heads_loss(heads: Heads, h: torch.Tensor, targets: torch.Tensor, *, decay: f
 
 
 @torch.no_grad()
-def topk_accuracy(heads: Heads, hidden: np.ndarray, targets: np.ndarray, *, ks=(1, 5), batch: int = 2048) -> dict:
+def topk_accuracy(heads: Heads, rows: dict, *, ks=(1, 5), batch: int = 2048) -> dict:
     """Per head: share of rows (with a target) whose target is in the head's top-k."""
+    hidden, targets, roots = rows["hidden"], rows["targets"], rows["roots"]
     K = targets.shape[1]
     hits = {k: np.zeros(K) for k in ks}
     count = np.zeros(K)
     for i in range(0, len(hidden), batch):
-        logits = heads(torch.from_numpy(hidden[i:i + batch].astype(np.float32)))  # (n, K, V)
+        logits = heads(torch.from_numpy(hidden[i:i + batch].astype(np.float32)), rows_roots(heads, roots[i:i + batch]))
         top = logits.topk(max(ks), dim=-1).indices.numpy()  # (n, K, kmax)
         tg = targets[i:i + batch]
         ok = tg >= 0
@@ -64,17 +72,20 @@ def topk_accuracy(heads: Heads, hidden: np.ndarray, targets: np.ndarray, *, ks=(
     return {f"top{k}": (hits[k] / np.maximum(count, 1)).round(4).tolist() for k in ks}
 
 
-def sample_rows(rng, sets: list[dict], *, batch: int, frac: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Draw round(batch*frac) rows from the greedy set (sets[1]) and the rest from the data set (sets[0])."""
+def sample_rows(rng, sets: list[dict], *, batch: int, frac: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(hidden, targets, roots) of round(batch*frac) rows from the greedy set (sets[1]) and the rest from the
+    data set (sets[0])."""
     n_g = int(round(batch * frac)) if len(sets[1]["hidden"]) else 0
     parts = [(sets[0], batch - n_g), (sets[1], n_g)]
-    h, t = [], []
+    h, t, r = [], [], []
     for s, n in parts:
         if n:
             idx = rng.integers(0, len(s["hidden"]), n)
             h.append(s["hidden"][idx])
             t.append(s["targets"][idx])
-    return torch.from_numpy(np.concatenate(h).astype(np.float32)), torch.from_numpy(np.concatenate(t))
+            r.append(s["roots"][idx])
+    return (torch.from_numpy(np.concatenate(h).astype(np.float32)), torch.from_numpy(np.concatenate(t)),
+            torch.from_numpy(np.concatenate(r).astype(np.int64)))
 
 
 def save_heads(out: Path, heads: Heads, cfg: HeadsConfig, step: int) -> None:
@@ -94,11 +105,12 @@ def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor
     opt = torch.optim.AdamW([p for p in heads.parameters() if p.requires_grad], lr=tc.lr, weight_decay=0.0)
     vh = torch.from_numpy(valid_set["hidden"][:8192].astype(np.float32))
     vt = torch.from_numpy(valid_set["targets"][:8192])
+    vr = torch.from_numpy(valid_set["roots"][:8192].astype(np.int64))
 
     def valid_loss() -> float:
         with torch.no_grad():
             heads.eval()
-            vl = heads_loss(heads, vh, vt, decay=tc.decay).item()
+            vl = heads_loss(heads, vh, vt, vr, decay=tc.decay).item()
             heads.train()
         return vl
 
@@ -110,7 +122,11 @@ def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor
         log(f"{cfg.kind}: resuming at step {first} ({prior_minutes:.1f} training minutes done, best valid {best:.4f})")
     else:
         if tc.warm_start and out.exists():
-            heads.load_state_dict(torch.load(out, map_location="cpu")["model"])
+            # root heads may start from root-less ones: the missing root_mix keeps its [I | 0] start
+            saved = torch.load(out, map_location="cpu")["model"]
+            missing, unexpected = heads.load_state_dict(saved, strict=False)
+            if unexpected or any(not k.startswith("root_mix.") for k in missing):
+                raise SystemExit(f"{cfg.kind}: {out.name} does not fit these heads (missing {missing}, unexpected {unexpected})")
             best = valid_loss()  # the starting point is the one to beat
             log(f"{cfg.kind}: warm start from {out.name}, valid {best:.4f}")
             if log_path is not None and log_path.exists():  # the earlier run's curve, kept for the plot
@@ -127,8 +143,8 @@ def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor
         progress = max(step / tc.steps, minutes / tc.max_minutes)  # time budget ends annealed too
         for g in opt.param_groups:  # linear decay: the heads are small and converge quickly
             g["lr"] = tc.lr * max(0.02, 1 - progress)
-        h, t = sample_rows(rng, train_sets, batch=tc.batch_size, frac=tc.distill_frac)
-        loss = heads_loss(heads, h, t, decay=tc.decay)
+        h, t, r = sample_rows(rng, train_sets, batch=tc.batch_size, frac=tc.distill_frac)
+        loss = heads_loss(heads, h, t, r, decay=tc.decay)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -157,13 +173,15 @@ def main() -> None:
     ap.add_argument("--kind", choices=["cerberus", "medusa"], required=True)
     ap.add_argument("--work", type=Path, required=True, help="pipeline work dir (base.pt, rows-*.npz)")
     ap.add_argument("--num-heads", type=int, default=4)
+    ap.add_argument("--root", action="store_true", help="heads that also read the root token (heads.py)")
     ap.add_argument("--train-config", type=str, default="{}", help="HeadsTrainConfig overrides as JSON")
     args = ap.parse_args()
     set_threads()
     base_ckpt = torch.load(args.work / "base.pt", map_location="cpu")
     lm_head = base_ckpt["model"]["lm_head"]
     train_sets, valid_set = load_head_rows(args.work)
-    cfg = HeadsConfig(kind=args.kind, num_heads=args.num_heads, d_model=lm_head.shape[0], vocab_size=lm_head.shape[1])
+    cfg = HeadsConfig(kind=args.kind, num_heads=args.num_heads, d_model=lm_head.shape[0], vocab_size=lm_head.shape[1],
+                      root=args.root)
     res = train_heads(cfg=cfg, tc=HeadsTrainConfig(**json.loads(args.train_config)), lm_head=lm_head,
                       train_sets=train_sets, valid_set=valid_set, out=args.work / f"heads-{args.kind}.pt")
     print(json.dumps(res))

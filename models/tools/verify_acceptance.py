@@ -21,8 +21,9 @@ from trees import accepted_along_tree
 def verified_step(base, heads, seq: torch.Tensor, t: int, tree: list[list[int]]) -> tuple[int, np.ndarray]:
     """Accepted extra tokens of one real greedy tree step after position t, and the greedy tokens' ranks."""
     logits, h, past = base(seq[:, :t + 1], position_ids=torch.arange(t + 1)[None], mask=causal_mask(t + 1))
-    top = heads(h[0, t:t + 1])[0].topk(10, -1).indices  # (K, 10)
-    toks = [int(logits[0, t].argmax())] + [int(top[len(p) - 1, p[-1]]) for p in tree]
+    root = logits[0, t].argmax()
+    top = heads(h[0, t:t + 1], root[None] if heads.cfg.root else None)[0].topk(10, -1).indices  # (K, 10)
+    toks = [int(root)] + [int(top[len(p) - 1, p[-1]]) for p in tree]
     parents = [-1] + [0 if len(p) == 1 else 1 + tree.index(p[:-1]) for p in tree]
     depth = [0] + [len(p) for p in tree]
     P = t + 1

@@ -25,7 +25,10 @@ export function forward(
   return asBackendError('base forward', () => binding.forward(input));
 }
 
-/** Head logits [K', V] for one hidden state: the first `depth` heads where the graph can skip heads, else all K. */
-export function runHeads(binding: InferenceBinding, kind: HeadKind, hidden: Float32Array, depth: number) {
-  return asBackendError(`${kind} heads`, () => binding.heads(kind, hidden, 1, depth));
+/**
+ * Head logits [K', V] for one hidden state: the first `depth` heads where the graph can skip heads, else all
+ * K. `root` is the token the base model chose after that state (root-reading heads take it).
+ */
+export function runHeads(binding: InferenceBinding, kind: HeadKind, hidden: Float32Array, depth: number, root: number) {
+  return asBackendError(`${kind} heads`, () => binding.heads(kind, hidden, 1, depth, [root]));
 }

@@ -46,8 +46,8 @@ export async function arStep(ctx: StepContext, root: number, laps?: Laps): Promi
 /**
  * Parallel: candidates from the first `headsDepth` heads → the tree (`pickTree`, which may shape it by what
  * the heads say; at most `headsDepth` deep) → one forward over the tree → verify → keep the accepted path.
- * The heads read the cursor's hidden state (the position before the root), so head d proposes the token at
- * depth d + 1 of the tree.
+ * The heads read the cursor's hidden state (the position before the root) and, where they take it, the root
+ * token itself, so head d proposes the token at depth d + 1 of the tree.
  */
 export async function parallelStep(
   ctx: StepContext,
@@ -59,7 +59,7 @@ export async function parallelStep(
   rule: AcceptanceRule,
   laps?: Laps,
 ): Promise<ParallelStepResult> {
-  const heads = await runHeads(ctx.binding, headKind, cursor.hidden, headsDepth);
+  const heads = await runHeads(ctx.binding, headKind, cursor.hidden, headsDepth, root);
   laps?.lap('binding');
   laps?.runtime('heads', heads.modelMs);
   const numHeads = heads.logits.length / heads.width;

@@ -1,4 +1,4 @@
-import type { BackendClass, InferenceBinding, LayerKv } from '../runtime/binding';
+import type { BackendClass, HeadKind, InferenceBinding, LayerKv } from '../runtime/binding';
 import { RUNTIME } from '../runtime/index';
 import { causalMask } from '../tree/causal-mask';
 import type { CostModel } from '../types';
@@ -19,13 +19,13 @@ const SIZES = [2, 4, 8, 16, 32, 64];
  */
 export async function measureCostModel(binding: InferenceBinding, manifest: Manifest): Promise<CostModel> {
   const selectable = binding.depthSelectable.length > 0;
-  if (RUNTIME.isWorkerd) return fallbackCostModel(binding.backendClass, manifest, selectable);
+  if (RUNTIME.isWorkerd) return fallbackCostModel(binding.backendClass, manifest, selectable, binding.rootReading);
   const arch = manifest.architecture;
   const past = Math.max(1, Math.min(256, arch.max_positions - SIZES[SIZES.length - 1]! - 1));
   const pattern = await measureDecodingPattern(binding, manifest, past, 15);
   // A clock that does not advance during computation reads 0 somewhere: such a curve is noise.
   const usable = pattern.arMs > 0 && (pattern.headsMs > 0 || binding.headKinds.length === 0) && pattern.forwardMs.every((ms) => ms > 0);
-  if (!usable) return fallbackCostModel(binding.backendClass, manifest, selectable);
+  if (!usable) return fallbackCostModel(binding.backendClass, manifest, selectable, binding.rootReading);
   const points = SIZES.map((tokens, i) => ({ tokens, ratio: pattern.forwardMs[i]! / pattern.arMs }));
   const byDepth = pattern.headsMsByDepth.length > 0 ? { headsRatioByDepth: pattern.headsMsByDepth.map((ms) => ms / pattern.arMs) } : {};
   return { points: monotone(points), headsRatio: pattern.headsMs / pattern.arMs, ...byDepth, source: 'measured' };
@@ -55,7 +55,7 @@ export async function measureDecodingPattern(binding: InferenceBinding, manifest
   const trees = SIZES.map(input);
   const hidden = prefill.hidden.slice(0, arch.d_model);
   const kind = binding.headKinds[0];
-  const heads = (depth?: number) => (kind === undefined ? Promise.resolve() : binding.heads(kind, hidden, 1, depth));
+  const heads = (depth?: number) => (kind === undefined ? Promise.resolve() : binding.heads(kind, hidden, 1, depth, [1]));
   const numHeads = kind === undefined ? 0 : (manifest.heads[kind]?.num_heads ?? 0);
   const depths = kind !== undefined && binding.depthSelectable.includes(kind) ? Array.from({ length: numHeads }, (_, i) => i + 1) : [];
   const timed = async (run: () => Promise<unknown>) => {
@@ -108,12 +108,18 @@ function median(values: readonly number[]): number {
  * one the model tools sized the static trees and the gate's default threshold with — and otherwise the
  * same table built in (`COST_CURVES` in models/tools/trees.py: medians measured here, 5.9 M model, P = 256; the GPU row assumes a nearly flat
  * curve). The heads' cost is estimated from FLOPs against the base model's layers and LM head: per head a
- * D×D block (plus the 2D×D Cerberus projection after the first head) and the LM head onto the shortlist
+ * D×D block (plus the 2D×D Cerberus projection after the first head, and on the first head of kinds that
+ * read the root token, `rootReading`) and the LM head onto the shortlist
  * where the heads have one (S columns, else V); per depth where `depthSelectable` (the heads graph computes
  * only the heads asked for). For tinystories-6m (shortlist 1024) this says 0.29 of an AR step for four heads and
  * 0.06 for one (counting V columns it said 0.86); measured in workerd: 0.17 and 0.06.
  */
-export function fallbackCostModel(backendClass: BackendClass, manifest: Manifest, depthSelectable = false): CostModel {
+export function fallbackCostModel(
+  backendClass: BackendClass,
+  manifest: Manifest,
+  depthSelectable = false,
+  rootReading: readonly HeadKind[] = [],
+): CostModel {
   const builtIn: Record<BackendClass, number[]> = {
     wasm: [1.06, 1.41, 1.95, 3.17, 5.63, 10.5],
     native: [1.15, 1.16, 1.43, 1.63, 2.15, 3.32],
@@ -125,7 +131,8 @@ export function fallbackCostModel(backendClass: BackendClass, manifest: Manifest
   // The dearer kind (Cerberus's projections), so neither kind's trees are sized on too cheap a call.
   const perKind = Object.entries(manifest.heads).map(([kind, heads]) => {
     const s = heads?.shortlist?.size ?? v;
-    return Array.from({ length: heads?.num_heads ?? 0 }, (_, i) => d * d + (kind === 'cerberus' && i > 0 ? 2 * d * d : 0) + d * s);
+    const mixes = (i: number) => (kind === 'cerberus' && i > 0) || (i === 0 && rootReading.includes(kind as HeadKind));
+    return Array.from({ length: heads?.num_heads ?? 0 }, (_, i) => d * d + (mixes(i) ? 2 * d * d : 0) + d * s);
   });
   const k = Math.max(0, ...perKind.map((flops) => flops.length));
   const cumulative = Array.from({ length: k }, (_, depth) =>

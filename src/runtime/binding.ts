@@ -62,12 +62,15 @@ export interface InferenceBinding {
   /**
    * Run the decoding heads of `kind` on N hidden states ([N, D] flattened). `depth` asks for the first
    * `depth` heads only; graphs without the contract's optional `num_heads` input compute all K anyway, so
-   * read K' from the output's length.
+   * read K' from the output's length. `roots` (N token ids: the token the base model chose after each
+   * hidden state) is required by the kinds in `rootReading` and ignored by the others.
    */
-  heads(kind: HeadKind, hidden: Float32Array, n: number, depth?: number): Promise<HeadsOutput>;
+  heads(kind: HeadKind, hidden: Float32Array, n: number, depth?: number, roots?: ArrayLike<number>): Promise<HeadsOutput>;
   /** Head kinds this binding has loaded. */
   readonly headKinds: readonly HeadKind[];
   /** Head kinds whose graphs compute only the heads asked for (`num_heads`, models/tools/depth_heads.py). */
   readonly depthSelectable: readonly HeadKind[];
+  /** Head kinds whose graphs also read the root token (the contract's optional `root_token` input). */
+  readonly rootReading: readonly HeadKind[];
   dispose(): Promise<void>;
 }

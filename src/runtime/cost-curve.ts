@@ -96,7 +96,7 @@ export async function measureCostCurve(binding: InferenceBinding, options: CostC
   const runs = new Map<number | 'heads', () => Promise<unknown>>(
     sizes.map((t) => [t, () => binding.forward(inputs.get(t)!)] as const),
   );
-  if (headKind !== undefined) runs.set('heads', () => binding.heads(headKind, hidden, 1));
+  if (headKind !== undefined) runs.set('heads', () => binding.heads(headKind, hidden, 1, undefined, [1]));
   const samples = new Map([...runs.keys()].map((key) => [key, [] as number[]]));
   await warmUp([...runs.values()], options.warmupMs ?? 500);
   // Round-robin over sizes so a burst of load on the shared machine spreads over all of them.

@@ -70,7 +70,9 @@ export function createOrtBinding(parts: OrtBindingParts): InferenceBinding {
   const { ort, architecture: arch, backend } = parts;
   const base = new QueuedSession(parts.sessions.base);
   const heads = new Map([...parts.sessions.heads].map(([kind, session]) => [kind, new QueuedSession(session)]));
-  const depthSelectable = new Set([...parts.sessions.heads].filter(([, s]) => s.inputNames.includes('num_heads')).map(([kind]) => kind));
+  const withInput = (name: string) => new Set([...parts.sessions.heads].filter(([, s]) => s.inputNames.includes(name)).map(([kind]) => kind));
+  const depthSelectable = withInput('num_heads');
+  const rootReading = withInput('root_token');
   // K per kind when the manifest says it; otherwise whatever the graph returns at full depth.
   const fullDepth = (kind: HeadKind): number | undefined => arch.decoding_heads?.[kind];
   let disposed = false;
@@ -123,7 +125,7 @@ export function createOrtBinding(parts: OrtBindingParts): InferenceBinding {
     };
   }
 
-  async function runHeads(kind: HeadKind, hidden: Float32Array, n: number, depth?: number): Promise<HeadsOutput> {
+  async function runHeads(kind: HeadKind, hidden: Float32Array, n: number, depth?: number, roots?: ArrayLike<number>): Promise<HeadsOutput> {
     assertLive();
     const session = heads.get(kind);
     if (session === undefined) {
@@ -132,9 +134,11 @@ export function createOrtBinding(parts: OrtBindingParts): InferenceBinding {
         `no ${kind} heads loaded; this binding has: ${[...heads.keys()].join(', ') || 'none'}`,
       );
     }
-    validateHeads(arch, hidden, n, depth);
+    const readsRoot = rootReading.has(kind);
+    validateHeads(arch, hidden, n, depth, readsRoot ? (roots ?? null) : undefined);
     const k = fullDepth(kind);
     const feeds: Record<string, OrtTensor> = { hidden_states: new ort.Tensor('float32', hidden, [n, arch.d_model]) };
+    if (readsRoot) feeds['root_token'] = new ort.Tensor('int64', BigInt64Array.from(roots!, BigInt), [n]);
     const selectable = depthSelectable.has(kind);
     // Without a depth, every head (the graph clamps a count above K to K).
     if (selectable) feeds['num_heads'] = new ort.Tensor('int64', BigInt64Array.of(BigInt(depth ?? k ?? 2 ** 31)), []);
@@ -151,6 +155,7 @@ export function createOrtBinding(parts: OrtBindingParts): InferenceBinding {
     backendClass: parts.backendClass,
     headKinds: Object.freeze([...heads.keys()]),
     depthSelectable: Object.freeze([...depthSelectable]),
+    rootReading: Object.freeze([...rootReading]),
     forward,
     heads: runHeads,
     async dispose() {

@@ -71,9 +71,9 @@ export async function createModelSessions(
       if (headBytes === undefined) continue;
       const session = await createSession(ort, `heads-${kind}.onnx`, headBytes, headsOptions);
       created.push(session);
-      // num_heads: the optional depth input (docs/model-contract.md)
-      const depthInput = session.inputNames.includes('num_heads') ? ['num_heads'] : [];
-      checkNames(`heads-${kind}.onnx`, 'inputs', session.inputNames, ['hidden_states', ...depthInput]);
+      // the optional inputs (docs/model-contract.md): num_heads (depth), root_token (root-reading heads)
+      const optional = ['root_token', 'num_heads'].filter((name) => session.inputNames.includes(name));
+      checkNames(`heads-${kind}.onnx`, 'inputs', session.inputNames, ['hidden_states', ...optional]);
       checkNames(`heads-${kind}.onnx`, 'outputs', session.outputNames, ['head_logits']);
       heads.set(kind, session);
     }

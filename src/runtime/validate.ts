@@ -56,10 +56,24 @@ export function validateForward(arch: ModelArchitecture, input: ForwardInput): v
   });
 }
 
-export function validateHeads(arch: ModelArchitecture, hidden: Float32Array, n: number, depth?: number): void {
+/** `roots`: undefined where the graph reads none, null where it needs them and none were given. */
+export function validateHeads(
+  arch: ModelArchitecture,
+  hidden: Float32Array,
+  n: number,
+  depth?: number,
+  roots?: ArrayLike<number> | null,
+): void {
   if (!isCount(n, 1)) invalid(`heads needs n >= 1 hidden states, got ${n}`);
   if (depth !== undefined && !isCount(depth, 1)) invalid(`heads depth must be an integer >= 1, got ${depth}`);
   if (hidden.length !== n * arch.d_model) {
     invalid(`hidden has ${hidden.length} floats, expected n*d_model = ${n}*${arch.d_model} = ${n * arch.d_model}`);
+  }
+  if (roots === null) invalid('these heads read the root token: pass one root token id per hidden state');
+  if (roots !== undefined) {
+    if (roots.length !== n) invalid(`roots has ${roots.length} ids, expected one per hidden state (${n})`);
+    for (let i = 0; i < n; i++) {
+      if (!isCount(roots[i]!, 0) || roots[i]! >= arch.vocab_size) invalid(`root token ${roots[i]} is not a token id (vocab ${arch.vocab_size})`);
+    }
   }
 }

@@ -51,7 +51,7 @@ for (const backend of values.backends.split(',') as BackendRequest[]) {
     runs.push({
       name: `${basename(dir)} (S=${manifest.heads[kind]?.shortlist?.size ?? arch.vocab_size})`,
       binding,
-      heads: () => binding.heads(kind, hidden, 1),
+      heads: () => binding.heads(kind, hidden, 1, undefined, [1]),
       base: () =>
         binding.forward({
           inputIds: [1],

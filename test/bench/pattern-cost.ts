@@ -49,7 +49,7 @@ async function measure(binding: InferenceBinding) {
   const hidden = prefill.hidden.slice(0, arch.d_model);
   const one = () => binding.forward({ inputIds: ids(1, past), positionIds: positions(1, past), mask: causalMask(past, 1, MASK), past: cache, pastLength: past });
   const tree = () => binding.forward({ inputIds: ids(t, past), positionIds: positions(t, past), mask: causalMask(past, t, MASK), past: cache, pastLength: past });
-  const heads = () => binding.heads('cerberus', hidden, 1);
+  const heads = () => binding.heads('cerberus', hidden, 1, undefined, [1]);
   for (let i = 0; i < 20; i++) await Promise.all([one(), heads(), tree()]);
   const ar: number[] = [];
   const headMs: number[] = [];

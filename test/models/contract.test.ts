@@ -69,7 +69,7 @@ describe.each(modelFolders())('ONNX contract of %s', (folder) => {
     expect(maxDiff).toBeLessThan(1e-4);
   });
 
-  it.each(['cerberus', 'medusa'])('heads-%s.onnx maps hidden_states [N, D] (and num_heads d) to head_logits [N, d, V or shortlist size]', async (kind) => {
+  it.each(['cerberus', 'medusa'])('heads-%s.onnx maps hidden_states [N, D] (and root_token [N], num_heads d) to head_logits [N, d, V or shortlist size]', async (kind) => {
     const heads = await open(m.heads[kind].file);
     expect(heads.outputNames).toEqual(['head_logits']);
     const k = m.heads[kind].num_heads;
@@ -77,14 +77,18 @@ describe.each(modelFolders())('ONNX contract of %s', (folder) => {
     const w = m.heads[kind].shortlist?.ids?.length ?? a.vocab_size;
     const h = Float32Array.from({ length: 3 * a.d_model }, (_, i) => Math.sin(i));
     const hidden = new ort.Tensor('float32', h, [3, a.d_model]);
-    if (heads.inputNames.length === 1) {
-      expect(heads.inputNames).toEqual(['hidden_states']);
-      const out = await heads.run({ hidden_states: hidden });
+    // root-reading heads (heads.py) take the token after each hidden state as well
+    const readsRoot = heads.inputNames.includes('root_token');
+    const feeds = readsRoot ? { hidden_states: hidden, root_token: new ort.Tensor('int64', BigInt64Array.of(1n, 2n, 3n), [3]) } : { hidden_states: hidden };
+    const optional = heads.inputNames.filter((name) => name !== 'hidden_states' && name !== 'root_token');
+    if (optional.length === 0) {
+      expect(heads.inputNames).toEqual(readsRoot ? ['hidden_states', 'root_token'] : ['hidden_states']);
+      const out = await heads.run(feeds);
       expect(out.head_logits!.dims).toEqual([3, k, w]);
       return;
     }
-    expect(heads.inputNames).toEqual(['hidden_states', 'num_heads']);
-    const run = async (d: number) => (await heads.run({ hidden_states: hidden, num_heads: new ort.Tensor('int64', BigInt64Array.of(BigInt(d)), []) })).head_logits!;
+    expect(heads.inputNames).toEqual(readsRoot ? ['hidden_states', 'root_token', 'num_heads'] : ['hidden_states', 'num_heads']);
+    const run = async (d: number) => (await heads.run({ ...feeds, num_heads: new ort.Tensor('int64', BigInt64Array.of(BigInt(d)), []) })).head_logits!;
     const full = await run(k);
     expect(full.dims).toEqual([3, k, w]);
     // every depth: the first d heads of the full output, bit for bit; counts outside 1..K are clamped
