@@ -79,7 +79,8 @@ describe.each(modelFolders())('ONNX contract of %s', (folder) => {
     const hidden = new ort.Tensor('float32', h, [3, a.d_model]);
     // root-reading heads (heads.py) take the token after each hidden state as well
     const readsRoot = heads.inputNames.includes('root_token');
-    const feeds = readsRoot ? { hidden_states: hidden, root_token: new ort.Tensor('int64', BigInt64Array.of(1n, 2n, 3n), [3]) } : { hidden_states: hidden };
+    const feeds: Record<string, ort.Tensor> = { hidden_states: hidden };
+    if (readsRoot) feeds['root_token'] = new ort.Tensor('int64', BigInt64Array.of(1n, 2n, 3n), [3]);
     const optional = heads.inputNames.filter((name) => name !== 'hidden_states' && name !== 'root_token');
     if (optional.length === 0) {
       expect(heads.inputNames).toEqual(readsRoot ? ['hidden_states', 'root_token'] : ['hidden_states']);
