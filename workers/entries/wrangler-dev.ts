@@ -106,11 +106,28 @@ const firstLoad = new Promise<void>((resolve) => (loaded = resolve));
 const front = await startFrontSocket(hostname, listenPort, () => userWorker).catch((error: NodeJS.ErrnoException) =>
   fail(`cannot listen on ${hostname}:${listenPort} (${error.code ?? error.message}); stop what uses it or pass --port N`, false),
 );
+/**
+ * Loads the model into the (re)loaded Worker by asking for readiness (/readyz loads it): otherwise the first
+ * request of a burst pays for it, and onnxruntime's session creation blocks the isolate for a few hundred ms
+ * while /healthz waits (docs/load.md). A model that does not load is reported by /readyz itself; it is logged
+ * here, not fatal: the server still answers, with 503 model_unavailable on turns.
+ */
+async function warmModel(to: { hostname: string; port: number }): Promise<void> {
+  try {
+    const response = await fetch(`http://${to.hostname}:${to.port}/readyz`, { signal: AbortSignal.timeout(120_000) });
+    const body = await response.text();
+    if (!response.ok) console.error(`cerberus-edge: the model is not ready (${response.status}): ${body.slice(0, 300)}`);
+  } catch (error) {
+    console.error(`cerberus-edge: could not warm the model: ${String(error)}`);
+  }
+}
+let warmed: Promise<void> = Promise.resolve();
 const dispatch = devEnv.dispatch.bind(devEnv);
 devEnv.dispatch = (event) => {
   if (event.type === 'reloadComplete') {
     const url = event.proxyData.userWorkerUrl;
     userWorker = { hostname: url.hostname, port: Number(url.port) };
+    warmed = warmModel(userWorker);
     loaded();
   }
   dispatch(event);
@@ -129,6 +146,7 @@ const worker = await devEnv.startWorker({
   },
 });
 await Promise.all([worker.ready, firstLoad]);
+await warmed;
 // wrangler has just printed its proxy's port ("Ready on ..."): that one is internal.
 console.log(`cerberus-edge: serving on http://${hostname === '0.0.0.0' ? '127.0.0.1' : hostname}:${front.port} (workerd directly)`);
 
