@@ -2,9 +2,10 @@
  * Which heads graphs an fp32 base proposes with on onnxruntime-node's CPU: the int8 heads, where the
  * manifest's `int8` variant lists them. The heads only propose (verification by the base keeps the output
  * that base's AR), and the int8 heads cost less there at about the same acceptance: `npm run
- * bench:heads-precision` (tinystories-6m, 1 thread, 20 story openings + 14 MT-Bench first turns, interleaved,
- * 2026-12-01): heads call 0.236 vs 0.313 ms, parallel step 2.07 vs 2.28 ms, Cerberus + gate 1.74 vs 1.77× AR
- * on stories (2.42 vs 2.49 tokens a step) and 1.19 vs 1.10× on MT-Bench, no mismatch. Not on wasm, where
+ * bench:heads-precision` (tinystories-6m, 1 thread, 20 story openings + 14 MT-Bench first turns, interleaved;
+ * root-reading Cerberus heads, 2026-12-01 night): heads call 0.271 vs 0.303 ms, parallel step 2.08 vs 2.13 ms,
+ * Cerberus + gate 2.00 vs 1.97× AR on stories (2.93 vs 2.97 tokens a step) and 1.20 vs 1.18× on MT-Bench, no
+ * mismatch (root-less heads before: 0.236 vs 0.313 ms, 1.74 vs 1.77×, 1.19 vs 1.10×). Not on wasm, where
  * the int8 heads are slower (`-- --backend wasm`: heads call 0.170 vs 0.155 ms, Cerberus + gate 1.20 vs
  * 1.25× AR on stories) and a Worker would read their bytes for nothing; not on CUDA, where their ops are
  * unmeasured.
