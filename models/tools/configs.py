@@ -28,8 +28,8 @@ class PipelineConfig:
     # project the heads onto this many most frequent ids (shortlist_heads.py; proposals need not be exact,
     # verification is): measured on tinystories-6m, 1024 of 4096 kept acceptance and cut the heads' time by a third
     heads_shortlist: int | None = None
-    # head kinds whose heads also read the root token (heads.py): measured on tinystories-6m, Cerberus head 1
-    # top-1 .576 -> see models/README.md; Medusa stays the paper's Medusa (it reads h alone)
+    # head kinds whose heads also read the root token (heads.py): on tinystories-6m Cerberus head 1 top-1
+    # .576 -> .711 (models/README.md); Medusa stays the paper's Medusa (it reads h alone)
     root_heads: tuple = ()
     quality_openings: int = 64  # valid story openings whose greedy 128-token continuations measure repetition
     notes: dict = field(default_factory=dict)
