@@ -1,7 +1,7 @@
 /** Helpers shared by the engine tests that run the fixture model (Node and workerd alike). */
 import { loadModel, type Model } from '../../src/engine/model';
 import type { Session } from '../../src/engine/session';
-import type { FinishReason, GatePolicy, GenerateOptions, GenerationEvent, ModelSource, GenerationStats } from '../../src/types';
+import type { FinishReason, GatePolicy, GenerateOptions, GenerationEvent, GenerationStats, LoadModelOptions, ModelSource } from '../../src/types';
 import { fixtureSource, TEST_BACKENDS } from './support/fixture';
 
 export interface Generation {
@@ -39,8 +39,8 @@ export function newSession(model: Model, gatePolicy: GatePolicy = OPEN_GATE): Se
 /** The backend the model tests run on: native in Node, wasm in workerd (the support glue decides). */
 export const BACKEND = TEST_BACKENDS[0]!;
 
-export function loadFixtureModel(backend = BACKEND, source: ModelSource = fixtureSource()): Promise<Model> {
-  return loadModel(source, { backend, log: () => {} });
+export function loadFixtureModel(backend = BACKEND, source: ModelSource = fixtureSource(), options: LoadModelOptions = {}): Promise<Model> {
+  return loadModel(source, { backend, log: () => {}, ...options });
 }
 
 /** Catches what a call or the first step of a generation throws. */
