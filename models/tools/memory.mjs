@@ -41,7 +41,9 @@ async function main() {
   const past = Object.fromEntries(Object.entries(pre).filter(([k]) => k.startsWith("new.")).map(([k, v]) => [k.slice(4), v.data]));
   const out = await base.run({ ...step(ort, a, { P: T0, T: 16 }), ...kvFeeds(ort, a, past, T0) });
   const depth = heads.inputNames.includes("num_heads") ? { num_heads: new ort.Tensor("int64", BigInt64Array.of(BigInt(m.heads[kind].num_heads)), []) } : {};
-  await heads.run({ hidden_states: new ort.Tensor("float32", out.hidden_states.data.slice(0, a.d_model), [1, a.d_model]), ...depth });
+  // root-reading heads (docs/model-contract.md) also take the token after the hidden state
+  const root = heads.inputNames.includes("root_token") ? { root_token: new ort.Tensor("int64", BigInt64Array.of(1n), [1]) } : {};
+  await heads.run({ hidden_states: new ort.Tensor("float32", out.hidden_states.data.slice(0, a.d_model), [1, a.d_model]), ...depth, ...root });
   const after = process.memoryUsage();
   const kvBytes = 2 * a.n_layers * a.max_positions * a.n_kv_heads * a.head_dim * 4;
   console.log(JSON.stringify({ folder: dir, heads: kind, rss_growth_mb: mb(after.rss - before.rss),
