@@ -24,8 +24,8 @@ from heads import HeadsConfig
 from model import ModelConfig, load_base
 from onnx_weights import base_state_from_onnx
 from quantize import add_int8_variant
-from rows import (TRAIN_CONTINUATIONS, TRAIN_DATA, VALID_DATA, VALID_GREEDY, load_head_rows, load_valid_rows, save_rows,
-                  stream_roots)
+from rows import (TRAIN_CONTINUATIONS, TRAIN_DATA, VALID_DATA, VALID_GREEDY, continuation_roots, load_head_rows,
+                  load_valid_rows, save_rows, stream_roots)
 from depth_heads import depth_heads
 from shortlist_heads import shortlist_heads
 from text_quality import greedy_repetition
@@ -94,11 +94,21 @@ def stage_rows(pc: PipelineConfig, work: Path) -> None:
                                   "roots": stream_roots(valid, len(vd))})
     gs = greedy_set(model, valid, prompts=pc.valid_prompts, prompt_len=pc.prompt_len, new_tokens=pc.new_tokens,
                     label="valid greedy")
-    save_rows(work / VALID_GREEDY, greedy_set_views(model, gs, num_heads=K))
+    valid_greedy = greedy_set_views(model, gs, num_heads=K)
+    check_continuation_roots(valid_greedy, model.state_dict()["lm_head"])
+    save_rows(work / VALID_GREEDY, valid_greedy)
     save_rows(work / TRAIN_CONTINUATIONS, train_continuation_rows(pc, model, train))
     td = stream_hidden(model, train, seq_len=seq)
     save_rows(work / TRAIN_DATA, {"hidden": td, "targets": stream_targets(train, n=len(td), num_heads=K),
                                   "roots": stream_roots(train, len(td))})
+
+
+def check_continuation_roots(rows: dict, lm_head: torch.Tensor) -> None:
+    """rows.py derives the roots of row files written before rows carried them; on greedy rows the derivation
+    must give the roots the continuations really had (first rows: up to float16 ties)."""
+    agree = float((continuation_roots({k: v for k, v in rows.items() if k != "roots"}, lm_head) == rows["roots"]).mean())
+    log(f"rows: derived roots agree with the continuations' on {agree:.2%} of the valid greedy rows")
+    assert agree > 0.99, "rows.py's continuation_roots no longer matches how the rows are laid out"
 
 
 def train_continuation_rows(pc: PipelineConfig, model, train: np.ndarray) -> dict:
