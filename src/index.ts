@@ -14,7 +14,7 @@ export { kvCacheBytes } from './kv/kv-cache';
 export { EngineError, isEngineError, type EngineErrorCode } from './errors';
 export { ENGINE_CONFIG, type EngineConfig } from './engine/config';
 export { restoreLearnedState } from './gate/learned-state';
-export { StepProfile, STEP_PHASES, type StepPhase, type StepKind } from './decoding/step-profile';
+export { StepProfile, STEP_PHASES, type StepPhase, type StepKind } from './step-profile';
 export { renderChat, type ChatMessage } from './tokenizer/chat-template';
 export { TextTokenizer } from './tokenizer/text-tokenizer';
 export { StreamDecoder } from './tokenizer/stream-decoder';

@@ -4,7 +4,7 @@
  * rest import down to it and never up into `engine/`. `workers/` imports from `src/index.ts`, never from
  * deeper paths.
  */
-import type { StepProfile } from './decoding/step-profile.js';
+import type { StepProfile } from './step-profile.js';
 import type { BackendName, HeadKind } from './runtime/binding.js';
 
 /** Where model files come from: the filesystem (Node, Deno), Workers assets, R2, a test fixture. */
@@ -185,7 +185,7 @@ export interface LoadModelOptions {
 }
 
 
-export type { AcceptanceState, LearnedState, LearnedStateV1 } from './gate/learned-state';
+export type { AcceptanceState, LearnedState, LearnedStateV1 } from './learned-state-schema';
 
 export interface SessionOptions {
   /**

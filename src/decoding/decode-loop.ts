@@ -8,7 +8,7 @@ import type { HeadKind } from '../runtime/binding';
 import { distribution } from '../sampling/logits';
 import type { Sampler } from '../sampling/sampler';
 import type { Cursor } from './cursor';
-import { Laps, type StepProfile } from './step-profile';
+import { Laps, type StepProfile } from '../step-profile';
 import { arStep, draftStep, parallelStep, type StepContext } from './steps';
 import { parallelOutlook, type TreePolicy } from './tree-policy';
 import type { AcceptanceRule } from './verify';

@@ -4,7 +4,7 @@ import { causalMask } from '../tree/causal-mask';
 import { compileTree, treeMask, treePositions, type CompiledTree } from '../tree/compile-tree';
 import { cursorAt, type Cursor } from './cursor';
 import { forward, runHeads } from './model-calls';
-import type { Laps } from './step-profile';
+import type { Laps } from '../step-profile';
 import type { StepTree } from './tree-policy';
 import { verifyTree, type AcceptanceRule } from './verify';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StepProfile } from '../decoding/step-profile';
+import { StepProfile } from '../step-profile';
 import { HEAD_KINDS } from '../runtime/binding';
 import type { DecodingMode, GatePolicy, GenerateOptions } from '../types';
 import type { EngineConfig } from './config';

@@ -1,5 +1,6 @@
 import type { GatePolicy } from '../types';
-import { clamp, type LearnedState } from './learned-state';
+import type { LearnedState } from '../types';
+import { clamp } from './learned-state';
 
 /** The gate state's per-bin sums (read only). */
 export type BinStatistics = { readonly [K in 'binEdges' | 'sumAccepted' | 'sumExpected' | 'count']: Readonly<LearnedState[K]> };

@@ -7,11 +7,11 @@ import { tenantApiCors } from '../http/cors';
 import { errorHandler, notFoundHandler } from '../http/error-handler';
 import { playgroundRoutes } from '../playground/routes';
 import { withDefaults, type AppPorts } from './deps';
-import { adminRoutes } from './routes/admin';
-import { completionRoutes } from './routes/completions';
-import { healthRoutes } from './routes/health';
-import { responsesRoutes } from './routes/responses';
-import { tenantSelfRoutes } from './routes/tenant-self';
+import { adminRoutes } from './admin';
+import { completionRoutes } from './completions';
+import { healthRoutes } from './health';
+import { responsesRoutes } from './responses';
+import { tenantSelfRoutes } from './tenant-self';
 
 export function createApp(ports: AppPorts) {
   const deps = withDefaults(ports);

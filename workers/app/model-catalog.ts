@@ -1,7 +1,7 @@
 /** What GET /v1/models lists and which `model` names requests may use: read from the model's manifest. */
 import { z } from 'zod';
 import type { ModelSource } from '../engine';
-import { modelUnavailable } from '../http/api-error';
+import { modelUnavailable } from '../api-error';
 import { onceRetrying } from '../once';
 
 export interface ModelCard {

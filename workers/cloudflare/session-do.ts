@@ -11,7 +11,7 @@ import { encodeEvents } from '../sessions/event-codec';
 import { budgetFromMb, type KvBudget } from '../sessions/kv-budget';
 import { SqliteConversationLog } from './sqlite-log';
 import type { TurnRequest } from '../sessions/turn';
-import type { ErrorInfo } from '../http/api-error';
+import type { ErrorInfo } from '../api-error';
 import { restoreLearnedState, type LearnedState } from '../engine';
 import { SESSION_IDLE_TTL_MS } from '../tenants/session-registry';
 

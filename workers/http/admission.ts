@@ -8,7 +8,7 @@
  * it ends, is cancelled or fails, or the client goes away.
  */
 import type { MiddlewareHandler } from 'hono';
-import { ApiError } from './api-error';
+import { ApiError } from '../api-error';
 import type { TenantVariables } from './auth';
 
 export interface AdmissionLimits {

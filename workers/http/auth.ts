@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { ApiError } from './api-error';
+import { ApiError } from '../api-error';
 import { KeyThrottle } from './key-throttle';
 import { hashApiKey, secretsEqual } from '../tenants/keys';
 import type { Tenant, TenantStore } from '../tenants/store';

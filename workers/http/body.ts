@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
-import { ApiError, badRequest } from './api-error';
+import { ApiError, badRequest } from '../api-error';
 
 const tooLarge = (maxBytes: number) =>
   new ApiError({

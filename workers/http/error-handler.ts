@@ -1,6 +1,6 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { ApiError } from './api-error';
+import { ApiError } from '../api-error';
 
 export type ErrorLogger = (error: unknown) => void;
 

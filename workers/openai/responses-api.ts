@@ -5,7 +5,7 @@
  * non-text input and the other features a text model cannot honour are refused with a 400 naming them.
  */
 import { z } from 'zod';
-import { ApiError, badRequest } from '../http/api-error';
+import { ApiError, badRequest } from '../api-error';
 import type { ChatTurnMessage, TurnDone, TurnEvent, TurnPrompt } from '../sessions/turn';
 import { cerberusOptions, SESSION_ID_PATTERN, sessionIdSchema } from './requests';
 import { cerberusView } from '../sessions/turn-stats';

@@ -1,5 +1,5 @@
 /** OpenAI response objects for both endpoints, streamed and not; `cerberus` is our extension field. */
-import { ApiError } from '../http/api-error';
+import { ApiError } from '../api-error';
 import type { TextTrace, TurnDone, TurnEvent } from '../sessions/turn';
 import { cerberusView } from '../sessions/turn-stats';
 import { sseFrame, type SseRender } from './sse';

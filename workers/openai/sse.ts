@@ -4,7 +4,7 @@
  * directly: a pipe would first wait to deliver a chunk nobody reads any more. What the frames look like
  * (Chat Completions chunks, Responses events) is the caller's `render`.
  */
-import { ApiError } from '../http/api-error';
+import { ApiError } from '../api-error';
 import type { TurnDone, TurnEvent } from '../sessions/turn';
 import type { TurnAccount } from './turn-account';
 

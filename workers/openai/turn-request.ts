@@ -1,6 +1,6 @@
 /** Maps an OpenAI-style request onto a session turn, within what the tenant's configuration allows. */
 import type { Sampling } from '../engine';
-import { ApiError, badRequest } from '../http/api-error';
+import { ApiError, badRequest } from '../api-error';
 import { gatePolicyOf, type TenantConfig } from '../tenants/config';
 import type { ChatTurnMessage, TurnPrompt, TurnRequest } from '../sessions/turn';
 import type { ChatCompletionRequest, CommonRequest, CompletionRequest } from './requests';

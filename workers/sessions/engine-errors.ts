@@ -1,6 +1,6 @@
 /** Engine failures in API terms: the caller's mistakes are 4xx and say what to change, the rest is 500. */
 import { isEngineError, type EngineErrorCode } from '../engine';
-import { ApiError, type ErrorInfo, type ErrorStatus } from '../http/api-error';
+import { ApiError, type ErrorInfo, type ErrorStatus } from '../api-error';
 
 const STATUS_BY_CODE: Readonly<Record<EngineErrorCode, { status: ErrorStatus; code: string }>> = {
   'context-overflow': { status: 400, code: 'context_length_exceeded' },

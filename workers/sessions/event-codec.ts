@@ -3,7 +3,7 @@
  * line, so a malformed event surfaces as an error instead of a wrong response.
  */
 import { z } from 'zod';
-import { ERROR_STATUSES } from '../http/api-error';
+import { ERROR_STATUSES } from '../api-error';
 import { COPIED_FROM_CONTEXT, type TurnEvent } from './turn';
 import { turnStatsSchema } from './turn-stats';
 

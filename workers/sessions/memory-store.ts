@@ -8,7 +8,7 @@
 import { MemoryConversationLog } from './conversation-log';
 import { Conversation, type ConversationOptions } from './conversation';
 import type { Model } from '../engine';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '../api-error';
 import { sessionObjectName } from './session-key';
 import type { SessionKey, SessionStore, TurnRequest, TurnStart } from './turn';
 

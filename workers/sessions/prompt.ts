@@ -1,5 +1,5 @@
 import { renderChat, validatePrompt, type Model } from '../engine';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '../api-error';
 import { toApiError } from './engine-errors';
 import type { TurnPrompt } from './turn';
 

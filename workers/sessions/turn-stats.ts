@@ -3,8 +3,7 @@
  * response, the record a session logs per turn, the sums a tenant's usage adds up, the NDJSON event codec.
  */
 import { z } from 'zod';
-import { DECODING_MODES, type GenerationStats } from '../engine';
-import type { TurnGenerateOptions } from './turn';
+import { DECODING_MODES, type GenerateOptions, type GenerationStats } from '../engine';
 
 const count = z.number().nonnegative();
 
@@ -58,7 +57,7 @@ export function cerberusView(stats: TurnStats): CerberusStats {
  */
 export function toTurnStats(
   stats: GenerationStats | undefined,
-  turn: Pick<TurnGenerateOptions, 'mode' | 'gate'>,
+  turn: Required<Pick<GenerateOptions, 'mode' | 'gate'>>,
   counts: { readonly promptTokens: number; readonly completionTokens: number; readonly threshold: number },
 ): TurnStats {
   const steps = stats?.steps ?? 0;

@@ -3,7 +3,7 @@
  * data only: it crosses Durable Object RPC (as NDJSON) unchanged.
  */
 import type { DecodingMode, FinishReason, GenerateOptions, SessionOptions } from '../engine';
-import type { ErrorInfo } from '../http/api-error';
+import type { ErrorInfo } from '../api-error';
 import type { TurnStats } from './turn-stats';
 
 export interface ChatTurnMessage {

@@ -3,8 +3,8 @@
  * (readiness: the model is loaded and the server takes turns; 503 model_unavailable, logged, when not).
  */
 import { Hono } from 'hono';
-import { ApiError, modelUnavailable } from '../../http/api-error';
-import type { AppDeps } from '../deps';
+import { ApiError, modelUnavailable } from '../api-error';
+import type { AppDeps } from './deps';
 
 export function healthRoutes(deps: AppDeps) {
   return new Hono()

@@ -1,14 +1,14 @@
 /** POST /v1/chat/completions and POST /v1/completions. */
 import { Hono } from 'hono';
-import { badRequest } from '../../http/api-error';
-import { parseBody } from '../../http/body';
-import type { TenantVariables } from '../../http/auth';
-import { chatCompletionRequest, completionRequest, type CommonRequest } from '../../openai/requests';
-import { completionBody, completionStream, newCompletionMeta, type CompletionMeta } from '../../openai/responses';
-import { collectTurn, serverSentEvents, SSE_HEADERS } from '../../openai/sse';
-import { chatPrompt, textPrompts, toTurnRequest } from '../../openai/turn-request';
-import type { TurnPrompt } from '../../sessions/turn';
-import type { AppDeps } from '../deps';
+import { badRequest } from '../api-error';
+import { parseBody } from '../http/body';
+import type { TenantVariables } from '../http/auth';
+import { chatCompletionRequest, completionRequest, type CommonRequest } from '../openai/requests';
+import { completionBody, completionStream, newCompletionMeta, type CompletionMeta } from '../openai/responses';
+import { collectTurn, serverSentEvents, SSE_HEADERS } from '../openai/sse';
+import { chatPrompt, textPrompts, toTurnRequest } from '../openai/turn-request';
+import type { TurnPrompt } from '../sessions/turn';
+import type { AppDeps } from './deps';
 import { requireModel, SESSION_HEADER, sessionIdHeader, startTurn, type Ctx } from './turns';
 
 async function complete(c: Ctx, deps: AppDeps, kind: CompletionMeta['kind'], body: CommonRequest, prompt: TurnPrompt) {

@@ -1,12 +1,12 @@
 /** POST /v1/responses: the Responses API's text subset (workers/openai/responses-api.ts). */
 import { Hono } from 'hono';
-import { badRequest } from '../../http/api-error';
-import { parseBody } from '../../http/body';
-import type { TenantVariables } from '../../http/auth';
-import { newResponseMeta, responseBody, responsesPrompt, responsesRequest, responsesStream, sessionOfResponse } from '../../openai/responses-api';
-import { collectTurn, serverSentEvents, SSE_HEADERS } from '../../openai/sse';
-import { toTurnRequest } from '../../openai/turn-request';
-import type { AppDeps } from '../deps';
+import { badRequest } from '../api-error';
+import { parseBody } from '../http/body';
+import type { TenantVariables } from '../http/auth';
+import { newResponseMeta, responseBody, responsesPrompt, responsesRequest, responsesStream, sessionOfResponse } from '../openai/responses-api';
+import { collectTurn, serverSentEvents, SSE_HEADERS } from '../openai/sse';
+import { toTurnRequest } from '../openai/turn-request';
+import type { AppDeps } from './deps';
 import { requireModel, SESSION_HEADER, sessionIdHeader, startTurn } from './turns';
 
 export function responsesRoutes(deps: AppDeps) {

@@ -1,11 +1,11 @@
 /** GET /v1/models, /v1/models/:id, /v1/metrics and /v1/tenant: what a tenant may read about itself and the service. */
 import { Hono } from 'hono';
-import { ApiError } from '../../http/api-error';
-import type { TenantVariables } from '../../http/auth';
-import { tenantView } from '../../tenants/store';
-import { metricsView } from '../../tenants/usage';
-import type { AppDeps } from '../deps';
-import type { ModelCard } from '../model-catalog';
+import { ApiError } from '../api-error';
+import type { TenantVariables } from '../http/auth';
+import { tenantView } from '../tenants/store';
+import { metricsView } from '../tenants/usage';
+import type { AppDeps } from './deps';
+import type { ModelCard } from './model-catalog';
 
 // Models have no meaningful creation time here; a fixed one keeps responses stable across restarts.
 const MODEL_CREATED = 1_730_000_000;

@@ -1,12 +1,12 @@
 /** What every generating route does around a turn: the session id, the model check, start, accounting. */
 import type { Context } from 'hono';
-import { ApiError } from '../../http/api-error';
-import type { TenantVariables } from '../../http/auth';
-import { SESSION_ID_PATTERN } from '../../openai/requests';
-import { turnAccount, type TurnAccount } from '../../openai/turn-account';
-import type { TurnEvent, TurnRequest } from '../../sessions/turn';
-import { runInBackground } from '../background';
-import type { AppDeps } from '../deps';
+import { ApiError } from '../api-error';
+import type { TenantVariables } from '../http/auth';
+import { SESSION_ID_PATTERN } from '../openai/requests';
+import { turnAccount, type TurnAccount } from '../openai/turn-account';
+import type { TurnEvent, TurnRequest } from '../sessions/turn';
+import { runInBackground } from './background';
+import type { AppDeps } from './deps';
 
 export type Ctx = Context<{ Variables: TenantVariables }>;
 

@@ -4,13 +4,13 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { badRequest, notFound } from '../../http/api-error';
-import { parseBody } from '../../http/body';
-import { applyConfigPatch, DEFAULT_TENANT_CONFIG, tenantConfigPatchSchema } from '../../tenants/config';
-import { hashApiKey, newApiKey, newTenantId } from '../../tenants/keys';
-import { tenantView, type Tenant } from '../../tenants/store';
-import { metricsView } from '../../tenants/usage';
-import type { AppDeps } from '../deps';
+import { badRequest, notFound } from '../api-error';
+import { parseBody } from '../http/body';
+import { applyConfigPatch, DEFAULT_TENANT_CONFIG, tenantConfigPatchSchema } from '../tenants/config';
+import { hashApiKey, newApiKey, newTenantId } from '../tenants/keys';
+import { tenantView, type Tenant } from '../tenants/store';
+import { metricsView } from '../tenants/usage';
+import type { AppDeps } from './deps';
 
 const createTenantBody = z.object({
   name: z.string().trim().min(1).max(100),
