@@ -7,6 +7,8 @@ const STORY: Message[] = [{ role: 'user', content: 'Sam had a small boat.' }];
 interface Metrics {
   tenant_id: string;
   requests: number;
+  prompt_tokens: number;
+  cached_tokens: number;
   completion_tokens: number;
   tokens_per_second: number | null;
   mean_accepted_length: number | null;
@@ -22,9 +24,11 @@ describe('metrics', () => {
     const read = async (key: string, path = '/v1/metrics') => (await (await call(path, { key })).json()) as Metrics;
     const metrics = await eventually(() => read(tenant.api_key), (m) => m.requests === 2);
     const tokens = turns.reduce((sum, t) => sum + t.body.usage.completion_tokens, 0);
+    const promptTokens = turns.reduce((sum, t) => sum + t.body.usage.prompt_tokens, 0);
+    const cachedTokens = turns.reduce((sum, t) => sum + t.body.usage.prompt_tokens_details.cached_tokens, 0);
     const steps = turns.reduce((sum, t) => sum + t.body.cerberus.steps, 0);
     const parallel = turns.reduce((sum, t) => sum + t.body.cerberus.parallel_steps, 0);
-    expect(metrics).toMatchObject({ tenant_id: tenant.id, requests: 2, completion_tokens: tokens });
+    expect(metrics).toMatchObject({ tenant_id: tenant.id, requests: 2, completion_tokens: tokens, prompt_tokens: promptTokens, cached_tokens: cachedTokens });
     expect(metrics.gate).toMatchObject({ steps, parallel_steps: parallel, ar_steps: steps - parallel, parallel_share: parallel / steps });
     expect(metrics.mean_accepted_length).toBeCloseTo(tokens / steps, 10);
     expect(metrics.tokens_per_second).toBeGreaterThan(0);

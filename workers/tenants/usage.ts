@@ -33,7 +33,8 @@ export function metricsView(tenantId: string, totals: UsageTotals) {
     tenant_id: tenantId,
     requests: totals.requests,
     prompt_tokens: totals.prompt_tokens,
-    cached_prompt_tokens: totals.cached_tokens,
+    // OpenAI's name (usage.prompt_tokens_details.cached_tokens), as everywhere in the service.
+    cached_tokens: totals.cached_tokens,
     completion_tokens: totals.completion_tokens,
     tokens_per_second: ratio(totals.completion_tokens, totals.wall_ms / 1000),
     /** Tokens per decoding step (the paper's average acceptance length; 1 = plain AR). */
