@@ -12,6 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bindingArchitecture } from '../../src/engine/model';
 import { parseManifest } from '../../src/model/manifest';
 import { createBinding, measureCostCurve, type BackendRequest, type HeadKind } from '../../src/runtime';
 
@@ -45,7 +46,8 @@ for (const backend of values.backends.split(',') as BackendRequest[]) {
     backend,
     base: await read(manifest.base.file),
     heads,
-    architecture: manifest.architecture,
+    // The heads' outputs as the manifest gives them (a shortlist narrows their columns).
+    architecture: bindingArchitecture(manifest, [headKind]),
     ...(values.threads === undefined ? {} : { threads: Number(values.threads) }),
   });
   const curve = await measureCostCurve(binding, {

@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bindingArchitecture } from '../../src/engine/model';
 import { parseManifest } from '../../src/model/manifest';
 import { createBinding, type BackendRequest, type HeadKind, type InferenceBinding } from '../../src/runtime';
 
@@ -43,7 +44,7 @@ for (const backend of values.backends.split(',') as BackendRequest[]) {
       backend,
       base: await read(manifest.base.file),
       heads: { [kind]: await read(manifest.heads[kind]!.file) },
-      architecture: arch,
+      architecture: bindingArchitecture(manifest, [kind]),
     });
     const hidden = new Float32Array(arch.d_model).map((_, i) => Math.sin(i));
     const kv = () => new Float32Array(arch.n_kv_heads * past * arch.head_dim);

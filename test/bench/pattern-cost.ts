@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bindingArchitecture } from '../../src/engine/model';
 import { parseManifest } from '../../src/model/manifest';
 import { createBinding, measureCostCurve, type BackendRequest, type InferenceBinding, type LayerKv } from '../../src/runtime';
 import { causalMask } from '../../src/tree/causal-mask';
@@ -70,7 +71,7 @@ console.log(`model ${manifest.name}, P = ${past}, tree of ${t} nodes, medians of
 console.log(`| backend | AR step (T=1 back to back) ms | heads ms | T=${t} after heads ms | parallel ÷ AR, decoding pattern | start-up curve: cost(${t}) + heads, in its T=1 | its T=1 ms |`);
 console.log('|---|---|---|---|---|---|---|');
 for (const backend of args.backends.split(',') as BackendRequest[]) {
-  const binding = await createBinding({ backend, base: await read(manifest.base.file), heads: { cerberus: await read(manifest.heads.cerberus!.file) }, architecture: arch });
+  const binding = await createBinding({ backend, base: await read(manifest.base.file), heads: { cerberus: await read(manifest.heads.cerberus!.file) }, architecture: bindingArchitecture(manifest, ['cerberus']) });
   const m = await measure(binding);
   await binding.dispose();
   const curveT = m.curve.points.find((p) => p.tokens === t)!;
