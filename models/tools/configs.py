@@ -31,6 +31,9 @@ class PipelineConfig:
     # head kinds whose heads also read the root token (heads.py): on tinystories-6m Cerberus head 1 top-1
     # .576 -> .711 (models/README.md); Medusa stays the paper's Medusa (it reads h alone)
     root_heads: tuple = ()
+    # per head kind, the hidden widths of the heads' second blocks (heads.py mlp_hidden); kinds not named keep one
+    # ResBlock per head (Medusa stays the paper's Medusa)
+    heads_mlp_hidden: dict = field(default_factory=dict)
     quality_openings: int = 64  # valid story openings whose greedy 128-token continuations measure repetition
     notes: dict = field(default_factory=dict)
 
@@ -42,7 +45,7 @@ CONFIGS = {
         base=dict(seq_len=64, batch_size=8, max_steps=30, eval_every=15, eval_windows=4, warmup_steps=5),
         heads=dict(steps=20, batch_size=128, eval_every=10),
         distill_prompts=32, valid_prompts=16, new_tokens=24, valid_data_rows=2048, quality_openings=4, int8=True, heads_shortlist=128,
-        root_heads=("cerberus",)),
+        root_heads=("cerberus",), heads_mlp_hidden={"cerberus": (64,)}),
     "fixture": PipelineConfig(
         name="tiny-fixture", out="test/fixtures/tiny", vocab_size=512,
         # ffn 64 keeps all five files under 1,000,000 bytes (each heads graph carries its own LM head copy)
@@ -71,5 +74,9 @@ CONFIGS = {
         heads=dict(steps=10000, batch_size=512, eval_every=500, max_minutes=50.0, distill_frac=1.0),
         # every cut point of ~6 k train openings, a quarter sampled at T = 0.5 (the typical-acceptance regime)
         distill_prompts=6144, distill_cuts=(12, 40), distill_sampled=0.25, valid_prompts=256, new_tokens=112,
-        valid_data_rows=32768, heads_shortlist=1024, root_heads=("cerberus",)),
+        valid_data_rows=32768, heads_shortlist=1024, root_heads=("cerberus",),
+        # a second, wider block on Cerberus heads 1 and 2 (the two below their accuracy targets). An 800-step A/B
+        # from the same heads, same rows and rate: valid 1.4829 -> 1.4692 with head 1's, 1.4625 with heads 1 and
+        # 2's; head 2 top-1 .630 -> .634 / .638 (models/README.md)
+        heads_mlp_hidden={"cerberus": (1024, 1024)}),
 }

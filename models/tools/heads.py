@@ -4,7 +4,11 @@ Cerberus (head k's block input mixes its own state with head k-1's internal stat
 `root` heads (Cerberus on tinystories-6m) also read the root token: the token the base model itself chose
 at the position the heads read (its argmax at temperature 0), which every step knows before the heads run.
 The first head's block input then mixes h with that token's embedding (the tied LM-head column), so it need
-not guess the token in between; the later heads read it through the first head's state."""
+not guess the token in between; the later heads read it through the first head's state.
+
+`mlp_hidden` gives head k (k < len) a second, wider block after its ResBlock, z + W2 SiLU(W1 z) (D -> width
+-> D, W2 zero-initialised so heads warm-started from narrower ones begin exactly where those were): what the
+first heads lacked was capacity (models/README.md)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -23,9 +27,12 @@ class HeadsConfig:
     d_model: int
     vocab_size: int
     root: bool = False
+    mlp_hidden: tuple = ()  # per head, the hidden width of its second block (0: none)
 
     def __post_init__(self):
         assert self.kind in KINDS, f"head kind must be one of {KINDS}, got {self.kind!r}"
+        object.__setattr__(self, "mlp_hidden", tuple(int(w) for w in self.mlp_hidden))
+        assert len(self.mlp_hidden) <= self.num_heads, f"mlp_hidden names {len(self.mlp_hidden)} heads of {self.num_heads}"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -44,6 +51,20 @@ class ResBlock(nn.Module):
         return x + F.silu(self.linear(x))
 
 
+class MLPBlock(nn.Module):
+    """x + W2 SiLU(W1 x) through a wider hidden layer; W2 (and its bias) zero-initialised: starts as the identity."""
+
+    def __init__(self, d: int, hidden: int):
+        super().__init__()
+        self.up = nn.Linear(d, hidden)
+        self.down = nn.Linear(hidden, d)
+        nn.init.zeros_(self.down.weight)
+        nn.init.zeros_(self.down.bias)
+
+    def forward(self, x):
+        return x + self.down(F.silu(self.up(x)))
+
+
 class Heads(nn.Module):
     def __init__(self, cfg: HeadsConfig, *, lm_head: torch.Tensor):
         super().__init__()
@@ -52,6 +73,8 @@ class Heads(nn.Module):
         # The base model's LM head (D, V), frozen; a buffer so it is exported with the heads graph.
         self.register_buffer("lm_head", lm_head.detach().clone())
         self.blocks = nn.ModuleList(ResBlock(D) for _ in range(cfg.num_heads))
+        if any(cfg.mlp_hidden):
+            self.mlps = nn.ModuleList(MLPBlock(D, w) if w else nn.Identity() for w in cfg.mlp_hidden)
         if cfg.kind == "cerberus":
             self.mix = nn.ModuleList(nn.Linear(2 * D, D, bias=False) for _ in range(cfg.num_heads - 1))
             for lin in self.mix:  # [I | 0]: head k starts as a Medusa head on h, then learns to use z_{k-1}
@@ -69,14 +92,16 @@ class Heads(nn.Module):
         if self.cfg.root != (root is not None):
             raise ValueError(f"{self.cfg.kind} heads {'need' if self.cfg.root else 'take no'} root tokens")
         zs = []
+        mlps = list(getattr(self, "mlps", ()))
         for k, block in enumerate(self.blocks):
             if k == 0 and root is not None:
-                zs.append(block(self.root_mix(torch.cat([h, self.lm_head[:, root].T], dim=-1))))
+                u = self.root_mix(torch.cat([h, self.lm_head[:, root].T], dim=-1))
             elif self.cfg.kind == "medusa" or k == 0:
-                zs.append(block(h))
+                u = h
             else:
                 u = self.mix[k - 1](torch.cat([h, zs[-1]], dim=-1))  # (N, D)
-                zs.append(block(u))
+            z = block(u)
+            zs.append(mlps[k](z) if k < len(mlps) else z)
         return torch.stack(zs, dim=1)
 
     def forward(self, h: torch.Tensor, root: torch.Tensor | None = None) -> torch.Tensor:

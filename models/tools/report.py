@@ -38,8 +38,10 @@ def report(*, work: Path, folder: Path) -> str:
     samples = read_json(work / "samples.json")
     parts = [
         f"Base: {base['parameters']:,} parameters; valid loss {base['valid_loss']:.4f} nats/token, "
-        f"perplexity {base['valid_ppl']:.2f} (full valid.txt); best step {base['best_step']} of {base['steps_run']}, "
-        f"{base['tokens_seen']:,} training tokens seen at the best step.",
+        f"perplexity {base['valid_ppl']:.2f} (full valid.txt); "
+        + (f"the weights it continued from kept (their best step {base['best_step']}; this run: {base['steps_run']} steps), "
+           if base.get("kept_init") else f"best step {base['best_step']} of {base['steps_run']}, ")
+        + f"{base['tokens_seen']:,} training tokens seen at the best step.",
         "", "Head accuracy on valid (top-1 / top-5 per head; head k predicts the token k+2 ahead):", "",
         accuracy_table(cal["accuracy"]), "",
         "Trees (cerberus): " + ", ".join(f"{b} {len(t['nodes'])} nodes, E[accepted] {t['expected_accepted']:.2f}"

@@ -22,7 +22,7 @@ from distill import greedy_continue, greedy_set, greedy_set_views, stream_hidden
 from export_onnx import export_all
 from heads import HeadsConfig
 from model import ModelConfig, load_base
-from onnx_weights import base_state_from_onnx
+from onnx_weights import base_state_from_onnx, heads_from_onnx
 from quantize import add_int8_variant
 from rows import (TRAIN_CONTINUATIONS, TRAIN_DATA, VALID_DATA, VALID_GREEDY, continuation_roots, load_head_rows,
                   load_valid_rows, save_rows, stream_roots)
@@ -30,7 +30,7 @@ from depth_heads import depth_heads
 from shortlist_heads import shortlist_heads
 from text_quality import greedy_repetition
 from train_base import TrainConfig, evaluate, train_base
-from train_heads import HeadsTrainConfig, train_heads
+from train_heads import HeadsTrainConfig, train_heads, write_heads_checkpoint
 from train_tokenizer import train_tokenizer
 from verify_acceptance import verify
 from write_manifest import build_manifest
@@ -75,9 +75,15 @@ def stage_base(pc: PipelineConfig, work: Path) -> None:
     model = load_base(work / "base.pt")
     vl = evaluate(model, np.load(work / "valid.npy"), seq_len=tc.seq_len, max_windows=None)
     ckpt = torch.load(work / "base.pt", map_location="cpu")
+    seen, best_step = ckpt["tokens_seen"], ckpt["step"]
+    kept_init = init is not None and best_step == 0
+    if kept_init:  # no step beat the weights it started from: they are the model
+        before = read_json(init / "manifest.json").get("training", {})
+        seen, best_step = before.get("tokens_seen", seen), before.get("best_step", best_step)
+        log(f"base: the weights of {init} stay (trained on {seen:,} tokens, best step {best_step})")
     write_json(work / "base-result.json", {"valid_loss": round(vl, 4), "valid_ppl": round(math.exp(vl), 3),
-                                           "tokens_seen": ckpt["tokens_seen"], "best_step": ckpt["step"],
-                                           "steps_run": res["steps"], "parameters": model.num_parameters(),
+                                           "tokens_seen": seen, "best_step": best_step,
+                                           "steps_run": res["steps"], "kept_init": kept_init, "parameters": model.num_parameters(),
                                            "history": res["history"]})
     log(f"base: full valid loss {vl:.4f}, ppl {math.exp(vl):.2f}")
 
@@ -133,9 +139,15 @@ def stage_heads(pc: PipelineConfig, work: Path, kind: str) -> None:
     lm_head = torch.load(work / "base.pt", map_location="cpu")["model"]["lm_head"]
     train_sets, valid_set = load_head_rows(work)
     cfg = HeadsConfig(kind=kind, num_heads=pc.num_heads, d_model=lm_head.shape[0], vocab_size=lm_head.shape[1],
-                      root=kind in pc.root_heads)
+                      root=kind in pc.root_heads, mlp_hidden=pc.heads_mlp_hidden.get(kind, ()))
+    out = work / f"heads-{kind}.pt"
+    init = init_folder(pc)
+    if pc.heads.get("warm_start") and not out.exists() and init is not None:
+        # the shipped heads are the only copy off this machine's work dir: warm-start from their initializers
+        write_heads_checkpoint(out, heads_from_onnx(init, kind, lm_head))
+        log(f"heads-{kind}: starting from {init / f'heads-{kind}.onnx'}")
     res = train_heads(cfg=cfg, tc=HeadsTrainConfig(**pc.heads), lm_head=lm_head, train_sets=train_sets,
-                      valid_set=valid_set, out=work / f"heads-{kind}.pt", log_path=work / f"heads-{kind}-log.jsonl")
+                      valid_set=valid_set, out=out, log_path=work / f"heads-{kind}-log.jsonl")
     write_json(work / f"heads-{kind}-result.json", res)
 
 

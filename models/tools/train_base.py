@@ -113,7 +113,7 @@ def train_base(*, cfg: ModelConfig, tc: TrainConfig, train: np.ndarray, valid: n
         f"dropout {tc.dropout}, weight decay {tc.weight_decay}")
     progress = Progress(log_path, total_steps=tc.max_steps, max_minutes=tc.max_minutes,
                         items_per_step=tc.batch_size * tc.seq_len)
-    t0, last_ckpt, step = time.time(), time.time(), first
+    t0, last_ckpt, step = time.time(), time.time(), first - 1  # step + 1 at the end: steps run (first if none)
     for step in range(first, tc.max_steps):
         minutes = prior_minutes + (time.time() - t0) / 60
         lr = lr_at(step, tc, minutes=minutes)

@@ -94,6 +94,11 @@ def save_heads(out: Path, heads: Heads, cfg: HeadsConfig, step: int) -> None:
     os.replace(tmp, out)
 
 
+def write_heads_checkpoint(out: Path, heads: Heads) -> None:
+    """A checkpoint of heads that did not come from training here (e.g. read back from ONNX), to warm-start from."""
+    save_heads(out, heads, heads.cfg, 0)
+
+
 def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor, train_sets: list[dict],
                 valid_set: dict, out: Path, log_path: Path | None = None) -> dict:
     """Trains, resumes (a training state beside `out`) or warm-starts (tc.warm_start: the heads at `out`).
@@ -122,10 +127,11 @@ def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor
         log(f"{cfg.kind}: resuming at step {first} ({prior_minutes:.1f} training minutes done, best valid {best:.4f})")
     else:
         if tc.warm_start and out.exists():
-            # root heads may start from root-less ones: the missing root_mix keeps its [I | 0] start
+            # root heads may start from root-less ones (the missing root_mix keeps its [I | 0] start), heads
+            # with second blocks from heads without (those start as the identity)
             saved = torch.load(out, map_location="cpu")["model"]
             missing, unexpected = heads.load_state_dict(saved, strict=False)
-            if unexpected or any(not k.startswith("root_mix.") for k in missing):
+            if unexpected or any(not k.startswith(("root_mix.", "mlps.")) for k in missing):
                 raise SystemExit(f"{cfg.kind}: {out.name} does not fit these heads (missing {missing}, unexpected {unexpected})")
             best = valid_loss()  # the starting point is the one to beat
             log(f"{cfg.kind}: warm start from {out.name}, valid {best:.4f}")
@@ -174,6 +180,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, required=True, help="pipeline work dir (base.pt, rows-*.npz)")
     ap.add_argument("--num-heads", type=int, default=4)
     ap.add_argument("--root", action="store_true", help="heads that also read the root token (heads.py)")
+    ap.add_argument("--mlp-hidden", type=str, default="", help="per head, the width of a second block, e.g. 1024,1024")
     ap.add_argument("--train-config", type=str, default="{}", help="HeadsTrainConfig overrides as JSON")
     args = ap.parse_args()
     set_threads()
@@ -181,7 +188,7 @@ def main() -> None:
     lm_head = base_ckpt["model"]["lm_head"]
     train_sets, valid_set = load_head_rows(args.work)
     cfg = HeadsConfig(kind=args.kind, num_heads=args.num_heads, d_model=lm_head.shape[0], vocab_size=lm_head.shape[1],
-                      root=args.root)
+                      root=args.root, mlp_hidden=tuple(int(w) for w in args.mlp_hidden.split(",") if w))
     res = train_heads(cfg=cfg, tc=HeadsTrainConfig(**json.loads(args.train_config)), lm_head=lm_head,
                       train_sets=train_sets, valid_set=valid_set, out=args.work / f"heads-{args.kind}.pt")
     print(json.dumps(res))
