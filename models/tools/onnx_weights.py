@@ -2,6 +2,7 @@
 (the ONNX initializers are the only copy of a model that is not on this machine's models/runs)."""
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 from pathlib import Path
@@ -93,7 +94,6 @@ def lm_head_from_onnx(path: Path) -> torch.Tensor:
 def main() -> None:
     """Reads a model folder's heads graphs back and checks them against its parity.json: the path a warm start
     from shipped weights takes (the smoke run exercises it)."""
-    import argparse
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("folder", type=Path)
     folder = ap.parse_args().folder

@@ -30,7 +30,7 @@ from depth_heads import depth_heads
 from shortlist_heads import shortlist_heads
 from text_quality import greedy_repetition
 from train_base import TrainConfig, evaluate, train_base
-from train_heads import HeadsTrainConfig, train_heads, write_heads_checkpoint
+from train_heads import HeadsTrainConfig, save_heads, train_heads
 from train_tokenizer import train_tokenizer
 from verify_acceptance import verify
 from write_manifest import build_manifest
@@ -144,7 +144,8 @@ def stage_heads(pc: PipelineConfig, work: Path, kind: str) -> None:
     init = init_folder(pc)
     if pc.heads.get("warm_start") and not out.exists() and init is not None:
         # the shipped heads are the only copy off this machine's work dir: warm-start from their initializers
-        write_heads_checkpoint(out, heads_from_onnx(init, kind, lm_head))
+        shipped = heads_from_onnx(init, kind, lm_head)
+        save_heads(out, shipped, shipped.cfg, step=0)
         log(f"heads-{kind}: starting from {init / f'heads-{kind}.onnx'}")
     res = train_heads(cfg=cfg, tc=HeadsTrainConfig(**pc.heads), lm_head=lm_head, train_sets=train_sets,
                       valid_set=valid_set, out=out, log_path=work / f"heads-{kind}-log.jsonl")

@@ -94,11 +94,6 @@ def save_heads(out: Path, heads: Heads, cfg: HeadsConfig, step: int) -> None:
     os.replace(tmp, out)
 
 
-def write_heads_checkpoint(out: Path, heads: Heads) -> None:
-    """A checkpoint of heads that did not come from training here (e.g. read back from ONNX), to warm-start from."""
-    save_heads(out, heads, heads.cfg, 0)
-
-
 def train_heads(*, cfg: HeadsConfig, tc: HeadsTrainConfig, lm_head: torch.Tensor, train_sets: list[dict],
                 valid_set: dict, out: Path, log_path: Path | None = None) -> dict:
     """Trains, resumes (a training state beside `out`) or warm-starts (tc.warm_start: the heads at `out`).
