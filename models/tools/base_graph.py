@@ -30,6 +30,9 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 17
+MASK_VALUE = -10000.0  # the contract's blocked score (model.py, the manifest's mask_value)
+# Wide enough for the widest vector loop a runtime's Softmax unrolls (wasm: 4 lanes, unrolled).
+SOFTMAX_KEY_MULTIPLE = 32
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,6 +143,21 @@ def build_base(weights: dict[str, np.ndarray], dims: BaseDims) -> onnx.ModelProt
     cos5 = g.op("Mul", [g.op("Reshape", [cos, shape_rot]), qk_scale])
     sin5 = g.op("Mul", [g.op("Reshape", [sin, shape_rot]), qk_scale])
 
+    # Attention over P + T keys padded with blocked zero keys to a multiple of SOFTMAX_KEY_MULTIPLE:
+    # onnxruntime's wasm Softmax sums a row's vector part and its scalar tail separately, so without the
+    # padding an AR step (P + 1 keys) and the same token's row in a causal block (P + T keys, the extra ones
+    # blocked) put the same columns in different lanes and differ in the last bits, which the int8
+    # variant's requantisation can turn into another token. Padded, the real columns sit in the same lanes
+    # whatever T is, and a chain's rows equal their AR steps bit for bit on wasm too. The pad rides on the
+    # K/V Concat that is there anyway; only the mask is padded once per step.
+    key_len = g.op("Shape", ["attention_mask"], start=3)  # (1,): P + T
+    multiple = g.const("softmax_key_multiple", np.array([SOFTMAX_KEY_MULTIPLE], np.int64))
+    pad = g.op("Mod", [g.op("Sub", [multiple, g.op("Mod", [key_len, multiple])]), multiple])
+    zero_keys = g.const("zero_keys", np.zeros((1, H, SOFTMAX_KEY_MULTIPLE - 1, Dh), f32))
+    key_pad = g.op("Slice", [zero_keys, g.const("zero1", np.array([0], np.int64)), pad, g.const("axis2i", np.array([2], np.int64))])
+    mask_pads = g.op("Concat", [g.const("mask_pads_head", np.zeros(7, np.int64)), pad], axis=0)  # end of the last axis
+    mask = g.op("Pad", ["attention_mask", mask_pads, g.const("blocked_score", np.array(MASK_VALUE, f32))])
+
     cols = g.op("Gather", [lm, "input_ids"], axis=1)  # (D, 1, T)
     x = g.op("Transpose", [cols], perm=[1, 2, 0])  # (1, T, D)
     for i in range(L):
@@ -154,9 +172,9 @@ def build_base(weights: dict[str, np.ndarray], dims: BaseDims) -> onnx.ModelProt
         qk = g.op("Transpose", [g.op("Reshape", [qk, shape_qk])], perm=[0, 2, 1, 3])  # (1, 2H, T, Dh)
         q, k_new = g.op("Split", [qk, split_heads], axis=1, outs=[f"l{i}.q", f"new.{i}.key"])
         v_new = g.op("Transpose", [g.op("Reshape", [v, shape_v])], perm=[0, 2, 1, 3], out=f"new.{i}.value")
-        k_all = g.op("Concat", [f"past.{i}.key", k_new], axis=2)
-        v_all = g.op("Concat", [f"past.{i}.value", v_new], axis=2)
-        scores = g.op("Add", [g.op("MatMul", [q, g.op("Transpose", [k_all], perm=[0, 1, 3, 2])]), "attention_mask"])
+        k_all = g.op("Concat", [f"past.{i}.key", k_new, key_pad], axis=2)
+        v_all = g.op("Concat", [f"past.{i}.value", v_new, key_pad], axis=2)
+        scores = g.op("Add", [g.op("MatMul", [q, g.op("Transpose", [k_all], perm=[0, 1, 3, 2])]), mask])
         y = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v_all])  # (1, H, T, Dh)
         y = g.op("Reshape", [g.op("Transpose", [y], perm=[0, 2, 1, 3]), shape_d])
         x = g.op("Add", [x, g.op("MatMul", [y, g.const(f"l{i}.wo", weights[k["out"]].T.astype(f32))])])

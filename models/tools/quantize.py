@@ -6,16 +6,17 @@ column scale times the row scale, plus any bias. The graph is otherwise unchange
 outputs, any mask) holds.
 
 Why this form: a row's quantisation is its own and the int32 sums are exact, so in a causal block (a chain)
-each row gets the logits of its AR step bit for bit, with every run at 2+ rows (onnxruntime's fp32 MatMuls
-take another path for 1 row: the manifest says `min_rows_per_run: 2`). In a branching tree the attention
-sums a node's columns in another order and the last bits can differ (a scratch check: 10 of 85 tree-path
-rows, at most 1.9e-6 in the logits; fp32 50 of 85, 1e-5), so there, as for fp32, token equality is measured:
-`npm run bench:equality -- --variant int8` gives Cerberus and Medusa without gate = int8 AR on 270 of 270
-generations (135 prompts, 12,431 tokens; MatMulNBits: 269 of 270). And it stays cheap as T grows: measured
-on onnxruntime-node, 1 thread, P = 128 (`models/tools/step_ab.mjs --tokens 1,2,4,8,16`), T = 1 /
-4 / 8 / 16 cost 0.54 / 0.70 / 0.88 / 1.19 of an fp32 T = 1 step, where MatMulNBits 8-bit (block 32,
-accuracy_level 4: the variant before this one) cost 0.50 / 0.77 / 1.19 / 1.95. onnxruntime-web runs it,
-but its wasm int8 kernels are no faster than fp32 at 1-2 rows, so the variant is for native-cpu.
+each row gets the logits of its AR step bit for bit (with every run at 2+ rows on onnxruntime-node, whose
+fp32 MatMuls take another path for 1 row: the manifest says `min_rows_per_run: 2`; on wasm at any row count,
+since base_graph.py pads the softmax's keys). In a branching tree the attention sums a node's columns in
+another order and the last bits can differ, which requantising the next layer can turn into another token
+(seen on wasm: 2 of 60 random-token prompts, every configuration, before the padding and the chains), so
+the variant verifies chains only (`tree_shape: "chains"`): equal to its AR by construction. And it stays
+cheap as T grows: measured on onnxruntime-node, 1 thread, P = 128 (`models/tools/step_ab.mjs --tokens
+1,2,4,8,16`), T = 1 / 4 / 8 / 16 cost 0.54 / 0.70 / 0.88 / 1.19 of an fp32 T = 1 step, where MatMulNBits
+8-bit (block 32, accuracy_level 4: the variant before this one) cost 0.50 / 0.77 / 1.19 / 1.95; on wasm a
+T = 1 step costs about fp32's and a 4-row block 1.57 of it against fp32's 1.76-1.83 (step_costs.mjs), which is
+what makes speculation pay there (the Worker serves this variant: wrangler.toml BASE_VARIANT).
 The tied LM head keeps its fp32 copy for the embedding lookup (Gather) and gets a quantised copy for the
 logits.
 
@@ -46,6 +47,11 @@ INT8_FILE = "base-int8.onnx"
 # onnxruntime's fp32 MatMul (attention) computes 1 row on another code path than 2+, differing in the last
 # bits; requantising the next layer's input can turn that into a different logit (src/runtime/padded-forward.ts).
 MIN_ROWS_PER_RUN = 2
+# A branching node's ancestors sit at other key columns than in its AR step, so its attention sums in
+# another order and the last bits can differ, which the next layer's requantisation can turn into another
+# token; a chain's rows are bit-exact (base_graph.py pads the keys for the softmax): parallel steps verify
+# chains only with this variant (src/decoding/tree-policy.ts, TreeShape).
+TREE_SHAPE = "chains"
 # Shared constants of the rewritten graphs (outer-scope names are visible inside If branches).
 TINY, INV127, ZP, FLAT = "rq.tiny", "rq.inv127", "rq.zp", "rq.flat"
 
@@ -199,6 +205,7 @@ def add_int8_variant(folder: Path, *, ppl_tokens: int = 4096) -> dict:
     manifest["base"]["variants"] = {"int8": {"file": INT8_FILE, "weights": "int8",
                                              "heads": quantize_heads(folder),
                                              "min_rows_per_run": MIN_ROWS_PER_RUN,
+                                             "tree_shape": TREE_SHAPE,
                                              "valid_ppl": perplexity(folder, INT8_FILE, tokens=ppl_tokens),
                                              "valid_ppl_fp32": perplexity(folder, "base.onnx", tokens=ppl_tokens)}}
     refresh_file_entries(folder, manifest)

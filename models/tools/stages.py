@@ -24,6 +24,7 @@ from heads import HeadsConfig
 from model import ModelConfig, load_base
 from onnx_weights import base_state_from_onnx, heads_from_onnx
 from quantize import add_int8_variant
+from step_costs import add_step_costs
 from rows import (TRAIN_CONTINUATIONS, TRAIN_DATA, VALID_DATA, VALID_GREEDY, continuation_roots, load_head_rows,
                   load_valid_rows, save_rows, stream_roots)
 from depth_heads import depth_heads
@@ -233,6 +234,12 @@ def stage_quantize_if_wanted(pc: PipelineConfig, work: Path, out: Path) -> None:
     (work / "quantize.done").touch()
 
 
+def stage_step_costs(work: Path, out: Path) -> None:
+    """Step costs of every variant on wasm and onnxruntime-node into the manifest (step_costs.py), measured
+    on the folder's final graphs; the engine's cost model where it cannot time (workerd)."""
+    write_json(work / "step-costs.json", add_step_costs(out))
+
+
 @dataclass(frozen=True)
 class Stage:
     name: str
@@ -255,4 +262,5 @@ STAGES: tuple[Stage, ...] = (
     Stage("shortlist", "shortlist.done", lambda pc, work, out: stage_shortlist(pc, work, out)),
     Stage("depth", "depth.done", lambda pc, work, out: stage_depth(work, out)),
     Stage("quantize", "quantize.done", lambda pc, work, out: stage_quantize_if_wanted(pc, work, out)),
+    Stage("step-costs", "step-costs.json", lambda pc, work, out: stage_step_costs(work, out)),
 )

@@ -7,6 +7,14 @@ import { compileTree, type CompiledTree, type TreePaths } from '../tree/compile-
 import { headsRatioAt, parallelStepRatio } from '../tree/cost-curve';
 import { headProposals, type HeadCalibration, type HeadProposals } from '../tree/head-proposals';
 
+/**
+ * 'any': trees branch wherever the estimates say it pays. 'chains': only causal blocks, whose rows equal
+ * their AR steps bit for bit (each row's keys sit where its AR step's do); a branching node's ancestors sit
+ * elsewhere, so its attention sums in another order, which a variant that requantises activations can
+ * turn into another token (manifest `base.variants.<v>.tree_shape`).
+ */
+export type TreeShape = 'any' | 'chains';
+
 /** Parallel steps between two re-choices of an adaptive tree (choosing is cheap, but not free). */
 const RECHOOSE_EVERY = 16;
 /** Weight of one step in a dynamic policy's running outlook (about the last 20 steps count). */
@@ -51,6 +59,8 @@ export class TreePolicy {
     private readonly numHeads: number,
     /** A shortlisted kind's column → token id map (manifest `shortlist.ids`); absent: columns are ids. */
     private readonly columnIds?: readonly number[],
+    /** 'chains': every tree is one path of top-1 candidates (the model's variant says so: `TreeShape`). */
+    private readonly shape: TreeShape = 'any',
   ) {
     this.tree = this.choose();
     this.meanRatio = this.stepRatioFor(this.tree);
@@ -129,15 +139,23 @@ export class TreePolicy {
     const proposals = { ids: columns.ids.map((row) => tokenIds(row, ids)), probs: columns.probs };
     // The heads have run: their cost no longer depends on the tree's depth.
     const cost = { points: this.cost.points, headsRatio: headsRatioAt(this.cost, depth) };
-    const choice = chooseTree(calibration.acceptance(proposals), cost, this.budget);
+    const choice = chooseTree(this.shaped(calibration.acceptance(proposals)), cost, this.budget);
     const tree = compileTree(choice.paths, this.numHeads);
     return { tree, candidates: proposals.ids, expectedAccepted: choice.expectedTokens - 1, proposals };
   }
 
   private choose(): CompiledTree {
-    if (this.source.kind === 'static') return compileTree(this.source.paths.slice(0, this.budget), this.numHeads);
+    if (this.source.kind === 'static') {
+      const paths = this.shape === 'chains' ? this.source.paths.filter((p) => p.every((rank) => rank === 0)) : this.source.paths;
+      return compileTree(paths.slice(0, this.budget), this.numHeads);
+    }
     const acceptance = this.estimates.probabilities().slice(0, this.numHeads);
-    return compileTree(chooseTree(acceptance, this.cost, this.budget).paths, this.numHeads);
+    return compileTree(chooseTree(this.shaped(acceptance), this.cost, this.budget).paths, this.numHeads);
+  }
+
+  /** Per-head acceptance as the tree grower sees it: a chain grows from each head's top-1 alone. */
+  private shaped(acceptance: readonly (readonly number[])[]): readonly (readonly number[])[] {
+    return this.shape === 'chains' ? acceptance.map((ranks) => ranks.slice(0, 1)) : acceptance;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { BackendClass, HeadKind, InferenceBinding, LayerKv } from '../runtime/binding';
+import { HEAD_KINDS, type BackendClass, type HeadKind, type InferenceBinding, type LayerKv } from '../runtime/binding';
 import { RUNTIME } from '../runtime/index';
 import { causalMask } from '../tree/causal-mask';
 import type { CostModel } from '../types';
@@ -17,15 +17,16 @@ const SIZES = [2, 4, 8, 16, 32, 64];
  * absent: docs/benchmarks/README.md, `npm run bench:pattern`). The pattern is what decoding pays. Where the clock
  * cannot time (workerd advances it only on I/O, so a forward pass reads 0 ms) the documented fallback is used.
  */
-export async function measureCostModel(binding: InferenceBinding, manifest: Manifest): Promise<CostModel> {
+export async function measureCostModel(binding: InferenceBinding, manifest: Manifest, stepCosts?: StepCostsByClass): Promise<CostModel> {
   const selectable = binding.depthSelectable.length > 0;
-  if (RUNTIME.isWorkerd) return fallbackCostModel(binding.backendClass, manifest, selectable, binding.rootReading);
+  const fallback = () => fallbackCostModel(binding.backendClass, manifest, selectable, binding.rootReading, stepCosts, binding.headKinds);
+  if (RUNTIME.isWorkerd) return fallback();
   const arch = manifest.architecture;
   const past = Math.max(1, Math.min(256, arch.max_positions - SIZES[SIZES.length - 1]! - 1));
   const pattern = await measureDecodingPattern(binding, manifest, past, 15);
   // A clock that does not advance during computation reads 0 somewhere: such a curve is noise.
   const usable = pattern.arMs > 0 && (pattern.headsMs > 0 || binding.headKinds.length === 0) && pattern.forwardMs.every((ms) => ms > 0);
-  if (!usable) return fallbackCostModel(binding.backendClass, manifest, selectable, binding.rootReading);
+  if (!usable) return fallback();
   const points = SIZES.map((tokens, i) => ({ tokens, ratio: pattern.forwardMs[i]! / pattern.arMs }));
   const byDepth = pattern.headsMsByDepth.length > 0 ? { headsRatioByDepth: pattern.headsMsByDepth.map((ms) => ms / pattern.arMs) } : {};
   return { points: monotone(points), headsRatio: pattern.headsMs / pattern.arMs, ...byDepth, source: 'measured' };
@@ -103,8 +104,14 @@ function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** The manifest's measured step costs (`step_costs`, or a base variant's own). */
+export type StepCostsByClass = NonNullable<Manifest['step_costs']>;
+
 /**
- * Used only where timing is impossible. The curve is the manifest's `cost_curves` for the backend class — the
+ * Used only where timing is impossible. Where the manifest carries measured step costs for the backend class
+ * (`stepCosts`: the base variant's, else the top-level `step_costs`; models/tools/step_costs.mjs), they are
+ * the model: the forward curve, and the heads call per depth of the dearest kind loaded. Otherwise the
+ * curve is the manifest's `cost_curves` for the backend class — the
  * one the model tools sized the static trees and the gate's default threshold with — and otherwise the
  * same table built in (`COST_CURVES` in models/tools/trees.py: medians measured here, 5.9 M model, P = 256; the GPU row assumes a nearly flat
  * curve). The heads' cost is estimated from FLOPs against the base model's layers and LM head: per head a
@@ -119,7 +126,11 @@ export function fallbackCostModel(
   manifest: Manifest,
   depthSelectable = false,
   rootReading: readonly HeadKind[] = [],
+  stepCosts?: StepCostsByClass,
+  kinds: readonly HeadKind[] = HEAD_KINDS,
 ): CostModel {
+  const measured = stepCosts?.[backendClass];
+  if (measured !== undefined) return measuredFallback(measured, depthSelectable, kinds);
   const builtIn: Record<BackendClass, number[]> = {
     wasm: [1.06, 1.41, 1.95, 3.17, 5.63, 10.5],
     native: [1.15, 1.16, 1.43, 1.63, 2.15, 3.32],
@@ -146,4 +157,15 @@ export function fallbackCostModel(
       : given.filter(([tokens]) => tokens > 1).map(([tokens, ratio]) => ({ tokens, ratio }));
   const byDepth = depthSelectable && k > 0 ? { headsRatioByDepth: cumulative.map((flops) => flops / baseFlops) } : {};
   return { points, headsRatio: headsFlops / baseFlops, ...byDepth, source: 'fallback' };
+}
+
+function measuredFallback(costs: NonNullable<StepCostsByClass['wasm']>, depthSelectable: boolean, kinds: readonly HeadKind[]): CostModel {
+  const points = costs.forward.filter(([tokens]) => tokens > 1).map(([tokens, ratio]) => ({ tokens, ratio }));
+  const perKind = kinds.map((k) => costs.heads[k]).filter((r): r is number[] => r !== undefined);
+  const depth = Math.max(0, ...perKind.map((r) => r.length));
+  // The dearer kind at every depth (a kind with fewer heads counts at its deepest), never falling with depth.
+  const byDepth: number[] = [];
+  for (let d = 0; d < depth; d++) byDepth.push(Math.max(byDepth[d - 1] ?? 0, ...perKind.map((r) => r[Math.min(d, r.length - 1)]!)));
+  const headsRatio = byDepth[depth - 1] ?? 0;
+  return { points: monotone(points), headsRatio, ...(depthSelectable && depth > 0 ? { headsRatioByDepth: byDepth } : {}), source: 'fallback' };
 }

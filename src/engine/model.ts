@@ -8,10 +8,11 @@ import { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { compileTree } from '../tree/compile-tree';
 import type { CostModel, LoadModelOptions, ModelSource, SessionOptions } from '../types';
 import { ENGINE_CONFIG, type EngineConfig } from './config';
-import { measureCostModel } from './cost-model';
+import { measureCostModel, type StepCostsByClass } from './cost-model';
 import { EngineError } from '../errors';
 import { asBackendError } from '../decoding/model-calls';
 import type { ModelParts } from './model-parts';
+import type { TreeShape } from '../decoding/tree-policy';
 import { validateCostModel } from './validate-options';
 import { Session } from './session';
 import { nativeCpuHeads } from './native-heads';
@@ -76,8 +77,9 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     ...(minRowsPerRun === undefined ? {} : { minRowsPerRun }),
   });
   try {
-    const costModel: CostModel = given === undefined ? await measure(binding, manifest) : { ...given, source: 'given' };
-    return assemble(manifest, tokenizer, binding, costModel, ENGINE_CONFIG);
+    const stepCosts = variant === undefined ? manifest.step_costs : variant.step_costs;
+    const costModel: CostModel = given === undefined ? await measure(binding, manifest, stepCosts) : { ...given, source: 'given' };
+    return assemble(manifest, tokenizer, binding, costModel, ENGINE_CONFIG, variant?.tree_shape ?? 'any');
   } catch (error) {
     await binding.dispose();
     throw error;
@@ -155,8 +157,8 @@ async function createModelBinding(
   );
 }
 
-function measure(binding: InferenceBinding, manifest: Manifest): Promise<CostModel> {
-  return asBackendError('cost calibration', () => measureCostModel(binding, manifest));
+function measure(binding: InferenceBinding, manifest: Manifest, stepCosts: StepCostsByClass | undefined): Promise<CostModel> {
+  return asBackendError('cost calibration', () => measureCostModel(binding, manifest, stepCosts));
 }
 
 function assemble(
@@ -165,6 +167,7 @@ function assemble(
   binding: InferenceBinding,
   costModel: CostModel,
   config: EngineConfig,
+  treeShape: TreeShape,
 ): Model {
   const parts: ModelParts = {
     manifest,
@@ -172,6 +175,7 @@ function assemble(
     binding,
     costModel,
     config,
+    treeShape,
     observedCost: new ObservedCost(),
     requireHeads(kind) {
       if (manifest.heads[kind] === undefined || !binding.headKinds.includes(kind)) {

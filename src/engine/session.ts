@@ -200,7 +200,7 @@ export class Session {
       this.estimates.set(kind, estimates);
     }
     const source = this.treeSource(options.tree ?? 'adaptive', kind, heads.num_heads, (heads.trees ?? manifest.trees)[binding.backendClass]);
-    const trees = new TreePolicy(source, estimates, costModel, budget, heads.num_heads, heads.shortlist?.ids);
+    const trees = new TreePolicy(source, estimates, costModel, budget, heads.num_heads, heads.shortlist?.ids, this.model.treeShape);
     const { sampling } = options;
     const timedGate = sampling.kind === 'greedy';
     const rule =

@@ -13,6 +13,20 @@ const costCurve = z
   .min(2)
   .refine((pts) => pts[0]![0] === 1 && pts.every((p, i) => i === 0 || p[0] > pts[i - 1]![0]), 'tokens must start at 1 and increase');
 
+/**
+ * What a step costs on one backend class, measured in the decoding pattern (models/tools/step_costs.mjs), in
+ * AR steps of the same base: `forward`, a tree forward of T nodes (a cost curve); `heads`, per kind, the
+ * heads call per depth (index d - 1: the first d heads). Where the engine cannot time its backend
+ * (workerd) these are its cost model.
+ */
+const stepCosts = z
+  .object({
+    forward: costCurve,
+    heads: z.object({ cerberus: z.array(z.number().positive()).min(1).optional(), medusa: z.array(z.number().positive()).min(1).optional() }),
+  })
+  .strict();
+const stepCostsByClass = z.object({ wasm: stepCosts.optional(), native: stepCosts.optional(), gpu: stepCosts.optional() });
+
 const headsSchema = z.object({
   file: z.string().min(1),
   num_heads: positiveInt,
@@ -80,6 +94,10 @@ export const manifestSchema = z
             valid_ppl_fp32: z.number().positive().optional(),
             /** Forwards of fewer tokens run padded to this many (src/runtime/padded-forward.ts says why). */
             min_rows_per_run: positiveInt.optional(),
+            /** 'chains': parallel steps verify causal blocks only (src/decoding/tree-policy.ts, TreeShape, says why). */
+            tree_shape: z.enum(['any', 'chains']).optional(),
+            /** This variant's own step costs (as `step_costs`, in its own AR steps). */
+            step_costs: stepCostsByClass.optional(),
           }),
         )
         .optional(),
@@ -104,6 +122,8 @@ export const manifestSchema = z
     cost_curves: z
       .object({ wasm: costCurve.optional(), native: costCurve.optional(), gpu: costCurve.optional() })
       .optional(),
+    /** The fp32 base's step costs per backend class (models/tools/step_costs.mjs); preferred to `cost_curves`. */
+    step_costs: stepCostsByClass.optional(),
     training: z.record(z.string(), z.unknown()).optional(),
     parity: z.object({ file: z.string().min(1) }).optional(),
   })

@@ -8,7 +8,8 @@
  * which can turn such a difference into a different rounding and logit differences of ~0.04 (measured on
  * tinystories-6m), enough for greedy Cerberus (tree blocks) to diverge from that model's AR steps (1 row).
  * With every run at 2+ rows, rows of causal blocks of 2 to 20 tokens had the AR steps' logits bit for bit
- * (branching trees can still differ in the last bits: docs/benchmarks/peer.md).
+ * (branching trees can still differ in the last bits, so that variant verifies chains: tree-policy.ts).
+ * Only the onnxruntime-node binding pads: onnxruntime-web's wasm kernels take the same path for one row.
  */
 import type { ModelArchitecture } from './architecture';
 import type { ForwardInput, ForwardOutput } from './binding';

@@ -36,6 +36,7 @@ import { svgChart } from './report-svg';
 import { benchSchema, groupsOf, SCHEMA_ID, type BenchResults, type PhaseProfile, type PromptRuns } from './results';
 import type { BenchRunner, RunResult } from './runner';
 import { WorkerdRunner } from './workerd-runner';
+import { workerBaseVariant } from './worker-variant';
 
 const { values: args } = parseArgs({
   options: {
@@ -89,15 +90,23 @@ async function probeWebGpu(): Promise<WebGpuProbe> {
   return { ok: true, reason: 'hardware adapter' };
 }
 
-async function startRunners(names: readonly string[], dir: string, skipped: { name: string; reason: string }[]): Promise<BenchRunner[]> {
+/** wasm in Node runs what the Worker runs: the base variant wrangler.toml's BASE_VARIANT names. */
+type WorkerBase = { readonly workerVariant: string | undefined; readonly asWorker: { baseVariant?: string } };
+
+async function workerBase(dir: string): Promise<WorkerBase> {
+  const workerVariant = await workerBaseVariant(process.cwd(), dir);
+  return { workerVariant, asWorker: workerVariant === undefined ? {} : { baseVariant: workerVariant } };
+}
+
+async function startRunners(names: readonly string[], dir: string, skipped: { name: string; reason: string }[], { workerVariant, asWorker }: WorkerBase): Promise<BenchRunner[]> {
   const runners: BenchRunner[] = [];
   const threads = args.threads === undefined ? {} : { threads: Number(args.threads) };
   for (const name of names) {
     log(`starting ${name} …`);
     const started = performance.now();
-    if (name === 'wasm-workerd') runners.push(await WorkerdRunner.start(process.cwd(), dir, settings.budget));
+    if (name === 'wasm-workerd') runners.push(await WorkerdRunner.start(process.cwd(), dir, settings.budget, workerVariant));
     else if (name === 'native-cpu' || name === 'native-cuda') runners.push(await EngineRunner.load(name, name, dir, { budget: settings.budget, ...threads }));
-    else if (name === 'wasm-node') runners.push(await EngineRunner.load(name, 'wasm', dir, { budget: settings.budget }));
+    else if (name === 'wasm-node') runners.push(await EngineRunner.load(name, 'wasm', dir, { budget: settings.budget, ...asWorker }));
     else if (name === 'webgpu') {
       const probe = await probeWebGpu();
       if (!probe.ok) {
@@ -160,7 +169,9 @@ async function main(): Promise<void> {
       void Promise.allSettled([...runners, ...(extraProfiler ? [extraProfiler] : [])].map((r) => r.dispose())).finally(() => process.exit(130));
     });
   }
-  runners.push(...(await startRunners((args.backends ?? '').split(',').filter(Boolean), dir, skipped)));
+  const worker = await workerBase(dir);
+  const { asWorker } = worker;
+  runners.push(...(await startRunners((args.backends ?? '').split(',').filter(Boolean), dir, skipped, worker)));
   const profiles: PhaseProfile[] = [];
   try {
     log(`warming up: ${configs.length} configurations × ${runners.length} backends`);
@@ -190,7 +201,7 @@ async function main(): Promise<void> {
     // The profile: each in-process backend; wasm once more in Node, where its clock runs (not in workerd).
     const profiled: EngineRunner[] = runners.filter((r): r is EngineRunner => r instanceof EngineRunner);
     if (settings.profilePrompts > 0 && runners.some((r) => r.name === 'wasm-workerd') && !profiled.some((r) => r.name === 'wasm-node')) {
-      extraProfiler = await EngineRunner.load('wasm-node', 'wasm', dir, { budget: settings.budget });
+      extraProfiler = await EngineRunner.load('wasm-node', 'wasm', dir, { budget: settings.budget, ...asWorker });
       profiled.push(extraProfiler);
     }
     for (const runner of profiled.filter(() => settings.profilePrompts > 0)) {

@@ -23,6 +23,8 @@ export interface EngineRunnerOptions {
   readonly threads?: number;
   /** LoadModelOptions.headsVariant: which heads graphs propose (bench:heads-precision compares them). */
   readonly headsVariant?: string;
+  /** LoadModelOptions.baseVariant: a precision variant of the base (the manifest's `base.variants`). */
+  readonly baseVariant?: string;
 }
 
 export class EngineRunner implements BenchRunner {
@@ -36,7 +38,7 @@ export class EngineRunner implements BenchRunner {
     readonly model: Model,
     private readonly options: EngineRunnerOptions,
   ) {
-    this.notes = { backend: model.backend, costModel: model.costModel };
+    this.notes = { backend: model.backend, baseVariant: options.baseVariant ?? 'fp32', costModel: model.costModel };
   }
 
   static async load(name: string, backend: BackendName, dir: string, options: EngineRunnerOptions): Promise<EngineRunner> {
@@ -44,6 +46,7 @@ export class EngineRunner implements BenchRunner {
       backend,
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.headsVariant === undefined ? {} : { headsVariant: options.headsVariant }),
+      ...(options.baseVariant === undefined ? {} : { baseVariant: options.baseVariant }),
     });
     return new EngineRunner(name, model, options);
   }

@@ -26,7 +26,8 @@ export function markdownReport(r: BenchResults): string {
 
   for (const backend of r.backends) {
     const configs = backend.groups[0]?.configs ?? [];
-    out.push('', `## ${backend.name}: ${backend.path}`, '');
+    const variant = typeof backend.notes['baseVariant'] === 'string' ? ` (${backend.notes['baseVariant']} base)` : '';
+    out.push('', `## ${backend.name}: ${backend.path}${variant}`, '');
     out.push(`| group | prompts | AR tok/s | ${configs.slice(1).map((c) => c.name).join(' | ')} |`);
     out.push(`|---|---|---|${configs.slice(1).map(() => '---').join('|')}|`);
     for (const g of backend.groups) {

@@ -30,22 +30,26 @@ interface Chunk {
 export class WorkerdRunner implements BenchRunner {
   readonly name = 'wasm-workerd';
   readonly path = 'HTTP → Worker → SessionDO in workerd (npm start), streamed, timed by the client';
-  readonly notes: Record<string, unknown> = {};
+  readonly notes: Record<string, unknown>;
   private readonly keys = new Map<string, string>();
 
   private constructor(
     private readonly server: WorkerdServer,
     private readonly budget: number,
     private readonly modelName: string,
-  ) {}
+    baseVariant: string | undefined,
+  ) {
+    this.notes = { baseVariant: baseVariant ?? 'fp32' };
+  }
 
-  static async start(root: string, modelDir: string, budget: number): Promise<WorkerdRunner> {
-    const server = await startWorkerd(root, modelDir);
+  /** `baseVariant`: what the Worker serves (workerBaseVariant); the fp32 base when undefined. */
+  static async start(root: string, modelDir: string, budget: number, baseVariant?: string): Promise<WorkerdRunner> {
+    const server = await startWorkerd(root, modelDir, baseVariant);
     try {
       const models = (await (await fetch(`${server.url}/v1/models`, { headers: { authorization: 'Bearer sk-dev-local' } })).json()) as {
         data: { id: string }[];
       };
-      return new WorkerdRunner(server, budget, models.data[0]!.id);
+      return new WorkerdRunner(server, budget, models.data[0]!.id, baseVariant);
     } catch (error) {
       await server.stop();
       throw error;

@@ -4,6 +4,8 @@ import { AcceptanceEstimates } from '../../src/tree/acceptance-estimates';
 import { chooseTree } from '../../src/tree/choose-tree';
 import { compileTree } from '../../src/tree/compile-tree';
 import { costRatio, monotone } from '../../src/tree/cost-curve';
+import { HeadCalibration } from '../../src/tree/head-proposals';
+import { TreePolicy } from '../../src/decoding/tree-policy';
 
 const acceptance = [
   [0.6, 0.15, 0.08, 0.04],
@@ -112,5 +114,27 @@ describe('AcceptanceEstimates.expectedAccepted', () => {
       const choice = chooseTree(acceptance, cost, 32);
       expect(estimates.expectedAccepted(compileTree(choice.paths, 4))).toBeCloseTo(choice.expectedTokens - 1, 9);
     }
+  });
+});
+
+describe('TreePolicy with the chains shape (a requantising variant: manifest tree_shape "chains")', () => {
+  const isChain = (paths: readonly (readonly number[])[]) =>
+    paths.every((p, i) => p.length === i + 1 && p.every((rank) => rank === 0));
+  const staticPaths = [[0], [1], [0, 0], [0, 1], [1, 0], [0, 0, 0], [2]];
+
+  it('verifies only top-1 chains, adaptive, static and dynamic, where the same estimates branch otherwise', () => {
+    for (const cost of [native, gpu]) {
+      const branching = new TreePolicy({ kind: 'adaptive' }, new AcceptanceEstimates(acceptance), cost, 32, 4);
+      const chains = new TreePolicy({ kind: 'adaptive' }, new AcceptanceEstimates(acceptance), cost, 32, 4, undefined, 'chains');
+      expect(isChain(branching.treeForStep(4, new Float32Array(4 * 8), 8).tree.paths)).toBe(false);
+      const chain = chains.treeForStep(4, new Float32Array(4 * 8), 8).tree.paths;
+      expect(chain.length).toBeGreaterThan(0);
+      expect(isChain(chain)).toBe(true);
+    }
+    const fixed = new TreePolicy({ kind: 'static', paths: staticPaths }, new AcceptanceEstimates(acceptance), native, 32, 4, undefined, 'chains');
+    expect(fixed.treeForStep(4, new Float32Array(4 * 8), 8).tree.paths).toEqual([[0], [0, 0], [0, 0, 0]]);
+    const logits = Float32Array.from({ length: 4 * 8 }, (_, i) => (i % 8 === 0 ? 4 : i % 8 === 1 ? 3.5 : 0));
+    const dynamic = new TreePolicy({ kind: 'dynamic', calibration: new HeadCalibration(4) }, new AcceptanceEstimates(acceptance), gpu, 32, 4, undefined, 'chains');
+    expect(isChain(dynamic.treeForStep(4, logits, 8).tree.paths)).toBe(true);
   });
 });

@@ -42,6 +42,24 @@ describe('fallbackCostModel', () => {
     expect(fallbackCostModel('wasm', shortlisted).headsRatio).toBeLessThan(all.headsRatio * 0.75);
   });
 
+  it('prefers measured step costs (step_costs, or the variant\'s own): forward curve, and the dearer kind per depth', async () => {
+    const stepCosts = {
+      wasm: { forward: [[1, 1], [2, 1.3], [4, 1.25], [8, 2.2]], heads: { cerberus: [0.3, 0.4, 0.45], medusa: [0.1, 0.5, 0.2, 0.25] } },
+    };
+    const manifest = parseManifest(encode({ ...(await fixture()), step_costs: stepCosts }));
+    const wasm = fallbackCostModel('wasm', manifest, true, [], manifest.step_costs);
+    // Cleaned like a measured curve (monotone: a spike above a larger block's cost is noise).
+    expect(wasm.points).toEqual([{ tokens: 2, ratio: 1.25 }, { tokens: 4, ratio: 1.25 }, { tokens: 8, ratio: 2.2 }]);
+    // Per depth the dearer kind, never falling (cerberus has 3 depths here: its deepest counts at depth 4).
+    expect(wasm.headsRatioByDepth).toEqual([0.3, 0.5, 0.5, 0.5]);
+    expect(wasm.headsRatio).toBe(0.5);
+    // Only the kinds loaded count; and a class without measured costs keeps the curve and the FLOP estimate.
+    expect(fallbackCostModel('wasm', manifest, true, [], manifest.step_costs, ['cerberus']).headsRatioByDepth).toEqual([0.3, 0.4, 0.45]);
+    expect(fallbackCostModel('native', manifest, false, [], manifest.step_costs)).toEqual(fallbackCostModel('native', manifest));
+    const raw = await fixture();
+    expect(() => parseManifest(encode({ ...raw, step_costs: { wasm: { forward: [[2, 1]], heads: {} } } }))).toThrow();
+  });
+
   it('refuses a curve that does not start at one token or does not increase', async () => {
     for (const curve of [[[2, 1], [4, 2]], [[1, 1], [4, 2], [4, 3]], [[1, 1], [8, 0.5]]]) {
       let error: unknown;

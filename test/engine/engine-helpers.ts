@@ -2,7 +2,7 @@
 import { loadModel, type Model } from '../../src/engine/model';
 import type { Session } from '../../src/engine/session';
 import type { FinishReason, GatePolicy, GenerateOptions, GenerationEvent, GenerationStats, LoadModelOptions, ModelSource } from '../../src/types';
-import { fixtureSource, TEST_BACKENDS } from './support/fixture';
+import { FIXTURE_VARIANT, fixtureSource, TEST_BACKENDS } from './support/fixture';
 
 export interface Generation {
   readonly tokens: number[];
@@ -40,7 +40,7 @@ export function newSession(model: Model, gatePolicy: GatePolicy = OPEN_GATE): Se
 export const BACKEND = TEST_BACKENDS[0]!;
 
 export function loadFixtureModel(backend = BACKEND, source: ModelSource = fixtureSource(), options: LoadModelOptions = {}): Promise<Model> {
-  return loadModel(source, { backend, log: () => {}, ...options });
+  return loadModel(source, { backend, log: () => {}, ...(FIXTURE_VARIANT === undefined ? {} : { baseVariant: FIXTURE_VARIANT }), ...options });
 }
 
 /** Catches what a call or the first step of a generation throws. */

@@ -18,7 +18,8 @@ export default defineConfig({
       miniflare: {
         assets: { directory: modelDir, binding: 'MODEL' },
         // Short, so the idle-timeout test is quick; long enough for the tests that pause between reads.
-        bindings: { TURN_IDLE_TIMEOUT_MS: '3000' },
+        // The fixture has no int8 variant: its fp32 base (CERBERUS_BASE_VARIANT names one of another folder's).
+        bindings: { TURN_IDLE_TIMEOUT_MS: '3000', BASE_VARIANT: process.env['CERBERUS_BASE_VARIANT'] ?? '' },
       },
     }),
   ],

@@ -6,6 +6,8 @@ import { onceRetrying } from '../once';
 let load: (() => Promise<Model>) | undefined;
 
 export function workerModel(env: Env): Promise<Model> {
-  load ??= onceRetrying(() => loadModel(assetsModelSource(env.MODEL)));
+  // BASE_VARIANT (wrangler.toml): a precision variant from the manifest; empty or absent: the fp32 base.
+  const variant = env.BASE_VARIANT || undefined;
+  load ??= onceRetrying(() => loadModel(assetsModelSource(env.MODEL), variant === undefined ? {} : { baseVariant: variant }));
   return load();
 }

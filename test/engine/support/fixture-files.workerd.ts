@@ -9,6 +9,9 @@ interface FixtureEnv {
   readonly FIXTURE: { fetch(input: string): Promise<Response> };
 }
 
+/** The workerd project runs the fixture's fp32 base. */
+export const FIXTURE_VARIANT: string | undefined = undefined;
+
 export async function readFixtureFile(name: string): Promise<Uint8Array> {
   const response = await (env as unknown as FixtureEnv).FIXTURE.fetch(`https://fixture/${encodeURIComponent(name)}`);
   if (!response.ok) throw new Error(`fixture file ${name}: HTTP ${response.status} ${await response.text()}`);

@@ -8,7 +8,9 @@ import { bindingArchitecture } from '../../../src/engine/model';
 import { parseManifest, type Manifest } from '../../../src/model/manifest';
 import type { HeadKind, InferenceBinding, ModelArchitecture } from '../../../src/runtime';
 import { createBinding, RUNTIME, type BackendRequest } from '../../../src/runtime';
-import { readFixtureFile } from './fixture-files';
+import { FIXTURE_VARIANT, readFixtureFile } from './fixture-files';
+
+export { FIXTURE_VARIANT };
 
 export interface Fixture {
   readonly source: ModelSource;
