@@ -2,7 +2,7 @@
  * The one module in workers/ that imports the engine, and only through its public entry (src/index.ts):
  * everything else in the service takes engine names from here.
  */
-export { DECODING_MODES, HEAD_KINDS, isEngineError, kvCacheBytes, loadModel, renderChat, restoreLearnedState, StreamDecoder, validatePrompt, type EngineErrorCode, type Model, type Session } from '../src/index';
+export { DECODING_MODES, EngineError, HEAD_KINDS, isEngineError, kvCacheBytes, loadModel, renderChat, restoreLearnedState, StreamDecoder, validatePrompt, type EngineErrorCode, type Model, type Session } from '../src/index';
 export { SUPPORTED_BACKENDS } from '../src/index';
 export type { BackendName } from '../src/index';
 export type {

@@ -1,6 +1,6 @@
 /** The model of this Worker, loaded once per isolate and shared by every SessionDO in it. */
 import { assetsModelSource } from './assets-source';
-import { loadModel, type Model } from '../engine';
+import { EngineError, isEngineError, loadModel, type Model } from '../engine';
 import { onceRetrying } from '../once';
 
 let load: (() => Promise<Model>) | undefined;
@@ -8,6 +8,14 @@ let load: (() => Promise<Model>) | undefined;
 export function workerModel(env: Env): Promise<Model> {
   // BASE_VARIANT (wrangler.toml): a precision variant from the manifest; empty or absent: the fp32 base.
   const variant = env.BASE_VARIANT || undefined;
-  load ??= onceRetrying(() => loadModel(assetsModelSource(env.MODEL), variant === undefined ? {} : { baseVariant: variant }));
+  load ??= onceRetrying(async () => {
+    try {
+      return await loadModel(assetsModelSource(env.MODEL), variant === undefined ? {} : { baseVariant: variant });
+    } catch (error) {
+      // A variant the model lacks is the deployment's mistake, not the caller's: model_unavailable, not a 400.
+      if (isEngineError(error, 'invalid-options')) throw new EngineError('invalid-manifest', `BASE_VARIANT: ${error.message}`, { cause: error });
+      throw error;
+    }
+  });
   return load();
 }
