@@ -31,8 +31,6 @@ from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 17
 MASK_VALUE = -10000.0  # the contract's blocked score (model.py, the manifest's mask_value)
-# Wide enough for the widest vector loop a runtime's Softmax unrolls (wasm: 4 lanes, unrolled).
-SOFTMAX_KEY_MULTIPLE = 32
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,7 +110,10 @@ def _rms_norm(g: _Graph, x: str, weight: str, eps: str, two: str, *, out: str | 
     return g.op("Mul", [g.op("Div", [x, g.op("Sqrt", [g.op("Add", [mean, eps])])]), weight], out=out)
 
 
-def build_base(weights: dict[str, np.ndarray], dims: BaseDims) -> onnx.ModelProto:
+def build_base(weights: dict[str, np.ndarray], dims: BaseDims, *, softmax_key_multiple: int = 1) -> onnx.ModelProto:
+    """softmax_key_multiple > 1: the attention's keys padded to a multiple of it (below); quantize.py's int8
+    base asks for it. The fp32 graph does without: onnxruntime-node does not need it, and it costs a
+    T = 1-4 step there 2-6 % (models/tools/step_ab.mjs, 2026-12-02)."""
     D, H, Dh, L, F = dims.d_model, dims.n_heads, dims.head_dim, dims.n_layers, dims.ffn_hidden
     half = Dh // 2
     f32 = np.float32
@@ -143,20 +144,22 @@ def build_base(weights: dict[str, np.ndarray], dims: BaseDims) -> onnx.ModelProt
     cos5 = g.op("Mul", [g.op("Reshape", [cos, shape_rot]), qk_scale])
     sin5 = g.op("Mul", [g.op("Reshape", [sin, shape_rot]), qk_scale])
 
-    # Attention over P + T keys padded with blocked zero keys to a multiple of SOFTMAX_KEY_MULTIPLE:
-    # onnxruntime's wasm Softmax sums a row's vector part and its scalar tail separately, so without the
-    # padding an AR step (P + 1 keys) and the same token's row in a causal block (P + T keys, the extra ones
-    # blocked) put the same columns in different lanes and differ in the last bits, which the int8
-    # variant's requantisation can turn into another token. Padded, the real columns sit in the same lanes
-    # whatever T is, and a chain's rows equal their AR steps bit for bit on wasm too. The pad rides on the
-    # K/V Concat that is there anyway; only the mask is padded once per step.
-    key_len = g.op("Shape", ["attention_mask"], start=3)  # (1,): P + T
-    multiple = g.const("softmax_key_multiple", np.array([SOFTMAX_KEY_MULTIPLE], np.int64))
-    pad = g.op("Mod", [g.op("Sub", [multiple, g.op("Mod", [key_len, multiple])]), multiple])
-    zero_keys = g.const("zero_keys", np.zeros((1, H, SOFTMAX_KEY_MULTIPLE - 1, Dh), f32))
-    key_pad = g.op("Slice", [zero_keys, g.const("zero1", np.array([0], np.int64)), pad, g.const("axis2i", np.array([2], np.int64))])
-    mask_pads = g.op("Concat", [g.const("mask_pads_head", np.zeros(7, np.int64)), pad], axis=0)  # end of the last axis
-    mask = g.op("Pad", ["attention_mask", mask_pads, g.const("blocked_score", np.array(MASK_VALUE, f32))])
+    # With softmax_key_multiple > 1, attention over P + T keys padded with blocked zero keys to a multiple of
+    # it: onnxruntime-web's wasm Softmax sums a row's vector part (4 lanes) and its scalar tail separately,
+    # so without the padding an AR step (P + 1 keys) and the same token's row in a causal block (P + T keys,
+    # the extra ones blocked) put the same columns in different lanes and differ in the last bits, which the
+    # int8 variant's requantisation can turn into another token. Padded, the real columns sit in the same
+    # lanes whatever T is, and a chain's rows equal their AR steps bit for bit on wasm too. The pad rides on
+    # the K/V Concat that is there anyway; only the mask is padded once per step.
+    mask, key_pad = "attention_mask", None
+    if softmax_key_multiple > 1:
+        key_len = g.op("Shape", ["attention_mask"], start=3)  # (1,): P + T
+        multiple = g.const("softmax_key_multiple", np.array([softmax_key_multiple], np.int64))
+        pad = g.op("Mod", [g.op("Sub", [multiple, g.op("Mod", [key_len, multiple])]), multiple])
+        zero_keys = g.const("zero_keys", np.zeros((1, H, softmax_key_multiple - 1, Dh), f32))
+        key_pad = g.op("Slice", [zero_keys, g.const("zero1", np.array([0], np.int64)), pad, g.const("axis2i", np.array([2], np.int64))])
+        mask_pads = g.op("Concat", [g.const("mask_pads_head", np.zeros(7, np.int64)), pad], axis=0)  # end of the last axis
+        mask = g.op("Pad", ["attention_mask", mask_pads, g.const("blocked_score", np.array(MASK_VALUE, f32))])
 
     cols = g.op("Gather", [lm, "input_ids"], axis=1)  # (D, 1, T)
     x = g.op("Transpose", [cols], perm=[1, 2, 0])  # (1, T, D)
@@ -172,8 +175,9 @@ def build_base(weights: dict[str, np.ndarray], dims: BaseDims) -> onnx.ModelProt
         qk = g.op("Transpose", [g.op("Reshape", [qk, shape_qk])], perm=[0, 2, 1, 3])  # (1, 2H, T, Dh)
         q, k_new = g.op("Split", [qk, split_heads], axis=1, outs=[f"l{i}.q", f"new.{i}.key"])
         v_new = g.op("Transpose", [g.op("Reshape", [v, shape_v])], perm=[0, 2, 1, 3], out=f"new.{i}.value")
-        k_all = g.op("Concat", [f"past.{i}.key", k_new, key_pad], axis=2)
-        v_all = g.op("Concat", [f"past.{i}.value", v_new, key_pad], axis=2)
+        padding = [] if key_pad is None else [key_pad]
+        k_all = g.op("Concat", [f"past.{i}.key", k_new, *padding], axis=2)
+        v_all = g.op("Concat", [f"past.{i}.value", v_new, *padding], axis=2)
         scores = g.op("Add", [g.op("MatMul", [q, g.op("Transpose", [k_all], perm=[0, 1, 3, 2])]), mask])
         y = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v_all])  # (1, H, T, Dh)
         y = g.op("Reshape", [g.op("Transpose", [y], perm=[0, 2, 1, 3]), shape_d])

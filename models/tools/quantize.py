@@ -8,7 +8,7 @@ outputs, any mask) holds.
 Why this form: a row's quantisation is its own and the int32 sums are exact, so in a causal block (a chain)
 each row gets the logits of its AR step bit for bit (with every run at 2+ rows on onnxruntime-node, whose
 fp32 MatMuls take another path for 1 row: the manifest says `min_rows_per_run: 2`; on wasm at any row count,
-since base_graph.py pads the softmax's keys). In a branching tree the attention sums a node's columns in
+since the int8 base is written with the softmax's keys padded: base_graph.py). In a branching tree the attention sums a node's columns in
 another order and the last bits can differ, which requantising the next layer can turn into another token
 (seen on wasm: 2 of 60 random-token prompts, every configuration, before the padding and the chains), so
 the variant verifies chains only (`tree_shape: "chains"`): equal to its AR by construction. And it stays
@@ -52,6 +52,9 @@ MIN_ROWS_PER_RUN = 2
 # token; a chain's rows are bit-exact (base_graph.py pads the keys for the softmax): parallel steps verify
 # chains only with this variant (src/decoding/tree-policy.ts, TreeShape).
 TREE_SHAPE = "chains"
+# The int8 base's attention keys padded to a multiple of this for its softmax (base_graph.py says why): chain
+# rows were bit-exact on wasm from 4 up (scratch, 2026-12-02); 8 leaves room for a 2x-unrolled vector loop.
+SOFTMAX_KEY_MULTIPLE = 8
 # Shared constants of the rewritten graphs (outer-scope names are visible inside If branches).
 TINY, INV127, ZP, FLAT = "rq.tiny", "rq.inv127", "rq.zp", "rq.flat"
 
@@ -176,6 +179,18 @@ def quantize_file(src: Path, dst: Path) -> None:
     onnx.save(model, str(dst))
 
 
+def quantize_base(src: Path, dst: Path) -> None:
+    """The int8 base from a contract base.onnx (its folder's manifest gives the shapes): its weights written
+    again by base_graph.py with the softmax's keys padded (SOFTMAX_KEY_MULTIPLE), then quantised."""
+    from base_graph import build_base, read_base_weights
+    from common import read_json
+    from rewrite_base import dims_of
+    dims = dims_of(read_json(src.parent / "manifest.json"))
+    model = quantize_model(build_base(read_base_weights(src), dims, softmax_key_multiple=SOFTMAX_KEY_MULTIPLE))
+    onnx.checker.check_model(model)
+    onnx.save(model, str(dst))
+
+
 def perplexity(folder: Path, base_file: str, *, tokens: int) -> float:
     res = subprocess.run(["node", str(TOOLS_DIR / "perplexity.mjs"), str(folder), base_file, str(tokens)], cwd=REPO_ROOT,
                          capture_output=True, text=True)
@@ -200,7 +215,7 @@ def add_int8_variant(folder: Path, *, ppl_tokens: int = 4096) -> dict:
     """For an already exported model folder: writes base-int8.onnx, its manifest entry and file hashes."""
     from common import read_json
     from rewrite_base import refresh_file_entries
-    quantize_file(folder / "base.onnx", folder / INT8_FILE)
+    quantize_base(folder / "base.onnx", folder / INT8_FILE)
     manifest = read_json(folder / "manifest.json")
     manifest["base"]["variants"] = {"int8": {"file": INT8_FILE, "weights": "int8",
                                              "heads": quantize_heads(folder),
@@ -221,7 +236,7 @@ def main() -> None:
     if args.into_folder:
         print(f"quantize: {args.src}: {add_int8_variant(args.src)}")
         return
-    quantize_file(args.src, args.dst)
+    quantize_base(args.src, args.dst)
     print(f"quantize: wrote {args.dst} ({args.dst.stat().st_size} bytes)")
 
 

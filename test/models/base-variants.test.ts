@@ -138,14 +138,14 @@ describe('int8 base variant (quantize.py --into-folder) on the tiny fixture', ()
     }
   }, 120_000);
 
-  // A row's quantisation scale and int32 sums are its own, and the graph pads the softmax's keys
+  // A row's quantisation scale and int32 sums are its own, and the int8 graph pads the softmax's keys
   // (base_graph.py), so nothing else in a row's result depends on how many rows run with it — except
-  // onnxruntime-node's 1-row MatMul path, hence its runs of 2+ rows (min_rows_per_run).
+  // onnxruntime-node's 1-row MatMul path, hence its runs of 2+ rows (min_rows_per_run). (The fp32 graph is
+  // not padded: on wasm its chain rows differ from their AR steps in the last bits; it branches anyway.)
   it.each([
     ['onnxruntime-node', 'base-int8.onnx', 2],
     ['onnxruntime-node', 'base.onnx', 2],
     ['onnxruntime-web (wasm)', 'base-int8.onnx', 1],
-    ['onnxruntime-web (wasm)', 'base.onnx', 1],
   ] as const)('%s, %s: each row of a causal block has the logits of the AR step at its position, bit for bit (runs of %i+ rows)', async (runtime, file, minRows) => {
     const ort = (runtime === 'onnxruntime-node' ? ortNode : await loadWebOrt()) as typeof ortNode;
     const arch = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).architecture;
@@ -182,7 +182,7 @@ describe('int8 base variant (quantize.py --into-folder) on the tiny fixture', ()
       return { logits: out['logits']!.data as Float32Array, next };
     };
     let rows = 0;
-    // Cache lengths on both sides of the pad's multiple (32), so the padding differs between the runs.
+    // Cache lengths on both sides of multiples of the pad's (8), so the padding differs between the runs.
     for (const [promptLength, blockLength] of [[3, 2], [7, 5], [12, 9], [29, 6], [33, 4]] as const) {
       const prompt = Array.from({ length: promptLength }, (_, i) => (i * 37 + blockLength) % vocab);
       const block = Array.from({ length: blockLength }, (_, i) => (i * 53 + 11) % vocab);
