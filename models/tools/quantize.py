@@ -44,12 +44,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO_ROOT, TOOLS_DIR, write_json  # noqa: E402
 
 INT8_FILE = "base-int8.onnx"
-# onnxruntime's fp32 MatMul (attention) computes 1 row on another code path than 2+, differing in the last
-# bits; requantising the next layer's input can turn that into a different logit (src/runtime/padded-forward.ts).
+# onnxruntime-node's fp32 MatMul (attention) computes 1 row on another code path than 2+, differing in the last
+# bits; requantising the next layer's input can turn that into a different logit (src/runtime/padded-forward.ts;
+# the wasm binding does not pad: its kernels take one path).
 MIN_ROWS_PER_RUN = 2
 # A branching node's ancestors sit at other key columns than in its AR step, so its attention sums in
 # another order and the last bits can differ, which the next layer's requantisation can turn into another
-# token; a chain's rows are bit-exact (base_graph.py pads the keys for the softmax): parallel steps verify
+# token; a chain's rows are bit-exact (the int8 base's softmax keys are padded): parallel steps verify
 # chains only with this variant (src/decoding/tree-policy.ts, TreeShape).
 TREE_SHAPE = "chains"
 # The int8 base's attention keys padded to a multiple of this for its softmax (base_graph.py says why): chain

@@ -109,8 +109,8 @@ export type StepCostsByClass = NonNullable<Manifest['step_costs']>;
 
 /**
  * Used only where timing is impossible. Where the manifest carries measured step costs for the backend class
- * (`stepCosts`: the base variant's, else the top-level `step_costs`; models/tools/step_costs.mjs), they are
- * the model: the forward curve, and the heads call per depth of the dearest kind loaded. Otherwise the
+ * (`stepCosts`: the top-level `step_costs` for the fp32 base, a variant's own for it; models/tools/step_costs.mjs),
+ * they are the model: the forward curve, and the heads call per depth of the dearest kind loaded. Otherwise the
  * curve is the manifest's `cost_curves` for the backend class — the
  * one the model tools sized the static trees and the gate's default threshold with — and otherwise the
  * same table built in (`COST_CURVES` in models/tools/trees.py: medians measured here, 5.9 M model, P = 256; the GPU row assumes a nearly flat
