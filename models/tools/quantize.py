@@ -15,7 +15,7 @@ the variant verifies chains only (`tree_shape: "chains"`): equal to its AR by co
 cheap as T grows: measured on onnxruntime-node, 1 thread, P = 128 (`models/tools/step_ab.mjs --tokens
 1,2,4,8,16`), T = 1 / 4 / 8 / 16 cost 0.54 / 0.70 / 0.88 / 1.19 of an fp32 T = 1 step, where MatMulNBits
 8-bit (block 32, accuracy_level 4: the variant before this one) cost 0.50 / 0.77 / 1.19 / 1.95; on wasm a
-T = 1 step costs about fp32's and a 4-row block 1.57 of it against fp32's 1.76-1.83 (step_costs.mjs), which is
+T = 1 step costs about fp32's and a 4-row block 1.57 of it against fp32's 1.76-1.83 (npm run bench:step-costs), which is
 what makes speculation pay there (the Worker serves this variant: wrangler.toml BASE_VARIANT).
 The tied LM head keeps its fp32 copy for the embedding lookup (Gather) and gets a quantised copy for the
 logits.

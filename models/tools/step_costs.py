@@ -1,10 +1,11 @@
 """Measured step costs into a model folder's manifest: `step_costs` for the fp32 base and
-`base.variants.<v>.step_costs` for each variant, per backend class (models/tools/step_costs.mjs measures them
-in onnxruntime-web's wasm and onnxruntime-node, in the pattern decoding runs its calls in). The engine times
-its backend itself where it can; where the clock does not run during compute (workerd) these are its cost
-model, so the trees and the gate there price a step of this model, this variant, this backend.
+`base.variants.<v>.step_costs` for each variant, per backend class: the engine's own start-up measurement
+in the pattern decoding runs its calls in (`npm run bench:step-costs`, test/bench/step-costs.ts), taken in
+Node on onnxruntime-web's wasm and onnxruntime-node. The engine times its backend itself where it can;
+where the clock does not run during compute (workerd) these are its cost model, so the trees and the gate
+there price a step of this model, this variant, this backend.
 
-    python3 models/tools/step_costs.py MODEL_DIR [--rounds 15]
+    python3 models/tools/step_costs.py MODEL_DIR
 
 Pipeline stage `step-costs` (stages.py, the last: after the variants exist).
 """
@@ -17,24 +18,23 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO_ROOT, TOOLS_DIR, log, read_json, write_json  # noqa: E402
+from common import REPO_ROOT, log, read_json, write_json  # noqa: E402
 
 
-def measure(folder: Path, *, rounds: int = 15) -> dict:
-    out = subprocess.run(["node", str(TOOLS_DIR / "step_costs.mjs"), str(folder), "--rounds", str(rounds)],
+def measure(folder: Path) -> dict:
+    out = subprocess.run(["npm", "run", "--silent", "bench:step-costs", "--", str(folder.resolve())],
                          cwd=REPO_ROOT, check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
 
-def add_step_costs(folder: Path, *, rounds: int = 15) -> dict:
-    measured = measure(folder, rounds=rounds)
+def add_step_costs(folder: Path) -> dict:
+    measured = measure(folder)
     manifest = read_json(folder / "manifest.json")
     for variant, by_class in measured.items():
-        costs = {cls: {"forward": c["forward"], "heads": c["heads"]} for cls, c in by_class.items()}
         target = manifest if variant == "fp32" else manifest["base"]["variants"][variant]
-        target["step_costs"] = costs
+        target["step_costs"] = by_class
         for cls, c in by_class.items():
-            log(f"step costs: {variant} on {cls}: AR {c['ar_ms']} ms, T=4 {dict(c['forward'])[4]}, heads {c['heads']}")
+            log(f"step costs: {variant} on {cls}: T=4 {dict(c['forward'])[4]}, heads {c['heads']}")
     write_json(folder / "manifest.json", manifest)
     return measured
 
@@ -42,9 +42,8 @@ def add_step_costs(folder: Path, *, rounds: int = 15) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folder", type=Path)
-    ap.add_argument("--rounds", type=int, default=15)
     args = ap.parse_args()
-    add_step_costs(args.folder, rounds=args.rounds)
+    add_step_costs(args.folder)
 
 
 if __name__ == "__main__":

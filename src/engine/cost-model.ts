@@ -109,7 +109,7 @@ export type StepCostsByClass = NonNullable<Manifest['step_costs']>;
 
 /**
  * Used only where timing is impossible. Where the manifest carries measured step costs for the backend class
- * (`stepCosts`: the top-level `step_costs` for the fp32 base, a variant's own for it; models/tools/step_costs.mjs),
+ * (`stepCosts`: the top-level `step_costs` for the fp32 base, a variant's own for it; models/tools/step_costs.py),
  * they are the model: the forward curve, and the heads call per depth of the dearest kind loaded. Otherwise the
  * curve is the manifest's `cost_curves` for the backend class — the
  * one the model tools sized the static trees and the gate's default threshold with — and otherwise the

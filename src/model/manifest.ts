@@ -14,7 +14,7 @@ const costCurve = z
   .refine((pts) => pts[0]![0] === 1 && pts.every((p, i) => i === 0 || p[0] > pts[i - 1]![0]), 'tokens must start at 1 and increase');
 
 /**
- * What a step costs on one backend class, measured in the decoding pattern (models/tools/step_costs.mjs), in
+ * What a step costs on one backend class, measured in the decoding pattern (`npm run bench:step-costs`: the engine's own start-up measurement), in
  * AR steps of the same base: `forward`, a tree forward of T nodes (a cost curve); `heads`, per kind, the
  * heads call per depth (index d - 1: the first d heads). Where the engine cannot time its backend
  * (workerd) these are its cost model.
@@ -122,7 +122,7 @@ export const manifestSchema = z
     cost_curves: z
       .object({ wasm: costCurve.optional(), native: costCurve.optional(), gpu: costCurve.optional() })
       .optional(),
-    /** The fp32 base's step costs per backend class (models/tools/step_costs.mjs); preferred to `cost_curves`. */
+    /** The fp32 base's step costs per backend class (models/tools/step_costs.py); preferred to `cost_curves`. */
     step_costs: stepCostsByClass.optional(),
     training: z.record(z.string(), z.unknown()).optional(),
     parity: z.object({ file: z.string().min(1) }).optional(),
