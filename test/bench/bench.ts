@@ -90,15 +90,8 @@ async function probeWebGpu(): Promise<WebGpuProbe> {
   return { ok: true, reason: 'hardware adapter' };
 }
 
-/** wasm in Node runs what the Worker runs: the base variant wrangler.toml's BASE_VARIANT names. */
-type WorkerBase = { readonly workerVariant: string | undefined; readonly asWorker: { baseVariant?: string } };
-
-async function workerBase(dir: string): Promise<WorkerBase> {
-  const workerVariant = await workerBaseVariant(process.cwd(), dir);
-  return { workerVariant, asWorker: workerVariant === undefined ? {} : { baseVariant: workerVariant } };
-}
-
-async function startRunners(names: readonly string[], dir: string, skipped: { name: string; reason: string }[], { workerVariant, asWorker }: WorkerBase): Promise<BenchRunner[]> {
+/** `workerVariant`: the base the Worker serves (wrangler.toml's BASE_VARIANT); wasm in Node runs the same. */
+async function startRunners(names: readonly string[], dir: string, skipped: { name: string; reason: string }[], workerVariant: string | undefined): Promise<BenchRunner[]> {
   const runners: BenchRunner[] = [];
   const threads = args.threads === undefined ? {} : { threads: Number(args.threads) };
   for (const name of names) {
@@ -106,7 +99,7 @@ async function startRunners(names: readonly string[], dir: string, skipped: { na
     const started = performance.now();
     if (name === 'wasm-workerd') runners.push(await WorkerdRunner.start(process.cwd(), dir, settings.budget, workerVariant));
     else if (name === 'native-cpu' || name === 'native-cuda') runners.push(await EngineRunner.load(name, name, dir, { budget: settings.budget, ...threads }));
-    else if (name === 'wasm-node') runners.push(await EngineRunner.load(name, 'wasm', dir, { budget: settings.budget, ...asWorker }));
+    else if (name === 'wasm-node') runners.push(await EngineRunner.load(name, 'wasm', dir, { budget: settings.budget, baseVariant: workerVariant }));
     else if (name === 'webgpu') {
       const probe = await probeWebGpu();
       if (!probe.ok) {
@@ -169,9 +162,8 @@ async function main(): Promise<void> {
       void Promise.allSettled([...runners, ...(extraProfiler ? [extraProfiler] : [])].map((r) => r.dispose())).finally(() => process.exit(130));
     });
   }
-  const worker = await workerBase(dir);
-  const { asWorker } = worker;
-  runners.push(...(await startRunners((args.backends ?? '').split(',').filter(Boolean), dir, skipped, worker)));
+  const workerVariant = await workerBaseVariant(process.cwd(), dir);
+  runners.push(...(await startRunners((args.backends ?? '').split(',').filter(Boolean), dir, skipped, workerVariant)));
   const profiles: PhaseProfile[] = [];
   try {
     log(`warming up: ${configs.length} configurations × ${runners.length} backends`);
@@ -201,7 +193,7 @@ async function main(): Promise<void> {
     // The profile: each in-process backend; wasm once more in Node, where its clock runs (not in workerd).
     const profiled: EngineRunner[] = runners.filter((r): r is EngineRunner => r instanceof EngineRunner);
     if (settings.profilePrompts > 0 && runners.some((r) => r.name === 'wasm-workerd') && !profiled.some((r) => r.name === 'wasm-node')) {
-      extraProfiler = await EngineRunner.load('wasm-node', 'wasm', dir, { budget: settings.budget, ...asWorker });
+      extraProfiler = await EngineRunner.load('wasm-node', 'wasm', dir, { budget: settings.budget, baseVariant: workerVariant });
       profiled.push(extraProfiler);
     }
     for (const runner of profiled.filter(() => settings.profilePrompts > 0)) {

@@ -23,7 +23,7 @@ export interface EngineRunnerOptions {
   readonly threads?: number;
   /** LoadModelOptions.headsVariant: which heads graphs propose (bench:heads-precision compares them). */
   readonly headsVariant?: string;
-  /** LoadModelOptions.baseVariant: a precision variant of the base (the manifest's `base.variants`). */
+  /** LoadModelOptions.baseVariant: a precision variant of the base (the manifest's `base.variants`); undefined: fp32. */
   readonly baseVariant?: string;
 }
 

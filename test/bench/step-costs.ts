@@ -13,6 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import { HEAD_KINDS, loadModel, type BackendName, type HeadKind } from '../../src/index';
+import { parseManifest } from '../../src/model/manifest';
 import { fileSource } from './model-dir';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { backends: { type: 'string', default: 'wasm,native-cpu' } } });
@@ -26,11 +27,10 @@ type ClassCosts = { forward: [number, number][]; heads: Partial<Record<HeadKind,
 const result: Record<string, Record<string, ClassCosts>> = {};
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
+const manifest = parseManifest(await fileSource(dir).read('manifest.json'));
+const variants = [undefined, ...Object.keys(manifest.base.variants ?? {})];
+const kinds = HEAD_KINDS.filter((k) => manifest.heads[k] !== undefined);
 for (const backend of values.backends.split(',') as BackendName[]) {
-  const probe = await loadModel(fileSource(dir), { backend, costModel: { points: [{ tokens: 2, ratio: 1 }], headsRatio: 0 }, log: () => {} });
-  const variants = [undefined, ...Object.keys(probe.manifest.base.variants ?? {})];
-  const kinds = HEAD_KINDS.filter((k) => probe.manifest.heads[k] !== undefined);
-  await probe.dispose();
   // One kind per load: the engine times the heads of the first kind it loads.
   for (const variant of variants) {
     const costs: ClassCosts = { forward: [], heads: {} };
