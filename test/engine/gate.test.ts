@@ -203,32 +203,61 @@ describe('ObservedCost', () => {
   });
 });
 
-describe('EntropyGate arm comparison (parallel arm vs AR, per session)', () => {
+describe('EntropyGate arm comparison (parallel arm vs AR, per session and entropy)', () => {
   const open: GatePolicy = { adaptive: true, threshold: 6, min: 6, max: 6, explorationRate: 0 };
   const fresh = (policy: GatePolicy) => new EntropyGate(policy, initialLearnedState(calibration, policy));
 
-  it('falls back to AR once its parallel steps emit fewer tokens than they cost in AR steps', () => {
+  it('falls back to AR once its parallel steps clearly emit fewer tokens than they cost in AR steps', () => {
     const gate = fresh(open);
     // Each step: 1 + 0.5 tokens for 2 AR steps of time: slower than plain decoding.
-    for (let i = 0; i < ARM_MIN_STEPS - 1; i++) gate.record(0.2, i % 2, 1, at(2));
-    expect(gate.parallelLoses).toBe(false); // too few of its own steps yet
+    for (let i = 0; i < ARM_MIN_STEPS; i++) gate.record(0.2, i % 2, 1, at(2));
+    expect(gate.parallelLosesAt(0.2)).toBe(false); // too few of its own steps yet (older ones count a little less)
     expect(gate.decide(0.2)).toBe(true);
     gate.record(0.2, 1, 1, at(2));
-    expect(gate.parallelLoses).toBe(true);
-    // The bin model still puts the threshold at the top (policy pinned), but every step is now AR.
+    expect(gate.parallelLosesAt(0.2)).toBe(true);
+    // The bin model still puts the threshold at the top (policy pinned), but every measured step is now AR;
+    // harder steps it has not measured yet are tried once they come (and close the same way).
     expect(gate.currentThreshold).toBe(6);
+    expect([0, 0.2].map((h) => gate.decide(h))).toEqual([false, false]);
+    expect(gate.decide(3)).toBe(true);
+    for (let i = 0; i < ARM_MIN_STEPS + 1; i++) gate.record(3, 0, 1, at(2));
     expect([0, 0.2, 3].map((h) => gate.decide(h))).toEqual([false, false, false]);
+  });
+
+  it('does not close on a window below break-even that is within its noise', () => {
+    const gate = fresh(open);
+    // 1 + (0, 0, 3, 0, 0, 2, 0, 0, 3, 0) tokens, 1.8 a step, for 1.9 AR steps each: below break-even in
+    // this window, but with the spread of real acceptance (a step accepts 0-4), not beyond its noise.
+    for (const accepted of [0, 0, 3, 0, 0, 2, 0, 0, 3, 0]) gate.record(0.2, accepted, 1, at(1.9));
+    expect(gate.parallelLosesAt(0.2)).toBe(false);
+    // The same mean without the spread is a measured loss.
+    const steady = fresh(open);
+    for (let i = 0; i < 10; i++) steady.record(0.2, 0.8, 1, at(1.9));
+    expect(steady.parallelLosesAt(0.2)).toBe(true);
+  });
+
+  it('a loss at high entropy lowers its reach instead of closing it', () => {
+    const gate = fresh(open);
+    for (let i = 0; i < 24; i++) gate.record(0.2, 3, 1, at(2)); // [0,1): 4 tokens for 2 AR steps
+    for (let i = 0; i < 24; i++) gate.record(4.5, 0, 1, at(2)); // [4,6): 1 token for 2
+    expect(gate.parallelLosesAt(4.5)).toBe(true);
+    // [2,4) has no steps of its own: judged by the evidence at its entropy and above, which loses.
+    expect(gate.parallelLosesAt(2.5)).toBe(true);
+    // [0,1), with everything above it, still pays (96 + 24 tokens for 96 AR steps, the older ones faded
+    // more): it stays parallel.
+    expect(gate.parallelLosesAt(0.2)).toBe(false);
+    expect([0.2, 2.5, 4.5].map((h) => gate.decide(h))).toEqual([true, false, false]);
   });
 
   it('stays open while parallel steps pay, and reopens when they start paying again', () => {
     const gate = fresh(open);
     for (let i = 0; i < 20; i++) gate.record(0.2, 2, 1, at(2)); // 3 tokens for 2 AR steps
-    expect(gate.parallelLoses).toBe(false);
+    expect(gate.parallelLosesAt(0.2)).toBe(false);
     expect(gate.decide(0.2)).toBe(true);
     for (let i = 0; i < 40; i++) gate.record(0.2, 0, 1, at(2)); // 1 token for 2
-    expect(gate.parallelLoses).toBe(true);
+    expect(gate.parallelLosesAt(0.2)).toBe(true);
     for (let i = 0; i < 2 * ARM_HORIZON; i++) gate.record(0.2, 3, 1, at(2)); // what exploration would bring back
-    expect(gate.parallelLoses).toBe(false);
+    expect(gate.parallelLosesAt(0.2)).toBe(false);
   });
 
   it('keeps exploring while closed, and never overrides a fixed gate', () => {
@@ -240,7 +269,7 @@ describe('EntropyGate arm comparison (parallel arm vs AR, per session)', () => {
 
     const fixed = fresh({ adaptive: false, threshold: 3, min: 0, max: 6, explorationRate: 0 });
     for (let i = 0; i < 20; i++) fixed.record(0.2, 0, 1, at(2));
-    expect(fixed.parallelLoses).toBe(false);
+    expect(fixed.parallelLosesAt(0.2)).toBe(false);
     expect(fixed.decide(2.9)).toBe(true);
   });
 });
