@@ -12,9 +12,10 @@ export interface GateCalibration {
 
 /**
  * The calibration counts as at most this many steps per bin, so a session's own observations (its backend,
- * its tenant's prompts) outweigh it after a few dozen parallel steps.
+ * its tenant's prompts) outweigh it after a few parallel steps: out of the model's domain generations are
+ * short (measured with the heads' prior: `PRIOR_WEIGHT` in tree/acceptance-estimates.ts).
  */
-export const PRIOR_STEPS_PER_BIN = 16;
+export const PRIOR_STEPS_PER_BIN = 4;
 
 /**
  * The calibration was measured with one tree, so only its shape over entropy carries over: each bin's mean
