@@ -77,7 +77,7 @@ export class EntropyGate {
    * bin can recover. A fixed gate never moves. Measured alternatives (MT-Bench, 24 questions, onnxruntime-node,
    * Cerberus + gate over AR): one check of the whole arm that closed every bin 1.24× (it closed on chance
    * runs: a step accepts 0-4 tokens), judging a bin by its own steps 1.27×, unmeasured bins judged as the
-   * bin below 1.28× (an early chance closure then stopped all measuring), this 1.30-1.33×.
+   * bin below 1.26-1.28× (an early chance closure then stopped all measuring), this 1.30-1.33×.
    */
   parallelLosesAt(entropy: number): boolean {
     return this.policy.adaptive && this.losing[binOf(this.edges, entropy)] === true;
