@@ -12,7 +12,7 @@ export const ARM_HORIZON = 64;
  * The arm closes only when even its optimistic estimate loses: its tokens plus this many standard errors of
  * their sum. A step accepts 0-4 extra tokens, so 8 steps of an arm that pays 1.25× on average (2 tokens for
  * 1.6 AR steps, 1.1 tokens spread) look below break-even about one time in seven; with this margin, one in
- * fifty. Closing costs more than it saves: a closed bin is measured again only by exploration.
+ * fifty. A wrong closure is dear: a closed bin is measured again only by exploration, and as its evidence fades.
  */
 export const ARM_CONFIDENCE_Z = 1;
 
@@ -32,8 +32,6 @@ export class EntropyGate {
    * cost in AR steps, all fading (so old evidence also drops below `ARM_MIN_STEPS` and stops judging).
    */
   private readonly arm: { steps: number[]; tokens: number[]; squares: number[]; cost: number[] };
-  /** `losingBins()`, as of the last record or re-estimate. */
-  private losing: readonly boolean[] = [];
 
   constructor(
     private readonly policy: GatePolicy,
@@ -80,37 +78,26 @@ export class EntropyGate {
    * bin below 1.26-1.28× (an early chance closure then stopped all measuring), this 1.30-1.33×.
    */
   parallelLosesAt(entropy: number): boolean {
-    return this.policy.adaptive && this.losing[binOf(this.edges, entropy)] === true;
-  }
-
-  /** Per bin, whether this session's own parallel steps lose there (`parallelLosesAt`). */
-  private losingBins(): boolean[] {
-    const bins = this.count.length;
+    if (!this.policy.adaptive) return false;
+    const from = binOf(this.edges, entropy);
     // Up to the last bin that reaches below the threshold (the bins above it ran only exploration steps).
-    let top = 0;
-    while (top + 1 < bins && this.edges[top + 1]! < this.threshold) top++;
+    let to = from;
+    while (to + 1 < this.count.length && this.edges[to + 1]! < this.threshold) to++;
     const { arm } = this;
-    const losing: boolean[] = [];
-    for (let from = 0; from < bins; from++) {
-      let steps = 0;
-      let tokens = 0;
-      let squares = 0;
-      let cost = 0;
-      for (let b = from; b <= Math.max(from, top); b++) {
-        steps += arm.steps[b]!;
-        tokens += arm.tokens[b]!;
-        squares += arm.squares[b]!;
-        cost += arm.cost[b]!;
-      }
-      if (steps < ARM_MIN_STEPS) {
-        // Too few steps here and above to judge: tried, so that they are measured.
-        losing.push(false);
-        continue;
-      }
-      const variance = Math.max(0, squares / steps - (tokens / steps) ** 2);
-      losing.push(tokens + ARM_CONFIDENCE_Z * Math.sqrt(variance * steps) < cost);
+    let steps = 0;
+    let tokens = 0;
+    let squares = 0;
+    let cost = 0;
+    for (let b = from; b <= to; b++) {
+      steps += arm.steps[b]!;
+      tokens += arm.tokens[b]!;
+      squares += arm.squares[b]!;
+      cost += arm.cost[b]!;
     }
-    return losing;
+    // Too few steps here and above to judge: tried, so that they are measured.
+    if (steps < ARM_MIN_STEPS) return false;
+    const variance = Math.max(0, squares / steps - (tokens / steps) ** 2);
+    return tokens + ARM_CONFIDENCE_Z * Math.sqrt(variance * steps) < cost;
   }
 
   /**
@@ -143,7 +130,6 @@ export class EntropyGate {
     if (this.policy.adaptive) {
       const stats = { binEdges: this.edges, sumAccepted: this.sum, sumExpected: this.expected, count: this.count };
       this.threshold = estimateThreshold(stats, outlook, this.policy);
-      this.losing = this.losingBins();
     }
   }
 
