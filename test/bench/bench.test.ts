@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { benchSchema, type BenchResults } from './results';
+import { benchSchema, median, MIN_RATIO_TOKENS, type BenchResults } from './results';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -50,6 +50,24 @@ describe('npm run bench -- --quick', () => {
         }
         // Every step of an ungated parallel mode is parallel, except a last token emitted without a forward.
         expect(group.configs.find((c) => c.id === 'cerberus')!.parallelShare).toBeGreaterThan(0.5);
+      }
+    }
+  });
+
+  it('lists every prompt with every configuration, and the medians are those rows\' medians', () => {
+    for (const backend of results.backends) {
+      const rows = backend.prompts ?? [];
+      const stories = backend.groups.find((g) => g.category === 'stories')!;
+      const all = backend.groups.find((g) => g.category === 'all')!;
+      expect(rows.length).toBe(stories.configs[0]!.prompts + all.configs[0]!.prompts);
+      const rate = (row: (typeof rows)[number], id: string) => row.tokens[id]! / row.wallMs[id]!;
+      for (const group of [stories, all]) {
+        const inGroup = rows.filter((r) => (group.category === 'stories' ? r.set === 'stories' : r.set === 'mt-bench'));
+        const decoded = inGroup.filter((r) => r.tokens['ar']! >= MIN_RATIO_TOKENS);
+        for (const c of group.configs) {
+          expect(inGroup.reduce((n, r) => n + r.tokens[c.id]!, 0)).toBe(c.tokens);
+          expect(median(decoded.map((r) => rate(r, c.id) / rate(r, 'ar')))).toBeCloseTo(c.medianRatioToAr, 9);
+        }
       }
     }
   });

@@ -33,7 +33,7 @@ import { profileBackend } from './profile';
 import { fittingPrompts, mtBenchQuestions, storyOpenings, type BenchPrompt } from './prompts';
 import { markdownReport } from './report-md';
 import { svgChart } from './report-svg';
-import { benchSchema, groupsOf, SCHEMA_ID, type BenchResults, type PhaseProfile, type PromptRuns } from './results';
+import { benchSchema, groupsOf, promptRows, SCHEMA_ID, type BenchResults, type PhaseProfile, type PromptRuns } from './results';
 import type { BenchRunner, RunResult } from './runner';
 import { WorkerdRunner } from './workerd-runner';
 import { workerBaseVariant } from './worker-variant';
@@ -221,7 +221,7 @@ async function main(): Promise<void> {
         order: 'per prompt, configurations in rotated order, backends alternating inside each configuration',
       },
       backends: await Promise.all(
-        runners.map(async (r) => ({ name: r.name, path: r.path, peakRssMb: await r.peakRssMb(), notes: r.notes, groups: groupsOf(configs, perRunner.get(r.name)!) })),
+        runners.map(async (r) => ({ name: r.name, path: r.path, peakRssMb: await r.peakRssMb(), notes: r.notes, groups: groupsOf(configs, perRunner.get(r.name)!), prompts: promptRows(configs, perRunner.get(r.name)!) })),
       ),
       skipped,
       profile: profiles,

@@ -51,6 +51,16 @@ const group = z.object({
   configs: z.array(configResult),
 });
 
+/** One prompt on one backend: what every configuration emitted and in how long, so a reader can see which prompts move a median. */
+const promptRow = z.object({
+  label: z.string(),
+  set: z.enum(['stories', 'mt-bench']),
+  category: z.string(),
+  /** Per configuration id: tokens emitted, wall ms (the fastest of the repeats, as in the medians). */
+  tokens: z.record(z.string(), z.int()),
+  wallMs: z.record(z.string(), z.number()),
+});
+
 const phases = z.record(z.string(), z.number());
 
 export const profileSchema = z.object({
@@ -103,6 +113,8 @@ export const benchSchema = z.object({
       peakRssMb: z.number(),
       notes: z.record(z.string(), z.unknown()),
       groups: z.array(group),
+      /** Absent in files written before 2026-12-02 (the committed runs before it). */
+      prompts: z.array(promptRow).optional(),
     }),
   ),
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
@@ -112,6 +124,7 @@ export const benchSchema = z.object({
 export type BenchResults = z.infer<typeof benchSchema>;
 export type ConfigResult = z.infer<typeof configResult>;
 export type GroupResult = z.infer<typeof group>;
+export type PromptRow = z.infer<typeof promptRow>;
 
 /** One prompt's results on one backend, every configuration. */
 export interface PromptRuns {
@@ -193,4 +206,16 @@ export function groupsOf(configs: readonly BenchConfig[], prompts: readonly Prom
   }
   if (mt.length > 0) groups.push({ set: 'mt-bench', category: 'all', configs: summarise(configs, mt) });
   return groups;
+}
+
+/** Every prompt's runs as rows (configuration id → tokens, wall ms). */
+export function promptRows(configs: readonly BenchConfig[], prompts: readonly PromptRuns[]): PromptRow[] {
+  const per = (p: PromptRuns, f: (r: RunResult) => number) => Object.fromEntries(configs.map((c) => [c.id, f(p.runs.get(c.id)!)]));
+  return prompts.map((p) => ({
+    label: p.prompt.label,
+    set: p.prompt.set,
+    category: p.prompt.category,
+    tokens: per(p, (r) => r.tokens),
+    wallMs: per(p, (r) => r.wallMs),
+  }));
 }
