@@ -5,5 +5,5 @@ import { workerModel } from '../../workers/cloudflare/worker-model';
 import { MemorySessionStore } from '../../workers/sessions/memory-store';
 import { sessionStoreContract } from './session-store.case';
 
-describe('SessionDO (SQLite, through RPC)', () => sessionStoreContract(() => durableSessionStore(env.SESSIONS)));
-describe('MemorySessionStore', () => sessionStoreContract(() => new MemorySessionStore(() => workerModel(env))));
+describe('SessionDO (SQLite, through RPC)', () => sessionStoreContract(() => durableSessionStore(env.SESSIONS), { cancelsInBackground: true }));
+describe('MemorySessionStore', () => sessionStoreContract(() => new MemorySessionStore(() => workerModel(env)), { cancelsInBackground: false }));

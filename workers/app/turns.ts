@@ -50,7 +50,7 @@ export async function startTurn(c: Ctx, deps: AppDeps, sessionId: string, turn: 
   // Past the tenant's max_sessions its least recently used conversations are forgotten, off the request path.
   const { forget } = await deps.tenants.openSession(tenant.id, sessionId, deps.now());
   for (const old of forget) runInBackground(c, deps.sessions.forget({ tenantId: tenant.id, sessionId: old }), deps.log);
-  const started = await deps.sessions.startTurn({ tenantId: tenant.id, sessionId }, turn);
+  const started = await deps.sessions.startTurn({ tenantId: tenant.id, sessionId }, turn, (task) => runInBackground(c, task, deps.log));
   if (!started.ok) throw new ApiError(started.error);
   const account = turnAccount(deps.now, (usage) => runInBackground(c, deps.tenants.recordUsage(tenant.id, usage), deps.log));
   return { events: started.events, account };

@@ -9,11 +9,16 @@ import type { TenantsDO } from './tenants-do';
 
 export function durableSessionStore(namespace: DurableObjectNamespace<SessionDO>): SessionStore {
   return {
-    async startTurn(key, turn) {
+    async startTurn(key, turn, background) {
       const stub = namespace.get(namespace.idFromName(sessionObjectName(key)));
       const started = await stub.startTurn(turn);
       if (!started.ok) return started;
-      const body = onCancel(started.body, () => stub.cancelTurn(started.turnId));
+      const body = onCancel(started.body, () => {
+        // Sent as the client goes away: kept alive past the invocation, or it may never reach the object.
+        const sent = stub.cancelTurn(started.turnId);
+        background(sent);
+        return sent;
+      });
       return { ok: true, events: body.pipeThrough(decodeEvents()) };
     },
     async forget(key) {

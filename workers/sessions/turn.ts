@@ -87,9 +87,11 @@ export interface SessionKey {
 export interface SessionStore {
   /**
    * Starts a turn. Refusals known before the first token (busy session, prompt too long) come back as
-   * `ok: false`; cancelling `events` stops the generation and keeps only what was emitted.
+   * `ok: false`; cancelling `events` stops the generation and keeps only what was emitted. `background`
+   * keeps work alive past the request (the cancel a store sends when the client goes away: a Worker's
+   * invocation may end with the disconnect, and its pending requests with it).
    */
-  startTurn(key: SessionKey, turn: TurnRequest): Promise<TurnStart>;
+  startTurn(key: SessionKey, turn: TurnRequest, background: (task: Promise<unknown>) => void): Promise<TurnStart>;
   /** Deletes the conversation (its cache and log); a session generating right now is left alone. */
   forget(key: SessionKey): Promise<void>;
 }
