@@ -10,9 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatePolicy, GenerateOptions } from '../../src/types';
 import type { Model } from '../../src/engine/model';
 import { collect, GREEDY_AR, loadFixtureModel } from './engine-helpers';
-import { FIXTURE_VARIANT, fixtureSource } from './support/fixture';
+import { FIXTURE_VARIANT, fixtureSource, TEST_BACKENDS } from './support/fixture';
 import { parseManifest } from '../../src/model/manifest';
-import { TEST_BACKENDS } from './support/fixture';
 
 const OPENINGS = [
   'Once upon a time, there was a little',
