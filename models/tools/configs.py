@@ -48,7 +48,7 @@ CONFIGS = {
         root_heads=("cerberus",), heads_mlp_hidden={"cerberus": (64,)}),
     "fixture": PipelineConfig(
         name="tiny-fixture", out="test/fixtures/tiny", vocab_size=512,
-        # ffn 64 keeps all five files under 1,000,000 bytes (each heads graph carries its own LM head copy)
+        # ffn 64 keeps the five fp32 files under 1,000,000 bytes together (each heads graph carries its own LM head copy)
         model=dict(d_model=64, n_layers=2, n_heads=4, ffn_hidden=64, max_positions=512),
         # step budgets (a few minutes on a free machine) so a busy machine gives the same fixture, only later
         base=dict(seq_len=256, batch_size=16, max_steps=450, eval_every=150, eval_windows=16, max_minutes=20.0,

@@ -12,7 +12,7 @@ export const ARM_HORIZON = 64;
  * The arm closes only when even its optimistic estimate loses: its tokens plus this many standard errors of
  * their sum. A step accepts 0-4 extra tokens, so 8 steps of an arm that pays 1.25× on average (2 tokens for
  * 1.6 AR steps, 1.1 tokens spread) look below break-even about one time in seven; with this margin, one in
- * fifty. A wrong closure is dear: a closed bin is measured again only by exploration, and as its evidence fades.
+ * fifty (normal approximation, not measured). A wrong closure is dear: a closed bin is measured again only by exploration, and as its evidence fades.
  */
 export const ARM_CONFIDENCE_Z = 1;
 
