@@ -75,6 +75,7 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     ...options,
     ...(nativeHeads === undefined ? {} : { nativeCpuHeads: headsOnNativeCpu }),
     ...(minRowsPerRun === undefined ? {} : { minRowsPerRun }),
+    maskValue: manifest.base.mask_value,
   });
   try {
     const stepCosts = variant === undefined ? manifest.step_costs : variant.step_costs;
@@ -140,7 +141,11 @@ async function createModelBinding(
   base: Uint8Array,
   heads: Partial<Record<HeadKind, Uint8Array>>,
   architecture: ModelArchitecture,
-  options: LoadModelOptions & { readonly minRowsPerRun?: number; readonly nativeCpuHeads?: Partial<Record<HeadKind, Uint8Array>> },
+  options: LoadModelOptions & {
+    readonly minRowsPerRun?: number;
+    readonly nativeCpuHeads?: Partial<Record<HeadKind, Uint8Array>>;
+    readonly maskValue?: number;
+  },
 ): Promise<InferenceBinding> {
   return asBackendError('creating the inference binding', () =>
     createBinding({
@@ -152,6 +157,7 @@ async function createModelBinding(
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.spinning === undefined ? {} : { spinning: options.spinning }),
       ...(options.minRowsPerRun === undefined ? {} : { minRowsPerRun: options.minRowsPerRun }),
+      ...(options.maskValue === undefined ? {} : { maskValue: options.maskValue }),
       ...(options.log === undefined ? {} : { log: options.log }),
     }),
   );

@@ -18,7 +18,7 @@ const NATIVE_CPU_HEADS_VARIANT = 'int8';
 
 /** The heads files to use if the binding lands on native-cpu, or undefined to use the base's own. */
 export function nativeCpuHeads(manifest: Manifest, backend: BackendName | 'auto'): Partial<Record<HeadKind, string>> | undefined {
-  const mayLandOnNativeCpu = backend === 'native-cpu' || backend === 'native-cuda' || (backend === 'auto' && (RUNTIME.isNode || RUNTIME.isDeno) && !RUNTIME.isWorkerd);
+  const mayLandOnNativeCpu = backend === 'native-cpu' || backend === 'kernel' || backend === 'native-cuda' || (backend === 'auto' && (RUNTIME.isNode || RUNTIME.isDeno) && !RUNTIME.isWorkerd);
   const files = manifest.base.variants?.[NATIVE_CPU_HEADS_VARIANT]?.heads;
   if (!mayLandOnNativeCpu || files === undefined) return undefined;
   const picked: Partial<Record<HeadKind, string>> = {};

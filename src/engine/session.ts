@@ -34,6 +34,7 @@ export class Session {
   /** Estimates restored from a persisted state, taken up when their head kind is first used. */
   private readonly savedEstimates: NonNullable<LearnedState['estimates']>;
   private running = false;
+  private disposed = false;
 
   constructor(
     private readonly model: ModelParts,
@@ -47,7 +48,17 @@ export class Session {
       options.learnedState === undefined ? initialLearnedState(manifest.gate.calibration, policy) : restoreLearnedState(options.learnedState);
     this.gate = new EntropyGate(policy, state);
     this.savedEstimates = { ...state.estimates };
-    this.cache = new KvCache(arch.n_layers, arch.n_kv_heads, arch.head_dim, arch.max_positions);
+    this.cache = new KvCache(arch.n_layers, arch.n_kv_heads, arch.head_dim, arch.max_positions, model.binding.kvStorage);
+  }
+
+  /**
+   * Gives the KV cache's buffers back to the binding's storage (the fused kernel's memory) at once instead
+   * of when they are garbage-collected. The session cannot generate afterwards.
+   */
+  dispose(): void {
+    if (this.running) throw new EngineError('busy', 'this session is generating; abort it before disposing it');
+    this.cache.dispose();
+    this.disposed = true;
   }
 
   /** Token ids the cache holds, in order. */
@@ -74,6 +85,7 @@ export class Session {
    */
   async *generate(promptIds: readonly number[], opts: GenerateOptions): AsyncGenerator<GenerationEvent, void, undefined> {
     if (this.running) throw new EngineError('busy', 'this session is already generating; wait for it or abort it first');
+    if (this.disposed) throw new EngineError('invalid-options', 'this session was disposed; create a new one');
     const options = validateGenerateOptions(opts, this.model.config);
     const arch = this.model.manifest.architecture;
     validatePrompt(promptIds, arch.vocab_size, arch.max_positions);

@@ -1,4 +1,4 @@
-import type { LayerKv } from '../runtime/binding';
+import type { KvStorage, LayerKv } from '../runtime/binding';
 
 /** Positions allocated before the first growth; below this a cache is cheap whatever its length. */
 export const INITIAL_KV_POSITIONS = 64;
@@ -42,11 +42,17 @@ export class KvCache {
     readonly kvHeads: number,
     readonly headDim: number,
     readonly capacity: number,
+    /** The binding's storage (InferenceBinding.kvStorage), so that it reads the cache without copying it. */
+    private readonly storage?: KvStorage,
   ) {
     this.allocated = allocatedPositions(0, capacity);
     const size = kvHeads * this.allocated * headDim;
-    this.keys = Array.from({ length: layers }, () => new Float32Array(size));
-    this.values = Array.from({ length: layers }, () => new Float32Array(size));
+    this.keys = Array.from({ length: layers }, () => this.buffer(size));
+    this.values = Array.from({ length: layers }, () => this.buffer(size));
+  }
+
+  private buffer(floats: number): Float32Array {
+    return this.storage?.allocate(floats) ?? new Float32Array(floats);
   }
 
   /** Bytes the buffers hold now (allocated, not just used). */
@@ -61,8 +67,9 @@ export class KvCache {
     const size = this.kvHeads * this.allocated * this.headDim;
     const used = this.kvHeads * this.length * this.headDim;
     const grow = (old: Float32Array) => {
-      const next = new Float32Array(size);
+      const next = this.buffer(size);
       next.set(old.subarray(0, used));
+      this.storage?.release(old);
       return next;
     };
     this.keys = this.keys.map(grow);
@@ -71,6 +78,14 @@ export class KvCache {
 
   get length(): number {
     return this.held.length;
+  }
+
+  /** Gives the buffers back to the binding's storage; the cache is empty and unusable afterwards. */
+  dispose(): void {
+    if (this.storage !== undefined) for (const buffer of [...this.keys, ...this.values]) this.storage.release(buffer);
+    this.keys = [];
+    this.values = [];
+    this.held.length = 0;
   }
 
   get tokens(): readonly number[] {

@@ -69,6 +69,8 @@ export const manifestSchema = z
       ffn_hidden: positiveInt,
       max_positions: positiveInt,
       rope_theta: z.number().positive(),
+      /** RMSNorm's epsilon (the fused kernel reads it from a traced base, which does not carry it). */
+      norm_eps: z.number().positive().optional(),
       parameters: positiveInt,
     }),
     tokenizer: z.object({

@@ -116,7 +116,7 @@ async function blameCudaOrModel(
   cudaError: BindingError,
 ): Promise<never> {
   const cpu = await createModelSessions(ort, arch, bytes, cpuOptions);
-  await Promise.allSettled([cpu.base, ...cpu.heads.values()].map((session) => session.release()));
+  await Promise.allSettled([...(cpu.base === undefined ? [] : [cpu.base]), ...cpu.heads.values()].map((session) => session.release()));
   cudaUnavailable = new BindingError('backend-unavailable', `CUDA execution provider failed to start: ${cudaError.message}`, {
     cause: cudaError,
   });

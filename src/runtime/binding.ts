@@ -6,7 +6,7 @@
  * Shapes follow docs/model-contract.md. Everything is row-major and batch 1.
  */
 
-export type BackendName = 'wasm' | 'webgpu' | 'native-cpu' | 'native-cuda';
+export type BackendName = 'wasm' | 'webgpu' | 'native-cpu' | 'native-cuda' | 'kernel';
 
 /** Backend class used to pick a default tree from the manifest (`trees.wasm | native | gpu`). */
 export type BackendClass = 'wasm' | 'native' | 'gpu';
@@ -54,6 +54,17 @@ export interface HeadsOutput {
   readonly modelMs: number;
 }
 
+/**
+ * Float32 buffers in a binding's own memory: a `past` whose K/V are views of such buffers is read in place
+ * instead of being copied into the runtime every forward (the engine's KvCache allocates from it).
+ */
+export interface KvStorage {
+  /** A zeroed buffer of `floats`; a plain Float32Array when the binding's memory is full (then copied). */
+  allocate(floats: number): Float32Array;
+  /** Gives a buffer from `allocate` back; it must not be used afterwards. */
+  release(buffer: Float32Array): void;
+}
+
 export interface InferenceBinding {
   readonly backend: BackendName;
   readonly backendClass: BackendClass;
@@ -66,6 +77,8 @@ export interface InferenceBinding {
    * hidden state) is required by the kinds in `rootReading` and ignored by the others.
    */
   heads(kind: HeadKind, hidden: Float32Array, n: number, depth?: number, roots?: ArrayLike<number>): Promise<HeadsOutput>;
+  /** Where K/V caches should live for this binding to read them without a copy (absent: anywhere). */
+  readonly kvStorage?: KvStorage;
   /** Head kinds this binding has loaded. */
   readonly headKinds: readonly HeadKind[];
   /** Head kinds whose graphs compute only the heads asked for (`num_heads`, models/tools/depth_heads.py). */

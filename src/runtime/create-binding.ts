@@ -4,6 +4,7 @@
  */
 import type { ModelArchitecture } from './architecture';
 import type { BackendName, HeadKind, InferenceBinding } from './binding';
+import { createKernelBinding } from './backend-kernel';
 import { createNativeBinding } from './backend-native';
 import { createWasmBinding } from './backend-wasm';
 import { createWebGpuBinding } from './backend-webgpu';
@@ -36,6 +37,10 @@ export interface CreateBindingOptions {
    * for graphs whose kernels round a single row differently from several (padded-forward.ts).
    */
   readonly minRowsPerRun?: number;
+  /** The additive mask's blocked value (manifest.base.mask_value); the fused kernel skips such columns. */
+  readonly maskValue?: number;
+  /** Bytes the fused kernel's memory may grow to (weights, step buffers, caches); default 1 GiB. */
+  readonly kernelMemoryLimit?: number;
   /** Receives why a preferred backend was skipped. Default: console.warn, each distinct reason once. */
   readonly log?: (message: string) => void;
   /** Host facts; tests override them to exercise other hosts' choices. */
@@ -55,6 +60,13 @@ function createOn(
     case 'webgpu':
       // A software adapter only when WebGPU itself was asked for: 'auto' wants speed.
       return createWebGpuBinding(arch, bytes, { allowFallbackAdapter: requested === 'webgpu' });
+    case 'kernel':
+      // The heads run on onnxruntime-node where it loads: the native-cpu heads are the ones to give it.
+      return createKernelBinding(arch, options.nativeCpuHeads !== undefined ? { ...bytes, heads: options.nativeCpuHeads } : bytes, {
+        ...(options.maskValue === undefined ? {} : { maskValue: options.maskValue }),
+        ...(options.threads === undefined ? {} : { threads: options.threads }),
+        ...(options.kernelMemoryLimit === undefined ? {} : { memoryLimit: options.kernelMemoryLimit }),
+      });
     case 'native-cpu':
     case 'native-cuda':
       return createNativeBinding(arch, backend === 'native-cpu' && options.nativeCpuHeads !== undefined ? { ...bytes, heads: options.nativeCpuHeads } : bytes, {

@@ -68,7 +68,7 @@ function float32Output(outputs: OrtOutputs, name: string, dims: readonly number[
 
 export function createOrtBinding(parts: OrtBindingParts): InferenceBinding {
   const { ort, architecture: arch, backend } = parts;
-  const base = new QueuedSession(parts.sessions.base);
+  const base = parts.sessions.base === undefined ? undefined : new QueuedSession(parts.sessions.base);
   const heads = new Map([...parts.sessions.heads].map(([kind, session]) => [kind, new QueuedSession(session)]));
   const withInput = (name: string) => new Set([...parts.sessions.heads].filter(([, s]) => s.inputNames.includes(name)).map(([kind]) => kind));
   const depthSelectable = withInput('num_heads');
@@ -96,6 +96,7 @@ export function createOrtBinding(parts: OrtBindingParts): InferenceBinding {
   }
 
   async function forwardOnce(input: ForwardInput): Promise<ForwardOutput> {
+    if (base === undefined) throw new BindingError('model-contract', `this ${backend} binding was created for the heads only`);
     const t = input.inputIds.length;
     const p = input.pastLength;
     const kvDims = [1, arch.n_kv_heads, p, arch.head_dim];
@@ -161,7 +162,7 @@ export function createOrtBinding(parts: OrtBindingParts): InferenceBinding {
     async dispose() {
       if (disposed) return;
       disposed = true;
-      await Promise.all([base, ...heads.values()].map((session) => session.release()));
+      await Promise.all([...(base === undefined ? [] : [base]), ...heads.values()].map((session) => session.release()));
     },
   };
 }

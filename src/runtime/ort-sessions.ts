@@ -9,12 +9,13 @@ import { BindingError } from './errors';
 import type { OrtApi, OrtSession, OrtSessionOptions } from './ort-api';
 
 export interface ModelBytes {
-  readonly base: Uint8Array;
+  /** Absent for a heads-only binding (the fused kernel runs the base itself: backend-kernel.ts). */
+  readonly base?: Uint8Array;
   readonly heads: Partial<Record<HeadKind, Uint8Array>>;
 }
 
 export interface ModelSessions {
-  readonly base: OrtSession;
+  readonly base?: OrtSession;
   readonly heads: ReadonlyMap<HeadKind, OrtSession>;
 }
 
@@ -62,10 +63,13 @@ export async function createModelSessions(
 ): Promise<ModelSessions> {
   const created: OrtSession[] = [];
   try {
-    const base = await createSession(ort, 'base.onnx', bytes.base, options);
-    created.push(base);
-    checkNames('base.onnx', 'inputs', base.inputNames, baseInputNames(arch));
-    checkNames('base.onnx', 'outputs', base.outputNames, baseOutputNames(arch));
+    let base: OrtSession | undefined;
+    if (bytes.base !== undefined) {
+      base = await createSession(ort, 'base.onnx', bytes.base, options);
+      created.push(base);
+      checkNames('base.onnx', 'inputs', base.inputNames, baseInputNames(arch));
+      checkNames('base.onnx', 'outputs', base.outputNames, baseOutputNames(arch));
+    }
     const heads = new Map<HeadKind, OrtSession>();
     for (const [kind, headBytes] of Object.entries(bytes.heads) as [HeadKind, Uint8Array | undefined][]) {
       if (headBytes === undefined) continue;
@@ -77,7 +81,7 @@ export async function createModelSessions(
       checkNames(`heads-${kind}.onnx`, 'outputs', session.outputNames, ['head_logits']);
       heads.set(kind, session);
     }
-    return { base, heads };
+    return base === undefined ? { heads } : { base, heads };
   } catch (error) {
     await Promise.allSettled(created.map((session) => session.release()));
     throw error;

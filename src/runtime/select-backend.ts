@@ -14,6 +14,7 @@ export const SUPPORTED_BACKENDS: readonly BackendRequest[] = Object.freeze([
   'webgpu',
   'native-cpu',
   'native-cuda',
+  'kernel',
 ]);
 
 function isBackendRequest(value: string): value is BackendRequest {

@@ -63,6 +63,12 @@ export class Conversation {
   /** Drops the KV cache (when idle); the next turn rebuilds it from the log. */
   dropCache(): void {
     if (this.#busy) return;
+    this.#forgetSession();
+  }
+
+  /** Lets the live session go, its cache memory with it (a binding's own storage is given back now, not at GC). */
+  #forgetSession(): void {
+    this.#live?.session.dispose();
     this.#live = null;
     this.#budget?.forget(this);
   }
@@ -120,6 +126,7 @@ export class Conversation {
     const policy = JSON.stringify(turn.session);
     if (this.#live?.policy === policy) return this.#live.session;
     const learnedState = this.#live?.session.learnedState() ?? savedGate;
+    this.#live?.session.dispose();
     let session: Session;
     try {
       session = model.createSession({ ...turn.session, ...(learnedState === null ? {} : { learnedState }) });
@@ -177,8 +184,7 @@ export class Conversation {
       await generation.return(undefined);
       if (failed) {
         // The cache may be half-written: drop it; the log still holds the last consistent turn.
-        this.#live = null;
-        this.#budget?.forget(this);
+        this.#forgetSession();
       } else {
         const gate = session.learnedState();
         this.log.saveTurn([...promptIds, ...emitted], gate, turnRecord(statsOf(gate.threshold), done?.finishReason ?? 'abort'));

@@ -1,0 +1,268 @@
+// AssemblyScript source of the fused decoder kernel (src/runtime/kernel/decoder.wasm; build:
+// `npm run build:kernel`). One decoder step of a docs/model-contract.md base (llama layout: RMSNorm,
+// q|k|v projection, rotate-half rotary, softmax attention over the cache and the step's own rows under an
+// additive mask, SwiGLU, tied LM head) over memory laid out by kernel-layout.ts; JS only copies inputs in
+// and results out.
+//
+// Why our own kernel: onnxruntime spends 40 % of a T = 1 step of this 6 M model dispatching ~200 small
+// operators, and its intra-op threads cannot split them profitably (docs/benchmarks/peer.md). Here a step
+// is one call per layer phase, and matmuls split by output rows across threads that share this memory.
+//
+// Exactness: every row's result is computed by the same sequence of float operations whatever the other
+// rows are. Matmuls are per-row dot products in a fixed order; attention visits the allowed keys in column
+// order (the cache, then the step's rows) and skips blocked ones, which a blocked key's exp(-1e4) = 0 term
+// would not change anyway. So a tree node's logits equal, bit for bit, those the same token gets as an AR
+// step once its ancestors are in the cache.
+
+// y[t, n] = dot(w[n, :], x[t, :]) for n in [n0, n1) (n0, n1 multiples of 8), t < rows. w is [N, K]
+// row-major (each output's weights contiguous), x rows of K with stride xs, y rows with stride ys (floats).
+// K must be a multiple of 4. Every dot product is one 4-lane accumulator over K in order, then its lanes
+// summed, whichever blocking computes it (8 outputs of one row, or 4 outputs of two rows): so a row's
+// result never depends on how many rows there are.
+export function matmul(w: usize, x: usize, y: usize, k: i32, rows: i32, xs: i32, ys: i32, n0: i32, n1: i32): void {
+  const rowBytes = <usize>k << 2;
+  for (let n = n0; n < n1; n += 8) {
+    const wn = w + <usize>n * rowBytes;
+    let t = 0;
+    for (; t + 1 < rows; t += 2) {
+      const x0 = x + ((<usize>t * <usize>xs) << 2);
+      const x1 = x0 + ((<usize>xs) << 2);
+      const y0 = y + ((<usize>t * <usize>ys + <usize>n) << 2);
+      const y1 = y0 + ((<usize>ys) << 2);
+      pair(wn, rowBytes, x0, x1, y0, y1);
+      pair(wn + (rowBytes << 2), rowBytes, x0, x1, y0 + 16, y1 + 16);
+    }
+    if (t < rows) single(wn, rowBytes, x + ((<usize>t * <usize>xs) << 2), y + ((<usize>t * <usize>ys + <usize>n) << 2));
+  }
+}
+
+// 4 outputs (weight rows w, w + rb, ...) of two input rows.
+// @ts-ignore: decorator
+@inline function pair(w: usize, rb: usize, x0: usize, x1: usize, y0: usize, y1: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+  const w1 = w + rb, w2 = w1 + rb, w3 = w2 + rb;
+  for (let i: usize = 0; i < rb; i += 16) {
+    const u = v128.load(x0 + i);
+    const v = v128.load(x1 + i);
+    let c = v128.load(w + i);
+    a0 = madd(c, u, a0);
+    b0 = madd(c, v, b0);
+    c = v128.load(w1 + i);
+    a1 = madd(c, u, a1);
+    b1 = madd(c, v, b1);
+    c = v128.load(w2 + i);
+    a2 = madd(c, u, a2);
+    b2 = madd(c, v, b2);
+    c = v128.load(w3 + i);
+    a3 = madd(c, u, a3);
+    b3 = madd(c, v, b3);
+  }
+  store<f32>(y0, lanes(a0));
+  store<f32>(y0, lanes(a1), 4);
+  store<f32>(y0, lanes(a2), 8);
+  store<f32>(y0, lanes(a3), 12);
+  store<f32>(y1, lanes(b0));
+  store<f32>(y1, lanes(b1), 4);
+  store<f32>(y1, lanes(b2), 8);
+  store<f32>(y1, lanes(b3), 12);
+}
+
+// 8 outputs (weight rows w, w + rb, ...) of one input row.
+// @ts-ignore: decorator
+@inline function single(w: usize, rb: usize, x: usize, y: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+  const w1 = w + rb, w2 = w1 + rb, w3 = w2 + rb, w4 = w3 + rb, w5 = w4 + rb, w6 = w5 + rb, w7 = w6 + rb;
+  for (let i: usize = 0; i < rb; i += 16) {
+    const u = v128.load(x + i);
+    a0 = madd(v128.load(w + i), u, a0);
+    a1 = madd(v128.load(w1 + i), u, a1);
+    a2 = madd(v128.load(w2 + i), u, a2);
+    a3 = madd(v128.load(w3 + i), u, a3);
+    a4 = madd(v128.load(w4 + i), u, a4);
+    a5 = madd(v128.load(w5 + i), u, a5);
+    a6 = madd(v128.load(w6 + i), u, a6);
+    a7 = madd(v128.load(w7 + i), u, a7);
+  }
+  store<f32>(y, lanes(a0));
+  store<f32>(y, lanes(a1), 4);
+  store<f32>(y, lanes(a2), 8);
+  store<f32>(y, lanes(a3), 12);
+  store<f32>(y, lanes(a4), 16);
+  store<f32>(y, lanes(a5), 20);
+  store<f32>(y, lanes(a6), 24);
+  store<f32>(y, lanes(a7), 28);
+}
+
+// a * b + c per lane: one fused multiply-add where the build has relaxed SIMD (decoder-fma), else a multiply
+// then an add. Either way the same for every row of a step, which is what exactness needs.
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+// @ts-ignore: decorator
+@inline function lanes(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+// out[t] = x[t] / sqrt(mean(x[t]^2) + eps) * w, rows of d floats (d a multiple of 4).
+export function rmsNorm(x: usize, w: usize, out: usize, d: i32, rows: i32, eps: f32): void {
+  const bytes = <usize>d << 2;
+  for (let t = 0; t < rows; t++) {
+    const xr = x + <usize>t * bytes;
+    const orow = out + <usize>t * bytes;
+    let acc = f32x4.splat(0);
+    for (let i: usize = 0; i < bytes; i += 16) {
+      const v = v128.load(xr + i);
+      acc = f32x4.add(acc, f32x4.mul(v, v));
+    }
+    const inv = f32x4.splat(<f32>1 / Mathf.sqrt(lanes(acc) / <f32>d + eps));
+    for (let i: usize = 0; i < bytes; i += 16) {
+      v128.store(orow + i, f32x4.mul(f32x4.mul(v128.load(xr + i), inv), v128.load(w + i)));
+    }
+  }
+}
+
+// Rotate-half rotary, in place, on `heads` consecutive heads of dh floats in each row of qkv (stride
+// floats); cos/sin: per row, dh/2 floats each (the row's position), times `scale`.
+export function rotary(qkv: usize, stride: i32, rows: i32, heads: i32, dh: i32, cos: usize, sin: usize, scale: f32): void {
+  const half = dh >> 1;
+  for (let t = 0; t < rows; t++) {
+    const c = cos + ((<usize>t * <usize>half) << 2);
+    const s = sin + ((<usize>t * <usize>half) << 2);
+    for (let h = 0; h < heads; h++) {
+      const base = qkv + ((<usize>t * <usize>stride + <usize>h * <usize>dh) << 2);
+      for (let j = 0; j < half; j++) {
+        const p1 = base + (<usize>j << 2);
+        const p2 = p1 + (<usize>half << 2);
+        const x1 = load<f32>(p1);
+        const x2 = load<f32>(p2);
+        const cj = load<f32>(c + (<usize>j << 2)) * scale;
+        const sj = load<f32>(s + (<usize>j << 2)) * scale;
+        store<f32>(p1, x1 * cj - x2 * sj);
+        store<f32>(p2, x2 * cj + x1 * sj);
+      }
+    }
+  }
+}
+
+// Attention of rows [t0, t1), heads [h0, h1). q: rows of qs floats (head h at h*dh). Keys/values of the
+// cache: pk/pv [heads, p, dh]; of the step's rows: nk/nv [heads, rows, dh]. mask [rows, p + rows] additive:
+// a column at or below `blocked` is blocked. scores: scratch of p + rows + 4 floats. out: rows of os floats.
+//
+// A blocked column gets weight exactly 0 and is still visited in the weighted sum (x + 0 = x), so the
+// allowed columns are summed in column order with nothing between them: the same sequence an AR step sees.
+export function attention(
+  q: usize, qs: i32, pk: usize, pv: usize, p: i32, nk: usize, nv: usize, rows: i32,
+  mask: usize, blocked: f32, h0: i32, h1: i32, dh: i32, scores: usize, out: usize, os: i32, t0: i32, t1: i32,
+): void {
+  const cols = p + rows;
+  const padded = (cols + 3) & ~3;
+  const dhBytes = <usize>dh << 2;
+  for (let t = t0; t < t1; t++) {
+    const m = mask + ((<usize>t * <usize>cols) << 2);
+    for (let h = h0; h < h1; h++) {
+      const qh = q + ((<usize>t * <usize>qs) << 2) + <usize>h * dhBytes;
+      let max: f32 = -Infinity;
+      for (let j = 0; j < cols; j++) {
+        const bias = load<f32>(m + (<usize>j << 2));
+        let s: f32 = -Infinity;
+        if (bias > blocked) {
+          const key = j < p
+            ? pk + (<usize>h * <usize>p + <usize>j) * dhBytes
+            : nk + (<usize>h * <usize>rows + <usize>(j - p)) * dhBytes;
+          s = dot(qh, key, dhBytes) + bias;
+          if (s > max) max = s;
+        }
+        store<f32>(scores + (<usize>j << 2), s);
+      }
+      for (let j = cols; j < padded; j++) store<f32>(scores + (<usize>j << 2), -Infinity);
+      const oh = out + ((<usize>t * <usize>os) << 2) + <usize>h * dhBytes;
+      for (let i: usize = 0; i < dhBytes; i += 4) store<f32>(oh + i, 0);
+      if (max == -Infinity) continue;  // every key blocked (a padding row): zeros, never NaN
+      const mv = f32x4.splat(max);
+      for (let j: usize = 0; j < (<usize>padded << 2); j += 16) {
+        const s = v128.load(scores + j);
+        v128.store(scores + j, v128.andnot(expx4(f32x4.sub(s, mv)), f32x4.eq(s, f32x4.splat(-Infinity))));
+      }
+      let sum: f32 = 0;
+      for (let j = 0; j < cols; j++) {
+        const e = load<f32>(scores + (<usize>j << 2));
+        sum += e;
+        const value = j < p
+          ? pv + (<usize>h * <usize>p + <usize>j) * dhBytes
+          : nv + (<usize>h * <usize>rows + <usize>(j - p)) * dhBytes;
+        const ev = f32x4.splat(e);
+        for (let i: usize = 0; i < dhBytes; i += 16) {
+          v128.store(oh + i, f32x4.add(v128.load(oh + i), f32x4.mul(ev, v128.load(value + i))));
+        }
+      }
+      const inv = f32x4.splat(<f32>1 / sum);
+      for (let i: usize = 0; i < dhBytes; i += 16) v128.store(oh + i, f32x4.mul(v128.load(oh + i), inv));
+    }
+  }
+}
+
+// e^x per lane (Cephes' expf: x = n ln2 + r, a degree-6 polynomial for e^r, 2^n into the exponent);
+// within 2 ulp. Lanes below -87.3 give 0, above 88.3 e^88.3.
+// @ts-ignore: decorator
+@inline function expx4(x: v128): v128 {
+  const tiny = f32x4.lt(x, f32x4.splat(-87.3));
+  const v = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  const n = f32x4.nearest(f32x4.mul(v, f32x4.splat(1.44269504088896341)));
+  const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let poly = f32x4.splat(1.9875691500e-4);
+  poly = f32x4.add(f32x4.mul(poly, r), f32x4.splat(1.3981999507e-3));
+  poly = f32x4.add(f32x4.mul(poly, r), f32x4.splat(8.3334519073e-3));
+  poly = f32x4.add(f32x4.mul(poly, r), f32x4.splat(4.1665795894e-2));
+  poly = f32x4.add(f32x4.mul(poly, r), f32x4.splat(1.6666665459e-1));
+  poly = f32x4.add(f32x4.mul(poly, r), f32x4.splat(5.0000001201e-1));
+  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(poly, r), r), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(e, scale), tiny);
+}
+
+// @ts-ignore: decorator
+@inline function dot(a: usize, b: usize, bytes: usize): f32 {
+  let acc = f32x4.splat(0);
+  for (let i: usize = 0; i < bytes; i += 16) acc = f32x4.add(acc, f32x4.mul(v128.load(a + i), v128.load(b + i)));
+  return lanes(acc);
+}
+
+// out[t, i] = silu(gu[t, i]) * gu[t, f + i] for rows of 2f floats (gate | up); out rows of f floats (f a
+// multiple of 4).
+export function swiglu(gu: usize, out: usize, f: i32, rows: i32): void {
+  const one = f32x4.splat(1);
+  const fb = <usize>f << 2;
+  for (let t = 0; t < rows; t++) {
+    const g = gu + <usize>t * (fb << 1);
+    const o = out + <usize>t * fb;
+    for (let i: usize = 0; i < fb; i += 16) {
+      const gi = v128.load(g + i);
+      const silu = f32x4.div(gi, f32x4.add(one, expx4(f32x4.neg(gi))));
+      v128.store(o + i, f32x4.mul(silu, v128.load(g + fb + i)));
+    }
+  }
+}
+
+// x[t] += y[t], rows of d floats.
+export function addRows(x: usize, y: usize, d: i32, rows: i32): void {
+  const bytes = (<usize>d * <usize>rows) << 2;
+  for (let i: usize = 0; i < bytes; i += 16) v128.store(x + i, f32x4.add(v128.load(x + i), v128.load(y + i)));
+}
+
+// Copies the k and v parts of qkv rows (stride floats, k at koff, v at voff) into nk/nv [heads, rows, dh].
+export function splitHeads(qkv: usize, stride: i32, koff: i32, voff: i32, rows: i32, heads: i32, dh: i32, nk: usize, nv: usize): void {
+  const dhBytes = <usize>dh << 2;
+  for (let t = 0; t < rows; t++) {
+    const r = qkv + ((<usize>t * <usize>stride) << 2);
+    for (let h = 0; h < heads; h++) {
+      const dst = (<usize>h * <usize>rows + <usize>t) * dhBytes;
+      memory.copy(nk + dst, r + (<usize>koff << 2) + <usize>h * dhBytes, dhBytes);
+      memory.copy(nv + dst, r + (<usize>voff << 2) + <usize>h * dhBytes, dhBytes);
+    }
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * The fused decoder kernel (assembly/decoder.ts, compiled to decoder.wasm) driven from JS: the weights
+ * copied once into the kernel's memory in the layout it reads, then one decoder step per `forward`, each
+ * layer a handful of kernel calls. Runtime-agnostic: any host with WebAssembly SIMD.
+ *
+ * Which base graphs it takes: the contract's (docs/model-contract.md), read the way
+ * models/tools/base_graph.py's `read_base_weights` reads them: `model.lm_head` (tied), the norm weights by
+ * name, and the projections as the MatMul weights in graph order, four per layer (q|k|v, out, gate|up,
+ * down) — so both the written graph and a torch.onnx trace. Anything else is `backend-unavailable`.
+ */
+import type { ModelArchitecture } from '../architecture';
+import type { ForwardInput, LayerKv } from '../binding';
+import { BindingError } from '../errors';
+import { KernelHeap } from './kernel-heap';
+import { withHelpers, type KernelSplit } from './kernel-threads';
+import { readGraphWeights, type FloatInitializer, type GraphWeights } from './onnx-initializers';
+
+/** The kernel's exports (assembly/decoder.ts); pointers are byte offsets into its memory. */
+export interface DecoderExports {
+  matmul(w: number, x: number, y: number, k: number, rows: number, xs: number, ys: number, n0: number, n1: number): void;
+  rmsNorm(x: number, w: number, out: number, d: number, rows: number, eps: number): void;
+  rotary(qkv: number, stride: number, rows: number, heads: number, dh: number, cos: number, sin: number, scale: number): void;
+  attention(
+    q: number, qs: number, pk: number, pv: number, p: number, nk: number, nv: number, rows: number,
+    mask: number, blocked: number, h0: number, h1: number, dh: number, scores: number, out: number, os: number, t0: number, t1: number,
+  ): void;
+  swiglu(gu: number, out: number, f: number, rows: number): void;
+  addRows(x: number, y: number, d: number, rows: number): void;
+  splitHeads(qkv: number, stride: number, koff: number, voff: number, rows: number, heads: number, dh: number, nk: number, nv: number): void;
+}
+
+/** The contract's sizes plus what the kernel reads from the graph or the manifest. */
+interface KernelArchitecture extends ModelArchitecture {
+  readonly n_heads: number;
+  readonly ffn_hidden: number;
+  readonly norm_eps: number;
+}
+
+/** manifest.architecture's fields beyond the contract's that the kernel can use. */
+export interface KernelHints {
+  readonly norm_eps?: number;
+  readonly rope_theta?: number;
+}
+
+export interface KernelStep {
+  readonly logits: Float32Array;
+  readonly hidden: Float32Array;
+  readonly present: LayerKv[];
+}
+
+const PAGE = 65536;
+const FLOAT = 4;
+
+interface LayerWeights {
+  attnNorm: number;
+  wqkv: number;
+  wo: number;
+  ffnNorm: number;
+  wgu: number;
+  wd: number;
+}
+
+/** Byte offsets of the per-step buffers, for `rows` query rows and `past` cached positions at most. */
+interface Work {
+  rows: number;
+  past: number;
+  x: number;
+  norm: number;
+  qkv: number;
+  att: number;
+  tmp: number;
+  gu: number;
+  act: number;
+  hidden: number;
+  logits: number;
+  cos: number;
+  sin: number;
+  mask: number;
+  /** One attention scratch per thread. */
+  scores: number[];
+  /** Per layer: room for a cache's K and V ([H, past, Dh]) that is not in kernel memory, and the step's own ([H, rows, Dh]). */
+  pastKey: number[];
+  pastValue: number[];
+  newKey: number[];
+  newValue: number[];
+  /** The block holding all of the above. */
+  start: number;
+  bytes: number;
+}
+
+function unavailable(message: string): never {
+  throw new BindingError('backend-unavailable', `fused kernel: ${message}`);
+}
+
+/** nn.Linear-style [out, in] from an ONNX MatMul weight [in, out]: each output's weights contiguous. */
+function transposed(w: FloatInitializer): Float32Array {
+  const [rows, cols] = w.dims as [number, number];
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w.data[r * cols + c]!;
+  return out;
+}
+
+export class KernelModel {
+  private readonly layers: LayerWeights[] = [];
+  private readonly embedding: number;
+  private readonly finalNorm: number;
+  private readonly invFreq: Float32Array;
+  private work: Work | undefined;
+
+  private constructor(
+    readonly arch: KernelArchitecture,
+    readonly heap: KernelHeap,
+    readonly kernel: DecoderExports,
+    private readonly split: KernelSplit,
+    graph: GraphWeights,
+    invFreq: Float32Array,
+  ) {
+    const { d_model: d, n_layers: layers, vocab_size: v } = arch;
+    const weights = graph.initializers;
+    const projections = graph.matmulWeights.filter((name) => name !== 'model.lm_head');
+    if (projections.length !== 4 * layers) unavailable(`base.onnx has ${projections.length} projection matrices, expected ${4 * layers}`);
+    const need = (name: string, dims: readonly number[]): FloatInitializer => {
+      const w = weights.get(name);
+      if (w === undefined) unavailable(`base.onnx has no initializer ${name}`);
+      if (w.dims.length !== dims.length || w.dims.some((x, i) => x !== dims[i])) {
+        unavailable(`initializer ${name} has shape [${w.dims.join(', ')}], expected [${dims.join(', ')}]`);
+      }
+      return w;
+    };
+    const place = (data: Float32Array): number => {
+      const at = heap.block(data.length * FLOAT);
+      if (at === undefined) unavailable('the weights do not fit in the kernel memory');
+      heap.floats().set(data, at / FLOAT);
+      return at;
+    };
+    const f = arch.ffn_hidden;
+    // The LM head (D, V) transposed is the embedding table (V, D): one copy serves both.
+    this.embedding = place(transposed(need('model.lm_head', [d, v])));
+    for (let i = 0; i < layers; i++) {
+      this.layers.push({
+        attnNorm: place(need(`model.blocks.${i}.attn_norm.weight`, [d]).data),
+        wqkv: place(transposed(need(projections[4 * i]!, [d, 3 * d]))),
+        wo: place(transposed(need(projections[4 * i + 1]!, [d, d]))),
+        ffnNorm: place(need(`model.blocks.${i}.ffn_norm.weight`, [d]).data),
+        wgu: place(transposed(need(projections[4 * i + 2]!, [d, 2 * f]))),
+        wd: place(transposed(need(projections[4 * i + 3]!, [f, d]))),
+      });
+    }
+    this.finalNorm = place(need('model.norm.weight', [d]).data);
+    this.invFreq = invFreq;
+  }
+
+  /** `module`: decoder.wasm compiled; `memory`: shared when threads will run in it. */
+  static async create(
+    contract: ModelArchitecture & KernelHints,
+    base: Uint8Array,
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    options: { readonly memoryLimit: number; readonly threads: number; readonly spinMs: number },
+  ): Promise<KernelModel> {
+    const graph = readGraphWeights(base);
+    const { d_model: d, head_dim: dh, n_kv_heads: kv } = contract;
+    const h = d / dh;
+    const half = dh / 2;
+    const gateUp = graph.initializers.get(graph.matmulWeights.filter((name) => name !== 'model.lm_head')[2] ?? '');
+    if (gateUp === undefined || gateUp.dims.length !== 2) unavailable('base.onnx has no gate|up projection where the contract puts it');
+    const f = gateUp.dims[1]! / 2;
+    // base_graph.py's graphs carry eps and the fp32 rotary frequencies ([inv_freq, inv_freq] per q|k head);
+    // for a traced graph they come from the manifest.
+    const eps = graph.initializers.get('norm_eps')?.data[0] ?? contract.norm_eps;
+    if (eps === undefined) unavailable('neither base.onnx nor the manifest gives norm_eps');
+    const freq = graph.initializers.get('rope_freq');
+    let invFreq: Float32Array;
+    if (freq !== undefined && freq.data.length >= half) invFreq = freq.data.slice(0, half);
+    else if (contract.rope_theta !== undefined) invFreq = Float32Array.from({ length: half }, (_, j) => 1 / contract.rope_theta! ** (j / half));
+    else unavailable('neither base.onnx nor the manifest gives the rotary frequencies (rope_theta)');
+    if (kv !== h) unavailable(`n_kv_heads ${kv} != d_model / head_dim ${h} (grouped-query attention is not implemented)`);
+    if (d % 8 !== 0 || f % 8 !== 0 || dh % 8 !== 0 || contract.vocab_size % 8 !== 0) {
+      unavailable(`sizes must be multiples of 8 (d_model ${d}, ffn_hidden ${f}, head_dim ${dh}, vocab_size ${contract.vocab_size})`);
+    }
+    const arch: KernelArchitecture = { ...contract, n_heads: h, ffn_hidden: f, norm_eps: eps };
+    const instance = await WebAssembly.instantiate(module, { env: { memory, abort: () => unavailable('kernel abort') } });
+    // The first page stays the kernel's own: its stack and statics if a build ever has them, and the
+    // helper threads' control blocks (kernel-threads.ts).
+    const heap = new KernelHeap(memory, PAGE, options.memoryLimit);
+    const kernel = instance.exports as unknown as DecoderExports;
+    const split = await withHelpers(kernel, module, memory, options.threads, options.spinMs);
+    return new KernelModel(arch, heap, kernel, split, graph, invFreq);
+  }
+
+  /** The step buffers for at least `rows` rows and `past` positions; regrown (doubling) when exceeded. */
+  private workFor(rows: number, past: number): Work {
+    const current = this.work;
+    if (current !== undefined && current.rows >= rows && current.past >= past) return current;
+    const r = Math.max(rows, current?.rows ?? 16);
+    const p = Math.max(past, current?.past ?? 64, current !== undefined && past > current.past ? current.past * 2 : 0);
+    const { d_model: d, n_layers: layers, head_dim: dh, n_heads: h, ffn_hidden: f, vocab_size: v } = this.arch;
+    const sizes: number[] = [];
+    const take = (floats: number): number => {
+      const offset = sizes.reduce((a, b) => a + b, 0);
+      sizes.push(Math.ceil((floats * FLOAT) / 64) * 64);
+      return offset;
+    };
+    const work: Work = {
+      rows: r,
+      past: p,
+      x: take(r * d),
+      norm: take(r * d),
+      qkv: take(r * 3 * d),
+      att: take(r * d),
+      tmp: take(r * d),
+      gu: take(r * 2 * f),
+      act: take(r * f),
+      hidden: take(r * d),
+      logits: take(r * v),
+      cos: take(r * (dh / 2)),
+      sin: take(r * (dh / 2)),
+      mask: take(r * (p + r)),
+      scores: Array.from({ length: this.split.threads }, () => take(p + r + 4)),
+      pastKey: [],
+      pastValue: [],
+      newKey: [],
+      newValue: [],
+      start: 0,
+      bytes: 0,
+    };
+    for (let i = 0; i < layers; i++) {
+      work.pastKey.push(take(h * p * dh));
+      work.pastValue.push(take(h * p * dh));
+      work.newKey.push(take(h * r * dh));
+      work.newValue.push(take(h * r * dh));
+    }
+    const bytes = sizes.reduce((a, b) => a + b, 0);
+    const start = this.heap.block(bytes);
+    if (start === undefined) throw new BindingError('runtime-failure', `fused kernel: no memory for a step of ${rows} rows over ${past} positions`);
+    if (current !== undefined) this.heap.give(current.start, current.bytes);
+    const shift = (x: number) => x + start;
+    const placed: Work = {
+      ...work,
+      x: shift(work.x), norm: shift(work.norm), qkv: shift(work.qkv), att: shift(work.att), tmp: shift(work.tmp),
+      gu: shift(work.gu), act: shift(work.act), hidden: shift(work.hidden), logits: shift(work.logits),
+      cos: shift(work.cos), sin: shift(work.sin), mask: shift(work.mask), scores: work.scores.map(shift),
+      pastKey: work.pastKey.map(shift), pastValue: work.pastValue.map(shift),
+      newKey: work.newKey.map(shift), newValue: work.newValue.map(shift),
+      start, bytes,
+    };
+    this.work = placed;
+    return placed;
+  }
+
+  /** Threads a step runs on (this one and its helpers). */
+  get threads(): number {
+    return this.split.threads;
+  }
+
+  /** Stops the helper threads. */
+  stop(): Promise<void> {
+    return this.split.stop();
+  }
+
+  /** One decoder step (inputs already validated against the contract). */
+  forward(input: ForwardInput, blocked: number): KernelStep {
+    const t = input.inputIds.length;
+    const p = input.pastLength;
+    const { d_model: d, n_layers: layers, head_dim: dh, n_heads: h, ffn_hidden: f, vocab_size: v, norm_eps: eps } = this.arch;
+    const w = this.workFor(t, p);
+    const k = this.kernel;
+    const split = this.split;
+    const heap = this.heap.floats();
+    const half = dh / 2;
+    for (let row = 0; row < t; row++) {
+      const id = input.inputIds[row] as number;
+      heap.copyWithin((w.x + row * d * FLOAT) / FLOAT, (this.embedding + id * d * FLOAT) / FLOAT, (this.embedding + (id + 1) * d * FLOAT) / FLOAT);
+      const position = Math.fround(input.positionIds[row] as number);
+      for (let j = 0; j < half; j++) {
+        const angle = Math.fround(position * this.invFreq[j]!);
+        heap[w.cos / FLOAT + row * half + j] = Math.cos(angle);
+        heap[w.sin / FLOAT + row * half + j] = Math.sin(angle);
+      }
+    }
+    heap.set(input.mask, w.mask / FLOAT);
+    // A cache in kernel memory (KvCache with this binding's storage) is read where it is; others are copied in.
+    const pastAt = (layer: LayerKv, kind: 'key' | 'value', room: number): number => {
+      const at = this.heap.offsetOf(layer[kind]);
+      if (at !== undefined) return at;
+      heap.set(layer[kind], room / FLOAT);
+      return room;
+    };
+    const pastKey = input.past.map((layer, i) => pastAt(layer, 'key', w.pastKey[i]!));
+    const pastValue = input.past.map((layer, i) => pastAt(layer, 'value', w.pastValue[i]!));
+    const scale = Math.fround(1 / Math.sqrt(dh));
+    for (let i = 0; i < layers; i++) {
+      const lw = this.layers[i]!;
+      k.rmsNorm(w.x, lw.attnNorm, w.norm, d, t, eps);
+      split.matmul(lw.wqkv, w.norm, w.qkv, d, t, d, 3 * d, 3 * d);
+      k.rotary(w.qkv, 3 * d, t, h, dh, w.cos, w.sin, scale);
+      k.rotary(w.qkv + d * FLOAT, 3 * d, t, h, dh, w.cos, w.sin, 1);
+      k.splitHeads(w.qkv, 3 * d, d, 2 * d, t, h, dh, w.newKey[i]!, w.newValue[i]!);
+      split.attention(w.qkv, 3 * d, pastKey[i]!, pastValue[i]!, p, w.newKey[i]!, w.newValue[i]!, t, w.mask, blocked, h, dh, w.scores, w.att, d);
+      split.matmul(lw.wo, w.att, w.tmp, d, t, d, d, d);
+      k.addRows(w.x, w.tmp, d, t);
+      k.rmsNorm(w.x, lw.ffnNorm, w.norm, d, t, eps);
+      split.matmul(lw.wgu, w.norm, w.gu, d, t, d, 2 * f, 2 * f);
+      k.swiglu(w.gu, w.act, f, t);
+      split.matmul(lw.wd, w.act, w.tmp, f, t, f, d, d);
+      k.addRows(w.x, w.tmp, d, t);
+    }
+    k.rmsNorm(w.x, this.finalNorm, w.hidden, d, t, eps);
+    split.matmul(this.embedding, w.hidden, w.logits, d, t, d, v, v);
+    const out = this.heap.floats();
+    const copy = (at: number, floats: number) => out.slice(at / FLOAT, at / FLOAT + floats);
+    const present: LayerKv[] = [];
+    for (let i = 0; i < layers; i++) present.push({ key: copy(w.newKey[i]!, h * t * dh), value: copy(w.newValue[i]!, h * t * dh) });
+    return { logits: copy(w.logits, t * v), hidden: copy(w.hidden, t * d), present };
+  }
+}

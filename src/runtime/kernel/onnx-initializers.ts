@@ -1,0 +1,137 @@
+/**
+ * Reads the float32 initializers (weights) of an ONNX model from its bytes, and which of them the graph's
+ * MatMul nodes multiply by, in graph order: just enough protobuf to walk ModelProto.graph (onnx.proto3:
+ * ModelProto.graph = 7; GraphProto.node = 1, initializer = 5; NodeProto.input = 1, op_type = 4;
+ * TensorProto.dims = 1, data_type = 2, float_data = 4, name = 8, raw_data = 9, data_location = 14).
+ * The fused kernel needs the weights themselves, not a session; tensors of other types are skipped.
+ */
+import { BindingError } from '../errors';
+
+export interface FloatInitializer {
+  readonly dims: readonly number[];
+  readonly data: Float32Array;
+}
+
+const FLOAT = 1;
+const EXTERNAL = 1;
+
+class Reader {
+  pos: number;
+  constructor(
+    readonly bytes: Uint8Array,
+    start = 0,
+    readonly end = bytes.length,
+  ) {
+    this.pos = start;
+  }
+
+  varint(): number {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      if (this.pos >= this.end) throw new BindingError('model-contract', 'base.onnx: truncated protobuf');
+      const byte = this.bytes[this.pos++]!;
+      result += (byte & 0x7f) * scale;
+      if (byte < 0x80) return result;
+      scale *= 128;
+    }
+  }
+
+  /** Calls `field(number, wireType, reader)` per field; length-delimited fields get a sub-reader. */
+  fields(field: (number: number, wire: number, sub: Reader | undefined) => void): void {
+    while (this.pos < this.end) {
+      const key = this.varint();
+      const number = Math.floor(key / 8);
+      const wire = key & 7;
+      if (wire === 2) {
+        const length = this.varint();
+        const sub = new Reader(this.bytes, this.pos, this.pos + length);
+        this.pos += length;
+        field(number, wire, sub);
+      } else {
+        field(number, wire, undefined);
+        if (wire === 0) this.varint();
+        else if (wire === 1) this.pos += 8;
+        else if (wire === 5) this.pos += 4;
+        else throw new BindingError('model-contract', `base.onnx: unsupported protobuf wire type ${wire}`);
+      }
+      if (this.pos > this.end) throw new BindingError('model-contract', 'base.onnx: truncated protobuf');
+    }
+  }
+
+  /** The current varint field's value, read without consuming (fields() skips it after the callback). */
+  peekVarint(): number {
+    const at = this.pos;
+    const value = this.varint();
+    this.pos = at;
+    return value;
+  }
+}
+
+function readTensor(reader: Reader): { name: string; tensor?: FloatInitializer } {
+  const dims: number[] = [];
+  let name = '';
+  let type = 0;
+  let external = false;
+  let raw: Uint8Array | undefined;
+  let packedFloats: Uint8Array | undefined;
+  reader.fields((number, wire, sub) => {
+    if (number === 1) {
+      if (sub !== undefined) while (sub.pos < sub.end) dims.push(sub.varint());
+      else dims.push(reader.peekVarint());
+    } else if (number === 2 && wire === 0) type = reader.peekVarint();
+    else if (number === 8 && sub !== undefined) name = new TextDecoder().decode(sub.bytes.subarray(sub.pos, sub.end));
+    else if (number === 9 && sub !== undefined) raw = sub.bytes.subarray(sub.pos, sub.end);
+    else if (number === 4 && sub !== undefined) packedFloats = sub.bytes.subarray(sub.pos, sub.end);
+    else if (number === 14 && wire === 0) external = reader.peekVarint() === EXTERNAL;
+  });
+  if (type !== FLOAT) return { name };
+  if (external) throw new BindingError('model-contract', `base.onnx: initializer ${name} has external data; the kernel reads one self-contained file`);
+  const bytes = raw ?? packedFloats ?? new Uint8Array(0);
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (bytes.length !== count * 4) {
+    throw new BindingError('model-contract', `base.onnx: initializer ${name} holds ${bytes.length} bytes for shape [${dims.join(', ')}]`);
+  }
+  // Copied out (little-endian float32 in both encodings): the source bytes need not be 4-aligned.
+  const data = new Float32Array(count);
+  new Uint8Array(data.buffer).set(bytes);
+  return { name, tensor: { dims, data } };
+}
+
+function readNode(reader: Reader): { opType: string; inputs: string[] } {
+  const inputs: string[] = [];
+  let opType = '';
+  const text = (sub: Reader) => new TextDecoder().decode(sub.bytes.subarray(sub.pos, sub.end));
+  reader.fields((number, _wire, sub) => {
+    if (number === 1 && sub !== undefined) inputs.push(text(sub));
+    else if (number === 4 && sub !== undefined) opType = text(sub);
+  });
+  return { opType, inputs };
+}
+
+export interface GraphWeights {
+  /** Every float32 initializer, by name. */
+  readonly initializers: Map<string, FloatInitializer>;
+  /** The initializers that are a MatMul's second input, in node order (a weight used twice, once). */
+  readonly matmulWeights: string[];
+}
+
+export function readGraphWeights(model: Uint8Array): GraphWeights {
+  const initializers = new Map<string, FloatInitializer>();
+  const matmulInputs: string[] = [];
+  new Reader(model).fields((number, _wire, graph) => {
+    if (number !== 7 || graph === undefined) return;
+    graph.fields((field, _w, sub) => {
+      if (sub === undefined) return;
+      if (field === 5) {
+        const { name, tensor } = readTensor(sub);
+        if (tensor !== undefined) initializers.set(name, tensor);
+      } else if (field === 1) {
+        const node = readNode(sub);
+        if (node.opType === 'MatMul' && node.inputs[1] !== undefined) matmulInputs.push(node.inputs[1]);
+      }
+    });
+  });
+  const matmulWeights = [...new Set(matmulInputs.filter((name) => initializers.has(name)))];
+  return { initializers, matmulWeights };
+}

@@ -1,0 +1,151 @@
+/**
+ * The fused decoder kernel (src/runtime/kernel, backend 'kernel') beyond the binding contract that
+ * binding.node.test.ts runs on it: agreement with onnxruntime, the exactness it has by construction (a tree
+ * row is its AR step bit for bit), threads and zero-copy caches changing no bit, and its refusals.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { KvCache } from '../../src/kv/kv-cache';
+import type { ForwardInput, InferenceBinding, LayerKv, ModelArchitecture } from '../../src/runtime';
+import { BindingError, createBinding, emptyPast } from '../../src/runtime';
+import { fixtureBinding, loadFixture } from '../engine/support/fixture';
+import { appendKv, causalInput, depths, maxAbsDiff, pathTo, rowOf, treeMask } from './masks';
+
+const sameBits = (a: Float32Array, b: Float32Array) => a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+
+/** Random parents of a tree: node 0 the root, every other node's parent an earlier node. */
+const treeParents = fc.integer({ min: 1, max: 9 }).chain((n) =>
+  fc.tuple(...Array.from({ length: n }, (_, i) => (i === 0 ? fc.constant(-1) : fc.integer({ min: 0, max: i - 1 })))),
+);
+
+describe('fused kernel', () => {
+  let kernel: InferenceBinding;
+  let native: InferenceBinding;
+  let arch: ModelArchitecture;
+  const prefix = [5, 17, 42, 7, 3, 61];
+
+  beforeAll(async () => {
+    arch = (await loadFixture()).architecture;
+    kernel = await fixtureBinding('kernel');
+    native = await fixtureBinding('native-cpu');
+  });
+  afterAll(async () => {
+    await kernel?.dispose();
+    await native?.dispose();
+  });
+
+  const sizes = (p: number, t: number) => ({ p, t, heads: arch.n_kv_heads, headDim: arch.head_dim });
+
+  it('agrees with onnxruntime-node within 1e-4 on a prefill and a tree after it, and runs its heads', async () => {
+    const tokens = prefix.map((t) => t % arch.vocab_size);
+    const [a, b] = await Promise.all([kernel, native].map((x) => x.forward(causalInput(tokens, emptyPast(arch), 0))));
+    expect(maxAbsDiff(a!.logits, b!.logits)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(a!.hidden, b!.hidden)).toBeLessThan(1e-4);
+    a!.present.forEach((layer, i) => {
+      expect(maxAbsDiff(layer.key, b!.present[i]!.key)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(layer.value, b!.present[i]!.value)).toBeLessThan(1e-4);
+    });
+    const parents = [-1, 0, 0, 1, 3];
+    const step = { inputIds: [1, 2, 3, 4, 9], positionIds: depths(parents).map((d) => 6 + d), mask: treeMask(parents, 6), pastLength: 6, past: b!.present };
+    const [ta, tb] = await Promise.all([kernel, native].map((x) => x.forward(step)));
+    expect(maxAbsDiff(ta!.logits, tb!.logits)).toBeLessThan(1e-4);
+    expect(kernel.headKinds.length).toBeGreaterThan(0);
+    for (const kind of kernel.headKinds) {
+      const heads = await kernel.heads(kind, a!.hidden, tokens.length, undefined, tokens);
+      expect(heads.logits.every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it('gives every node of any tree exactly (bit for bit) the logits of its AR step after its ancestors', async () => {
+    const start = await kernel.forward(causalInput(prefix, emptyPast(arch), 0));
+    await fc.assert(
+      fc.asyncProperty(treeParents, fc.array(fc.integer({ min: 0, max: arch.vocab_size - 1 }), { minLength: 9, maxLength: 9 }), async (parents, ids) => {
+        const p = prefix.length;
+        const t = parents.length;
+        const tokens = ids.slice(0, t);
+        const tree = await kernel.forward({ inputIds: tokens, positionIds: depths(parents).map((d) => p + d), mask: treeMask(parents, p), past: start.present, pastLength: p });
+        for (let node = 0; node < t; node++) {
+          // The AR steps along the node's path, one token at a time.
+          let past: readonly LayerKv[] = start.present;
+          let logits: Float32Array = new Float32Array(0);
+          for (const [i, step] of pathTo(parents, node).entries()) {
+            const out = await kernel.forward(causalInput([tokens[step]!], past, p + i));
+            past = appendKv(past, out.present, sizes(p + i, 1));
+            logits = out.logits;
+          }
+          expect(sameBits(rowOf(tree.logits, node, arch.vocab_size), logits)).toBe(true);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('computes the same bits on two threads, and from a cache in its own memory as from a copied one', async () => {
+    const { base, heads } = await loadFixture();
+    const two = await createBinding({ backend: 'kernel', base, heads, architecture: arch, threads: 2 });
+    try {
+      const prefill = causalInput(prefix, emptyPast(arch), 0);
+      const [one, both] = [await kernel.forward(prefill), await two.forward(prefill)];
+      expect(sameBits(one.logits, both.logits)).toBe(true);
+
+      // The same past, once in plain arrays and once in the kernel's storage (as a Session's KvCache holds it).
+      const cache = new KvCache(arch.n_layers, arch.n_kv_heads, arch.head_dim, 512, kernel.kvStorage);
+      cache.append(prefix, one.present, prefix.length);
+      const parents = [-1, 0, 1, 1];
+      const step = (past: readonly LayerKv[]): ForwardInput => ({
+        inputIds: [3, 1, 4, 1], positionIds: depths(parents).map((d) => prefix.length + d), mask: treeMask(parents, prefix.length), past, pastLength: prefix.length,
+      });
+      const copied = await kernel.forward(step(one.present));
+      const inPlace = await kernel.forward(step(cache.past()));
+      const threaded = await two.forward(step(one.present));
+      expect(sameBits(copied.logits, inPlace.logits)).toBe(true);
+      expect(sameBits(copied.logits, threaded.logits)).toBe(true);
+      copied.present.forEach((layer, i) => expect(sameBits(layer.key, threaded.present[i]!.key)).toBe(true));
+      cache.dispose();
+    } finally {
+      await two.dispose();
+    }
+  });
+
+  it('hands out cache buffers in its memory, reuses released ones, and falls back to plain arrays when full', async () => {
+    const storage = kernel.kvStorage!;
+    const a = storage.allocate(4096);
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(a.every((x) => x === 0)).toBe(true);
+    a.fill(1);
+    storage.release(a);
+    const b = storage.allocate(4096);
+    expect(b.byteOffset).toBe(a.byteOffset);
+    expect(b.every((x) => x === 0)).toBe(true);
+    storage.release(b);
+
+    const { base } = await loadFixture();
+    // Room for the fixture's weights and one step, not for caches as well.
+    const small = await createBinding({ backend: 'kernel', base, heads: {}, architecture: arch, kernelMemoryLimit: 2 * 1024 * 1024 });
+    try {
+      const prefill = await small.forward(causalInput(prefix, emptyPast(arch), 0));
+      const big = small.kvStorage!.allocate(4 * 1024 * 1024);
+      expect(big.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+      expect(big.length).toBe(4 * 1024 * 1024);
+      expect(maxAbsDiff(prefill.logits, (await kernel.forward(causalInput(prefix, emptyPast(arch), 0))).logits)).toBe(0);
+    } finally {
+      await small.dispose();
+    }
+  });
+
+  it('is unavailable (so auto moves on) for a graph that is not a contract base, and refuses bad input like the others', async () => {
+    const { heads } = await loadFixture();
+    const error = await createBinding({ backend: 'kernel', base: heads.cerberus!, heads: {}, architecture: arch }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BindingError);
+    expect((error as BindingError).code).toBe('backend-unavailable');
+    expect((error as BindingError).message).toMatch(/fused kernel/);
+    const bad = await kernel.forward(causalInput([arch.vocab_size], emptyPast(arch), 0)).catch((e: unknown) => e);
+    expect((bad as BindingError).code).toBe('invalid-input');
+  });
+
+  it('ships the module its AssemblyScript source compiles to', () => {
+    const out = execFileSync(process.execPath, ['src/runtime/kernel/assembly/build.mjs', '--check'], { encoding: 'utf8' });
+    expect(out).toMatch(/up to date/);
+  });
+});
