@@ -21,7 +21,7 @@ export function forward(
   positions: ArrayLike<number>,
   mask: Float32Array,
 ): Promise<ForwardOutput> {
-  const input = { inputIds: tokens, positionIds: positions, mask, past: cache.past(), pastLength: cache.length };
+  const input = { inputIds: tokens, positionIds: positions, mask, past: cache.past(), pastLength: cache.length, pastLayout: cache.layout };
   return asBackendError('base forward', () => binding.forward(input));
 }
 

@@ -1,4 +1,4 @@
-import type { KvStorage, LayerKv } from '../runtime/binding';
+import type { KvLayout, KvStorage, LayerKv } from '../runtime/binding';
 
 /** Positions allocated before the first growth; below this a cache is cheap whatever its length. */
 export const INITIAL_KV_POSITIONS = 64;
@@ -28,6 +28,9 @@ export function kvCacheBytes(dims: { layers: number; kvHeads: number; headDim: n
  * and a copy into a packed scratch buffer before every step — moves about the same bytes but in two
  * buffers: measured (6 layers, 8 heads, D_h 32, P 64–512, 3 rows per step) 0.13–0.14 ms per step against
  * 0.06–0.08 ms for the in-place restride, and it needs twice the memory.
+ *
+ * On a binding's KvStorage (the fused kernel) the layout is the storage's, [P, H_kv, D_h]: an entry is
+ * appended where the last one ended and nothing moves, because that binding reads any head stride.
  *
  * The token ids held travel with the entries, so `tokens` is always exactly what the cache holds.
  */
@@ -80,6 +83,11 @@ export class KvCache {
     return this.held.length;
   }
 
+  /** How `past()` is laid out (ForwardInput.pastLayout). */
+  get layout(): KvLayout {
+    return this.storage?.layout ?? 'heads';
+  }
+
   /** Gives the buffers back to the binding's storage; the cache is empty and unusable afterwards. */
   dispose(): void {
     if (this.storage !== undefined) for (const buffer of [...this.keys, ...this.values]) this.storage.release(buffer);
@@ -111,14 +119,16 @@ export class KvCache {
     if (next > this.capacity) throw new RangeError(`KV cache full: ${next} > capacity ${this.capacity}`);
     this.reserve(next);
     const d = this.headDim;
+    const byPosition = this.layout === 'positions';
     for (let layer = 0; layer < this.layers; layer++) {
       const src = present[layer]!;
       for (const [buf, block] of [[this.keys[layer]!, src.key], [this.values[layer]!, src.value]] as const) {
-        this.restride(buf, old, next);
+        if (!byPosition) this.restride(buf, old, next);
         for (let h = 0; h < this.kvHeads; h++) {
           picked.forEach((row, i) => {
             const from = (h * t + row) * d;
-            buf.set(block.subarray(from, from + d), (h * next + old + i) * d);
+            const to = byPosition ? ((old + i) * this.kvHeads + h) * d : (h * next + old + i) * d;
+            buf.set(block.subarray(from, from + d), to);
           });
         }
       }
@@ -130,7 +140,7 @@ export class KvCache {
   truncate(n: number): void {
     if (n >= this.length) return;
     const target = Math.max(0, n);
-    for (let layer = 0; layer < this.layers; layer++) {
+    for (let layer = 0; layer < this.layers && this.layout === 'heads'; layer++) {
       this.restride(this.keys[layer]!, this.length, target);
       this.restride(this.values[layer]!, this.length, target);
     }

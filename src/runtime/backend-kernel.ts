@@ -105,6 +105,7 @@ export async function createKernelBinding(arch: ModelArchitecture, bytes: ModelB
   let disposed = false;
 
   const kvStorage: KvStorage = {
+    layout: 'positions',
     allocate: (floats) => model.heap.allocate(floats) ?? new Float32Array(floats),
     release: (buffer) => model.heap.release(buffer),
   };

@@ -14,7 +14,13 @@ export type BackendClass = 'wasm' | 'native' | 'gpu';
 export const HEAD_KINDS = ['cerberus', 'medusa'] as const;
 export type HeadKind = (typeof HEAD_KINDS)[number];
 
-/** K/V of one layer: [H_kv, N, D_h] flattened, N = number of positions held. */
+/**
+ * How a past's K/V are laid out: `heads`, [H_kv, P, D_h] (the contract's, what every backend reads), or
+ * `positions`, [P, H_kv, D_h] (a KvStorage's: a cache in that layout appends without moving its entries).
+ */
+export type KvLayout = 'heads' | 'positions';
+
+/** K/V of one layer: [H_kv, N, D_h] flattened, N = number of positions held (or [N, H_kv, D_h], see KvLayout). */
 export interface LayerKv {
   readonly key: Float32Array;
   readonly value: Float32Array;
@@ -30,6 +36,8 @@ export interface ForwardInput {
   /** Past K/V per layer with P positions each; P = pastLength. */
   readonly past: readonly LayerKv[];
   readonly pastLength: number;
+  /** Default `heads`; `positions` only for a past held in the binding's own kvStorage. */
+  readonly pastLayout?: KvLayout;
 }
 
 export interface ForwardOutput {
@@ -59,6 +67,8 @@ export interface HeadsOutput {
  * instead of being copied into the runtime every forward (the engine's KvCache allocates from it).
  */
 export interface KvStorage {
+  /** The layout the binding reads such buffers in (a KvCache on this storage keeps its entries so). */
+  readonly layout: KvLayout;
   /** A zeroed buffer of `floats`; a plain Float32Array when the binding's memory is full (then copied). */
   allocate(floats: number): Float32Array;
   /** Gives a buffer from `allocate` back; it must not be used afterwards. */

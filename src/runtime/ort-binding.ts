@@ -97,6 +97,9 @@ export function createOrtBinding(parts: OrtBindingParts): InferenceBinding {
 
   async function forwardOnce(input: ForwardInput): Promise<ForwardOutput> {
     if (base === undefined) throw new BindingError('model-contract', `this ${backend} binding was created for the heads only`);
+    if ((input.pastLayout ?? 'heads') !== 'heads') {
+      throw new BindingError('invalid-input', `${backend} reads a past in the contract's [H_kv, P, D_h] layout only, got ${input.pastLayout}`);
+    }
     const t = input.inputIds.length;
     const p = input.pastLength;
     const kvDims = [1, arch.n_kv_heads, p, arch.head_dim];

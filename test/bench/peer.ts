@@ -5,7 +5,7 @@
  * interleaved round by round (ours, then llama-bench, then the next thread count), and reports medians.
  *
  *   npm run bench:peer -- [--model DIR] [--prompts 5] [--max-tokens 128] [--rounds 5] [--threads 1,2]
- *                         [--out docs/benchmarks/peer] [--wasm true] [--spinning false|true|auto (= threads > 1)]
+ *                         [--out docs/benchmarks/peer] [--wasm true] [--kernel true] [--spinning false|true|auto (= threads > 1)]
  *
  * Writes <out>.json and <out>.svg, and the results section of <out>.md (between its markers; the prose
  * around them, docs/benchmarks/peer.md's explanation of the numbers, stays).
@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     out: { type: 'string', default: 'docs/benchmarks/peer' },
     wasm: { type: 'string', default: 'true' },
+    // Our fused kernel (backend 'kernel', fp32) beside onnxruntime-node, per thread count.
+    kernel: { type: 'string', default: 'true' },
     spinning: { type: 'string', default: 'false' },
     data: { type: 'string', default: '../shared/data' },
   },
@@ -112,25 +114,29 @@ async function main(): Promise<void> {
   const llama = ensureLlamaCpp();
   const gguf = ensureGguf(llama, dir, baseSha);
 
-  // One runner per (thread count, base variant): fp32 base.onnx, and int8 where the manifest has it.
+  // One runner per (thread count, base variant, backend): fp32 base.onnx, and int8 where the manifest has it,
+  // on onnxruntime-node; fp32 on our fused kernel too.
   const variants: (string | undefined)[] = [undefined, ...(manifest.base.variants?.int8 === undefined ? [] : ['int8'])];
-  const models = new Map<string, OurRunner>();
-  const key = (t: number, v: string | undefined) => `${t}/${v ?? 'fp32'}`;
+  type Backend = 'native-cpu' | 'kernel';
+  const runners: { threads: number; variant: string | undefined; backend: Backend; runner: OurRunner }[] = [];
   for (const t of threadCounts) {
     for (const v of variants) {
-      // With 2+ threads ORT's workers spin between ops, as llama.cpp's do (OpenMP / its polling threadpool).
-      const spinning = args.spinning === 'auto' ? t > 1 : args.spinning === 'true';
-      const opts = { backend: 'native-cpu' as const, threads: t, spinning, ...(v === undefined ? {} : { baseVariant: v }) };
-      models.set(key(t, v), new OurRunner(await loadModel(fileSource(dir), opts), maxTokens));
+      for (const backend of ['native-cpu', ...(args.kernel === 'true' && v === undefined ? ['kernel'] : [])] as Backend[]) {
+        // With 2+ threads ORT's workers spin between ops, as llama.cpp's do (OpenMP / its polling threadpool).
+        const spinning = args.spinning === 'auto' ? t > 1 : args.spinning === 'true';
+        const opts = { backend, threads: t, spinning, ...(v === undefined ? {} : { baseVariant: v }) };
+        runners.push({ threads: t, variant: v, backend, runner: new OurRunner(await loadModel(fileSource(dir), opts), maxTokens) });
+      }
     }
   }
-  const first = models.get(key(threadCounts[0]!, undefined))!;
-  const label = (config: OurConfig, v: string | undefined) => (v === undefined ? config.name : `${config.name} ${v}`);
+  const first = runners.find((r) => r.threads === threadCounts[0] && r.variant === undefined && r.backend === 'native-cpu')!.runner;
+  const label = (config: OurConfig, v: string | undefined, backend: Backend) =>
+    `${config.name}${v === undefined ? '' : ` ${v}`}${backend === 'kernel' ? ' (kernel)' : ''}`;
   const promptIds = prompts.map((p) => first.model.tokenizer.encode(p.text));
 
   // Greedy equality: llama.cpp's text against our AR's, and every one of our modes against our AR.
   const ar = await first.round(OURS[0]!, promptIds);
-  const equality = { llamaF32: 0, llamaQ8: 0, oursModes: 0, modeRuns: 0, modeMismatches: [] as string[], prompts: prompts.length, examples: [] as { prompt: string; ours: string; llama: string }[] };
+  const equality = { llamaF32: 0, llamaQ8: 0, oursModes: 0, modeRuns: 0, kernelArPrompts: -1, modeMismatches: [] as string[], prompts: prompts.length, examples: [] as { prompt: string; ours: string; llama: string }[] };
   for (const [i, p] of prompts.entries()) {
     const ours = first.model.tokenizer.decode(ar.outputs[i]!);
     const f32 = llamaGreedy(llama, gguf.f32, p.text, maxTokens, 1).text;
@@ -141,15 +147,18 @@ async function main(): Promise<void> {
   }
   // Every mode against the AR of the binding it runs on (int8 against int8 AR; per thread count, since
   // onnxruntime's reductions may round differently with another thread split).
-  for (const runner of models.values()) {
+  for (const { runner, variant, backend, threads } of runners) {
     const reference = (await runner.round(OURS[0]!, promptIds)).outputs;
+    if (backend === 'kernel' && threads === threadCounts[0]) {
+      equality.kernelArPrompts = reference.filter((o, i) => o.join() === ar.outputs[i]!.join()).length;
+    }
     for (const config of OURS.slice(1)) {
       const { outputs } = await runner.round(config, promptIds);
       if (outputs.every((o, i) => o.join() === reference[i]!.join())) equality.oursModes++;
-      else equality.modeMismatches.push(`${label(config, [...models].find(([, r]) => r === runner)![0])}`);
+      else equality.modeMismatches.push(`${label(config, variant, backend)} ${threads}t`);
     }
   }
-  const modeRuns = models.size * (OURS.length - 1);
+  const modeRuns = runners.length * (OURS.length - 1);
   equality.modeRuns = modeRuns;
   console.error(`greedy: llama.cpp f32 = ours on ${equality.llamaF32}/${prompts.length}, q8_0 on ${equality.llamaQ8}/${prompts.length}; our modes = AR in ${equality.oursModes}/${modeRuns} runs`);
 
@@ -163,9 +172,8 @@ async function main(): Promise<void> {
   };
   for (let r = 0; r < rounds; r++) {
     for (const t of threadCounts) {
-      for (const v of variants) {
-        const runner = models.get(key(t, v))!;
-        for (const config of OURS) push(label(config, v), t, (await runner.round(config, promptIds)).tps);
+      for (const { runner, variant, backend } of runners.filter((r) => r.threads === t)) {
+        for (const config of OURS) push(label(config, variant, backend), t, (await runner.round(config, promptIds)).tps);
       }
       for (const [name, file] of [['llama.cpp f32', gguf.f32], ['llama.cpp q8_0', gguf.q8_0]] as const) {
         push(name, t, llamaBench(llama, file, maxTokens, [t], 1)[0]!.tokensPerSecond);
@@ -198,7 +206,7 @@ async function main(): Promise<void> {
   await writeFile(`${out}.md`, withResults(await readFile(`${out}.md`, 'utf8').catch(() => ''), markdown(result, threadCounts)));
   await writeFile(`${out}.svg`, peerSvg(rows, threadCounts));
   console.log(markdown(result, threadCounts));
-  for (const runner of [...models.values(), ...(wasm === undefined ? [] : [wasm])]) await runner.model.dispose();
+  for (const runner of [...runners.map((r) => r.runner), ...(wasm === undefined ? [] : [wasm])]) await runner.model.dispose();
 }
 
 const START = '<!-- peer results: start -->';
@@ -213,7 +221,7 @@ function withResults(doc: string, results: string): string {
 }
 
 function markdown(r: { date: string; model: string; machine: { cpu: string; cores: number }; prompts: number; maxTokens: number; rounds: number;
-  greedy: { llamaF32: number; llamaQ8: number; oursModes: number; modeRuns: number; prompts: number }; rows: Row[]; llamaCpp: { commit: string } }, threads: number[]): string {
+  greedy: { llamaF32: number; llamaQ8: number; oursModes: number; modeRuns: number; prompts: number; kernelArPrompts: number }; rows: Row[]; llamaCpp: { commit: string } }, threads: number[]): string {
   const get = (engine: string, t: number) => r.rows.find((x) => x.engine === engine && x.threads === t)?.tokensPerSecond ?? NaN;
   // Targets: the median over rounds of the ratio within each round (both sides ran seconds apart, so
   // the machine's load drifts less into a ratio than into either median).
@@ -239,12 +247,19 @@ function markdown(r: { date: string; model: string; machine: { cpu: string; core
     `|---|${threads.map(() => '---').join('|')}|`,
     `| ours AR / llama.cpp f32 (≥ 1.0) | ${threads.map((t) => ratio('ours AR', 'llama.cpp f32', t)).join(' | ')} |`,
     `| ours Cerberus+gate / llama.cpp f32 (≥ 1.5) | ${threads.map((t) => ratio('ours Cerberus+gate', 'llama.cpp f32', t)).join(' | ')} |`,
+    ...(engines.includes('ours AR (kernel)')
+      ? [
+          `| ours AR (kernel) / llama.cpp f32 (≥ 1.0) | ${threads.map((t) => ratio('ours AR (kernel)', 'llama.cpp f32', t)).join(' | ')} |`,
+          `| ours Cerberus+gate (kernel) / llama.cpp f32 (≥ 1.5) | ${threads.map((t) => ratio('ours Cerberus+gate (kernel)', 'llama.cpp f32', t)).join(' | ')} |`,
+        ]
+      : []),
     `| ours AR int8 / llama.cpp q8_0 (≥ 1.2) | ${threads.map((t) => ratio('ours AR int8', 'llama.cpp q8_0', t)).join(' | ')} |`,
     `| ours Cerberus+gate int8 / llama.cpp q8_0 (≥ 1.2) | ${threads.map((t) => ratio('ours Cerberus+gate int8', 'llama.cpp q8_0', t)).join(' | ')} |`,
     `| wasm AR per-token time / native AR (1 thread) | ${ratio('ours AR', 'ours AR (wasm)', 1)} |${threads.slice(1).map(() => ' – |').join('')}`,
     '',
     `Greedy output: llama.cpp f32 text = our AR text on ${r.greedy.llamaF32}/${r.greedy.prompts} prompts (q8_0: ${r.greedy.llamaQ8}/${r.greedy.prompts}); ` +
-      `Cerberus+gate = the AR of the binding it runs on (same variant, same thread count) on ${r.greedy.oursModes}/${r.greedy.modeRuns} (variant, thread count) runs over all prompts.`,
+      `Cerberus+gate = the AR of the binding it runs on (same variant, backend and thread count) on ${r.greedy.oursModes}/${r.greedy.modeRuns} (variant, backend, thread count) runs over all prompts.` +
+      (r.greedy.kernelArPrompts >= 0 ? ` The kernel's AR text = onnxruntime-node's fp32 AR text on ${r.greedy.kernelArPrompts}/${r.greedy.prompts} prompts.` : ''),
     '',
   ];
   return lines.join('\n');

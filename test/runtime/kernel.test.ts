@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { KvCache } from '../../src/kv/kv-cache';
-import type { ForwardInput, InferenceBinding, LayerKv, ModelArchitecture } from '../../src/runtime';
+import type { ForwardInput, InferenceBinding, KvLayout, LayerKv, ModelArchitecture } from '../../src/runtime';
 import { BindingError, createBinding, emptyPast } from '../../src/runtime';
 import { fixtureBinding, loadFixture } from '../engine/support/fixture';
 import { appendKv, causalInput, depths, maxAbsDiff, pathTo, rowOf, treeMask } from './masks';
@@ -93,11 +93,12 @@ describe('fused kernel', () => {
       const cache = new KvCache(arch.n_layers, arch.n_kv_heads, arch.head_dim, 512, kernel.kvStorage);
       cache.append(prefix, one.present, prefix.length);
       const parents = [-1, 0, 1, 1];
-      const step = (past: readonly LayerKv[]): ForwardInput => ({
-        inputIds: [3, 1, 4, 1], positionIds: depths(parents).map((d) => prefix.length + d), mask: treeMask(parents, prefix.length), past, pastLength: prefix.length,
+      const step = (past: readonly LayerKv[], pastLayout: KvLayout = 'heads'): ForwardInput => ({
+        inputIds: [3, 1, 4, 1], positionIds: depths(parents).map((d) => prefix.length + d), mask: treeMask(parents, prefix.length), past, pastLength: prefix.length, pastLayout,
       });
       const copied = await kernel.forward(step(one.present));
-      const inPlace = await kernel.forward(step(cache.past()));
+      expect(cache.layout).toBe('positions');
+      const inPlace = await kernel.forward(step(cache.past(), cache.layout));
       const threaded = await two.forward(step(one.present));
       expect(sameBits(copied.logits, inPlace.logits)).toBe(true);
       expect(sameBits(copied.logits, threaded.logits)).toBe(true);
@@ -106,6 +107,46 @@ describe('fused kernel', () => {
     } finally {
       await two.dispose();
     }
+  });
+
+  it('keeps a KvCache on its storage position-major, holding what a contract-layout cache holds through appends, growth and truncation', () => {
+    const dims = [arch.n_layers, arch.n_kv_heads, arch.head_dim, 512] as const;
+    const inKernel = new KvCache(...dims, kernel.kvStorage);
+    const plain = new KvCache(...dims);
+    const h = arch.n_kv_heads;
+    const d = arch.head_dim;
+    let next = 1;
+    const block = (t: number): LayerKv[] =>
+      Array.from({ length: arch.n_layers }, () => ({ key: Float32Array.from({ length: h * t * d }, () => next++), value: Float32Array.from({ length: h * t * d }, () => -next++) }));
+    const check = () => {
+      const [a, b] = [inKernel.past(), plain.past()];
+      const n = plain.length;
+      a.forEach((layer, l) => {
+        for (let head = 0; head < h; head++) {
+          for (let j = 0; j < n; j++) {
+            const at = (j * h + head) * d;
+            const want = (head * n + j) * d;
+            expect(Array.from(layer.key.subarray(at, at + d))).toEqual(Array.from(b[l]!.key.subarray(want, want + d)));
+            expect(Array.from(layer.value.subarray(at, at + d))).toEqual(Array.from(b[l]!.value.subarray(want, want + d)));
+          }
+        }
+      });
+    };
+    for (let step = 0; step < 45; step++) {
+      const t = 1 + (step % 5);
+      const present = block(t);
+      const rows = Array.from({ length: 1 + (step % t) }, (_, i) => (i * 2) % t);
+      const tokens = rows.map((r) => r + step);
+      inKernel.append(tokens, present, t, rows);
+      plain.append(tokens, present, t, rows);
+      if (step % 7 === 6) {
+        inKernel.truncate(plain.length - 3);
+        plain.truncate(plain.length - 3);
+      }
+      check();
+    }
+    expect(plain.length).toBeGreaterThan(64);
+    inKernel.dispose();
   });
 
   it('hands out cache buffers in its memory, reuses released ones, and falls back to plain arrays when full', async () => {

@@ -21,7 +21,7 @@ export interface DecoderExports {
   rmsNorm(x: number, w: number, out: number, d: number, rows: number, eps: number): void;
   rotary(qkv: number, stride: number, rows: number, heads: number, dh: number, cos: number, sin: number, scale: number): void;
   attention(
-    q: number, qs: number, pk: number, pv: number, p: number, nk: number, nv: number, rows: number,
+    q: number, qs: number, pk: number, pv: number, p: number, phs: number, pps: number, nk: number, nv: number, rows: number,
     mask: number, blocked: number, h0: number, h1: number, dh: number, scores: number, out: number, os: number, t0: number, t1: number,
   ): void;
   swiglu(gu: number, out: number, f: number, rows: number): void;
@@ -288,6 +288,8 @@ export class KernelModel {
     };
     const pastKey = input.past.map((layer, i) => pastAt(layer, 'key', w.pastKey[i]!));
     const pastValue = input.past.map((layer, i) => pastAt(layer, 'value', w.pastValue[i]!));
+    // [H, P, Dh] (the contract's) or [P, H, Dh] (a cache in this kernel's storage: appends without moving).
+    const [headStride, positionStride] = input.pastLayout === 'positions' ? [dh, h * dh] : [p * dh, dh];
     const scale = Math.fround(1 / Math.sqrt(dh));
     for (let i = 0; i < layers; i++) {
       const lw = this.layers[i]!;
@@ -296,7 +298,7 @@ export class KernelModel {
       k.rotary(w.qkv, 3 * d, t, h, dh, w.cos, w.sin, scale);
       k.rotary(w.qkv + d * FLOAT, 3 * d, t, h, dh, w.cos, w.sin, 1);
       k.splitHeads(w.qkv, 3 * d, d, 2 * d, t, h, dh, w.newKey[i]!, w.newValue[i]!);
-      split.attention(w.qkv, 3 * d, pastKey[i]!, pastValue[i]!, p, w.newKey[i]!, w.newValue[i]!, t, w.mask, blocked, h, dh, w.scores, w.att, d);
+      split.attention(w.qkv, 3 * d, pastKey[i]!, pastValue[i]!, p, headStride, positionStride, w.newKey[i]!, w.newValue[i]!, t, w.mask, blocked, h, dh, w.scores, w.att, d);
       split.matmul(lw.wo, w.att, w.tmp, d, t, d, d, d);
       k.addRows(w.x, w.tmp, d, t);
       k.rmsNorm(w.x, lw.ffnNorm, w.norm, d, t, eps);

@@ -49,7 +49,8 @@ for (;;) {
   const op = i32[${OP}];
   if (op === ${OP_MATMUL}) k.matmul(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5], i32[a + 6], i32[a + 7], i32[a + 8]);
   else if (op === ${OP_ATTENTION}) k.attention(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5], i32[a + 6], i32[a + 7],
-    i32[a + 8], f32[a + 9], i32[a + 10], i32[a + 11], i32[a + 12], i32[a + 13], i32[a + 14], i32[a + 15], i32[a + 16], i32[a + 17]);
+    i32[a + 8], i32[a + 9], i32[a + 10], f32[a + 11], i32[a + 12], i32[a + 13], i32[a + 14], i32[a + 15], i32[a + 16], i32[a + 17],
+    i32[a + 18], i32[a + 19]);
   Atomics.store(i32, ${DONE}, seen);
 }
 `;
@@ -73,7 +74,7 @@ export interface KernelSplit {
   matmul(w: number, x: number, y: number, k: number, rows: number, xs: number, ys: number, n: number): void;
   /** `scores`: one scratch per thread. */
   attention(
-    q: number, qs: number, pk: number, pv: number, p: number, nk: number, nv: number, rows: number,
+    q: number, qs: number, pk: number, pv: number, p: number, phs: number, pps: number, nk: number, nv: number, rows: number,
     mask: number, blocked: number, heads: number, dh: number, scores: readonly number[], out: number, os: number,
   ): void;
   stop(): Promise<void>;
@@ -89,8 +90,8 @@ export function singleThread(kernel: DecoderExports): KernelSplit {
   return {
     threads: 1,
     matmul: (w, x, y, k, rows, xs, ys, n) => kernel.matmul(w, x, y, k, rows, xs, ys, 0, n),
-    attention: (q, qs, pk, pv, p, nk, nv, rows, mask, blocked, heads, dh, scores, out, os) =>
-      kernel.attention(q, qs, pk, pv, p, nk, nv, rows, mask, blocked, 0, heads, dh, scores[0]!, out, os, 0, rows),
+    attention: (q, qs, pk, pv, p, phs, pps, nk, nv, rows, mask, blocked, heads, dh, scores, out, os) =>
+      kernel.attention(q, qs, pk, pv, p, phs, pps, nk, nv, rows, mask, blocked, 0, heads, dh, scores[0]!, out, os, 0, rows),
     stop: async () => {},
   };
 }
@@ -153,13 +154,13 @@ export async function withHelpers(
       kernel.matmul(w, x, y, k, rows, xs, ys, n0, n1);
       join();
     },
-    attention(q, qs, pk, pv, p, nk, nv, rows, mask, blocked, heads, dh, scores, out, os) {
+    attention(q, qs, pk, pv, p, phs, pps, nk, nv, rows, mask, blocked, heads, dh, scores, out, os) {
       helpers.forEach((helper, i) => {
         const [h0, h1] = slice(heads, threads, i + 1, 1);
-        post(helper, OP_ATTENTION, [q, qs, pk, pv, p, nk, nv, rows, mask, blocked, h0, h1, dh, scores[i + 1]!, out, os, 0, rows], new Set([9]));
+        post(helper, OP_ATTENTION, [q, qs, pk, pv, p, phs, pps, nk, nv, rows, mask, blocked, h0, h1, dh, scores[i + 1]!, out, os, 0, rows], new Set([11]));
       });
       const [h0, h1] = slice(heads, threads, 0, 1);
-      kernel.attention(q, qs, pk, pv, p, nk, nv, rows, mask, blocked, h0, h1, dh, scores[0]!, out, os, 0, rows);
+      kernel.attention(q, qs, pk, pv, p, phs, pps, nk, nv, rows, mask, blocked, h0, h1, dh, scores[0]!, out, os, 0, rows);
       join();
     },
     async stop() {

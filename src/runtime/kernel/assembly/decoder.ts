@@ -150,13 +150,14 @@ export function rotary(qkv: usize, stride: i32, rows: i32, heads: i32, dh: i32, 
 }
 
 // Attention of rows [t0, t1), heads [h0, h1). q: rows of qs floats (head h at h*dh). Keys/values of the
-// cache: pk/pv [heads, p, dh]; of the step's rows: nk/nv [heads, rows, dh]. mask [rows, p + rows] additive:
+// cache: pk/pv, head h's position j at h*phs + j*pps floats ([heads, p, dh]: phs = p*dh, pps = dh; [p,
+// heads, dh]: phs = dh, pps = heads*dh); of the step's rows: nk/nv [heads, rows, dh]. mask [rows, p + rows] additive:
 // a column at or below `blocked` is blocked. scores: scratch of p + rows + 4 floats. out: rows of os floats.
 //
 // A blocked column gets weight exactly 0 and is still visited in the weighted sum (x + 0 = x), so the
 // allowed columns are summed in column order with nothing between them: the same sequence an AR step sees.
 export function attention(
-  q: usize, qs: i32, pk: usize, pv: usize, p: i32, nk: usize, nv: usize, rows: i32,
+  q: usize, qs: i32, pk: usize, pv: usize, p: i32, phs: i32, pps: i32, nk: usize, nv: usize, rows: i32,
   mask: usize, blocked: f32, h0: i32, h1: i32, dh: i32, scores: usize, out: usize, os: i32, t0: i32, t1: i32,
 ): void {
   const cols = p + rows;
@@ -172,7 +173,7 @@ export function attention(
         let s: f32 = -Infinity;
         if (bias > blocked) {
           const key = j < p
-            ? pk + (<usize>h * <usize>p + <usize>j) * dhBytes
+            ? pk + ((<usize>h * <usize>phs + <usize>j * <usize>pps) << 2)
             : nk + (<usize>h * <usize>rows + <usize>(j - p)) * dhBytes;
           s = dot(qh, key, dhBytes) + bias;
           if (s > max) max = s;
@@ -193,7 +194,7 @@ export function attention(
         const e = load<f32>(scores + (<usize>j << 2));
         sum += e;
         const value = j < p
-          ? pv + (<usize>h * <usize>p + <usize>j) * dhBytes
+          ? pv + ((<usize>h * <usize>phs + <usize>j * <usize>pps) << 2)
           : nv + (<usize>h * <usize>rows + <usize>(j - p)) * dhBytes;
         const ev = f32x4.splat(e);
         for (let i: usize = 0; i < dhBytes; i += 16) {
