@@ -115,13 +115,13 @@ async function main(): Promise<void> {
   const gguf = ensureGguf(llama, dir, baseSha);
 
   // One runner per (thread count, base variant, backend): fp32 base.onnx, and int8 where the manifest has it,
-  // on onnxruntime-node; fp32 on our fused kernel too.
+  // on onnxruntime-node and on our fused kernel.
   const variants: (string | undefined)[] = [undefined, ...(manifest.base.variants?.int8 === undefined ? [] : ['int8'])];
   type Backend = 'native-cpu' | 'kernel';
   const runners: { threads: number; variant: string | undefined; backend: Backend; runner: OurRunner }[] = [];
   for (const t of threadCounts) {
     for (const v of variants) {
-      for (const backend of ['native-cpu', ...(args.kernel === 'true' && v === undefined ? ['kernel'] : [])] as Backend[]) {
+      for (const backend of ['native-cpu', ...(args.kernel === 'true' ? ['kernel'] : [])] as Backend[]) {
         // With 2+ threads ORT's workers spin between ops, as llama.cpp's do (OpenMP / its polling threadpool).
         const spinning = args.spinning === 'auto' ? t > 1 : args.spinning === 'true';
         const opts = { backend, threads: t, spinning, ...(v === undefined ? {} : { baseVariant: v }) };
@@ -255,6 +255,12 @@ function markdown(r: { date: string; model: string; machine: { cpu: string; core
       : []),
     `| ours AR int8 / llama.cpp q8_0 (≥ 1.2) | ${threads.map((t) => ratio('ours AR int8', 'llama.cpp q8_0', t)).join(' | ')} |`,
     `| ours Cerberus+gate int8 / llama.cpp q8_0 (≥ 1.2) | ${threads.map((t) => ratio('ours Cerberus+gate int8', 'llama.cpp q8_0', t)).join(' | ')} |`,
+    ...(engines.includes('ours AR int8 (kernel)')
+      ? [
+          `| ours AR int8 (kernel) / llama.cpp q8_0 (≥ 1.2) | ${threads.map((t) => ratio('ours AR int8 (kernel)', 'llama.cpp q8_0', t)).join(' | ')} |`,
+          `| ours Cerberus+gate int8 (kernel) / llama.cpp q8_0 (≥ 1.2) | ${threads.map((t) => ratio('ours Cerberus+gate int8 (kernel)', 'llama.cpp q8_0', t)).join(' | ')} |`,
+        ]
+      : []),
     `| wasm AR per-token time / native AR (1 thread) | ${ratio('ours AR', 'ours AR (wasm)', 1)} |${threads.slice(1).map(() => ' – |').join('')}`,
     '',
     `Greedy output: llama.cpp f32 text = our AR text on ${r.greedy.llamaF32}/${r.greedy.prompts} prompts (q8_0: ${r.greedy.llamaQ8}/${r.greedy.prompts}); ` +

@@ -57,29 +57,53 @@ describe('fused kernel', () => {
     }
   });
 
-  it('gives every node of any tree exactly (bit for bit) the logits of its AR step after its ancestors', async () => {
-    const start = await kernel.forward(causalInput(prefix, emptyPast(arch), 0));
+  it('runs the int8 variant (quantize.py\'s weights, rows quantised on their own) as onnxruntime-node runs it, within 1e-2', async () => {
+    const { manifest, source } = await loadFixture();
+    const file = manifest.base.variants?.['int8']?.file;
+    expect(file).toBeDefined();
+    const base = await source.read(file!);
+    const [int8Kernel, int8Native] = await Promise.all(
+      (['kernel', 'native-cpu'] as const).map((backend) => createBinding({ backend, base, heads: {}, architecture: arch })),
+    );
+    try {
+      const tokens = prefix.map((t) => t % arch.vocab_size);
+      const [a, b] = await Promise.all([int8Kernel!, int8Native!].map((x) => x.forward(causalInput(tokens, emptyPast(arch), 0))));
+      expect(maxAbsDiff(a!.logits, b!.logits)).toBeLessThan(1e-2);
+      const fp32 = await kernel.forward(causalInput(tokens, emptyPast(arch), 0));
+      // It is the int8 model, not the fp32 one read again.
+      expect(maxAbsDiff(a!.logits, fp32.logits)).toBeGreaterThan(0);
+      await expectTreeRowsAreArSteps(int8Kernel!, 10);
+    } finally {
+      await Promise.all([int8Kernel?.dispose(), int8Native?.dispose()]);
+    }
+  });
+
+  /** Every node of random trees gets, bit for bit, the logits of its AR step after its ancestors. */
+  async function expectTreeRowsAreArSteps(binding: InferenceBinding, numRuns: number): Promise<void> {
+    const start = await binding.forward(causalInput(prefix, emptyPast(arch), 0));
     await fc.assert(
       fc.asyncProperty(treeParents, fc.array(fc.integer({ min: 0, max: arch.vocab_size - 1 }), { minLength: 9, maxLength: 9 }), async (parents, ids) => {
         const p = prefix.length;
         const t = parents.length;
         const tokens = ids.slice(0, t);
-        const tree = await kernel.forward({ inputIds: tokens, positionIds: depths(parents).map((d) => p + d), mask: treeMask(parents, p), past: start.present, pastLength: p });
+        const tree = await binding.forward({ inputIds: tokens, positionIds: depths(parents).map((d) => p + d), mask: treeMask(parents, p), past: start.present, pastLength: p });
         for (let node = 0; node < t; node++) {
           // The AR steps along the node's path, one token at a time.
           let past: readonly LayerKv[] = start.present;
           let logits: Float32Array = new Float32Array(0);
           for (const [i, step] of pathTo(parents, node).entries()) {
-            const out = await kernel.forward(causalInput([tokens[step]!], past, p + i));
+            const out = await binding.forward(causalInput([tokens[step]!], past, p + i));
             past = appendKv(past, out.present, sizes(p + i, 1));
             logits = out.logits;
           }
           expect(sameBits(rowOf(tree.logits, node, arch.vocab_size), logits)).toBe(true);
         }
       }),
-      { numRuns: 25 },
+      { numRuns },
     );
-  });
+  }
+
+  it('gives every node of any tree exactly (bit for bit) the logits of its AR step after its ancestors', () => expectTreeRowsAreArSteps(kernel, 25));
 
   it('computes the same bits on two threads, and from a cache in its own memory as from a copied one', async () => {
     const { base, heads } = await loadFixture();

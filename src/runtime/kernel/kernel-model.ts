@@ -25,6 +25,8 @@ export interface DecoderExports {
     mask: number, blocked: number, h0: number, h1: number, dh: number, scores: number, out: number, os: number, t0: number, t1: number,
   ): void;
   swiglu(gu: number, out: number, f: number, rows: number): void;
+  quantizeRows(x: number, xs: number, k: number, rows: number, q: number, scales: number): void;
+  matmulQ(w: number, ws: number, q: number, qs: number, y: number, k: number, rows: number, ys: number, n0: number, n1: number): void;
   addRows(x: number, y: number, d: number, rows: number): void;
   splitHeads(qkv: number, stride: number, koff: number, voff: number, rows: number, heads: number, dh: number, nk: number, nv: number): void;
 }
@@ -51,14 +53,21 @@ export interface KernelStep {
 const PAGE = 65536;
 const FLOAT = 4;
 
+/** A projection's weights in kernel memory: fp32 [N, K], or int8 [N, K] with one scale per output. */
+type Projection = { readonly w: number; readonly scales?: number };
+
 interface LayerWeights {
   attnNorm: number;
-  wqkv: number;
-  wo: number;
+  wqkv: Projection;
+  wo: Projection;
   ffnNorm: number;
-  wgu: number;
-  wd: number;
+  wgu: Projection;
+  wd: Projection;
 }
+
+const LM_HEAD = 'model.lm_head';
+/** quantize.py's names: `<weight>.w8` (int8 [K, N]) and `<weight>.w8.scale` (fp32 [N]). */
+const INT8_SUFFIX = '.w8';
 
 /** Byte offsets of the per-step buffers, for `rows` query rows and `past` cached positions at most. */
 interface Work {
@@ -78,6 +87,9 @@ interface Work {
   mask: number;
   /** One attention scratch per thread. */
   scores: number[];
+  /** An int8 projection's input rows, quantised (i16), and their scales. */
+  quantized: number;
+  rowScales: number;
   /** Per layer: room for a cache's K and V ([H, past, Dh]) that is not in kernel memory, and the step's own ([H, rows, Dh]). */
   pastKey: number[];
   pastValue: number[];
@@ -93,9 +105,9 @@ function unavailable(message: string): never {
 }
 
 /** nn.Linear-style [out, in] from an ONNX MatMul weight [in, out]: each output's weights contiguous. */
-function transposed(w: FloatInitializer): Float32Array {
+function transposed<T extends Float32Array | Int8Array>(w: { dims: readonly number[]; data: T }): T {
   const [rows, cols] = w.dims as [number, number];
-  const out = new Float32Array(rows * cols);
+  const out = (w.data instanceof Float32Array ? new Float32Array(rows * cols) : new Int8Array(rows * cols)) as T;
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w.data[r * cols + c]!;
   return out;
 }
@@ -103,7 +115,11 @@ function transposed(w: FloatInitializer): Float32Array {
 export class KernelModel {
   private readonly layers: LayerWeights[] = [];
   private readonly embedding: number;
+  /** The logits' projection: the embedding table itself (fp32, tied), or its int8 copy. */
+  private readonly lmHead: Projection;
   private readonly finalNorm: number;
+  /** Whether the projections are int8 (the manifest's int8 variant). */
+  readonly int8: boolean;
   private readonly invFreq: Float32Array;
   private work: Work | undefined;
 
@@ -117,33 +133,41 @@ export class KernelModel {
   ) {
     const { d_model: d, n_layers: layers, vocab_size: v } = arch;
     const weights = graph.initializers;
-    const projections = graph.matmulWeights.filter((name) => name !== 'model.lm_head');
+    const projections = graph.matmulWeights.filter((name) => name !== LM_HEAD && name !== LM_HEAD + INT8_SUFFIX);
     if (projections.length !== 4 * layers) unavailable(`base.onnx has ${projections.length} projection matrices, expected ${4 * layers}`);
-    const need = (name: string, dims: readonly number[]): FloatInitializer => {
-      const w = weights.get(name);
+    const shaped = <T extends { dims: readonly number[] }>(name: string, w: T | undefined, dims: readonly number[]): T => {
       if (w === undefined) unavailable(`base.onnx has no initializer ${name}`);
       if (w.dims.length !== dims.length || w.dims.some((x, i) => x !== dims[i])) {
         unavailable(`initializer ${name} has shape [${w.dims.join(', ')}], expected [${dims.join(', ')}]`);
       }
       return w;
     };
-    const place = (data: Float32Array): number => {
-      const at = heap.block(data.length * FLOAT);
+    const need = (name: string, dims: readonly number[]): FloatInitializer => shaped(name, weights.get(name), dims);
+    const place = (data: Float32Array | Int8Array): number => {
+      const at = heap.block(data.byteLength);
       if (at === undefined) unavailable('the weights do not fit in the kernel memory');
-      heap.floats().set(data, at / FLOAT);
+      new Uint8Array(heap.floats().buffer, at, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       return at;
     };
+    this.int8 = projections.every((name) => graph.int8.has(name));
+    if (!this.int8 && !projections.every((name) => weights.has(name))) unavailable('base.onnx mixes int8 and fp32 projections');
+    // [K, N] in the graph; [N, K] here, with the column scales of an int8 one.
+    const project = (name: string, dims: readonly [number, number]): Projection => {
+      if (!this.int8) return { w: place(transposed(need(name, dims))) };
+      return { w: place(transposed(shaped(name, graph.int8.get(name), dims))), scales: place(need(`${name}.scale`, [dims[1]]).data) };
+    };
     const f = arch.ffn_hidden;
-    // The LM head (D, V) transposed is the embedding table (V, D): one copy serves both.
-    this.embedding = place(transposed(need('model.lm_head', [d, v])));
+    // The LM head (D, V) transposed is the embedding table (V, D): one copy serves both (fp32).
+    this.embedding = place(transposed(need(LM_HEAD, [d, v])));
+    this.lmHead = this.int8 ? project(LM_HEAD + INT8_SUFFIX, [d, v]) : { w: this.embedding };
     for (let i = 0; i < layers; i++) {
       this.layers.push({
         attnNorm: place(need(`model.blocks.${i}.attn_norm.weight`, [d]).data),
-        wqkv: place(transposed(need(projections[4 * i]!, [d, 3 * d]))),
-        wo: place(transposed(need(projections[4 * i + 1]!, [d, d]))),
+        wqkv: project(projections[4 * i]!, [d, 3 * d]),
+        wo: project(projections[4 * i + 1]!, [d, d]),
         ffnNorm: place(need(`model.blocks.${i}.ffn_norm.weight`, [d]).data),
-        wgu: place(transposed(need(projections[4 * i + 2]!, [d, 2 * f]))),
-        wd: place(transposed(need(projections[4 * i + 3]!, [f, d]))),
+        wgu: project(projections[4 * i + 2]!, [d, 2 * f]),
+        wd: project(projections[4 * i + 3]!, [f, d]),
       });
     }
     this.finalNorm = place(need('model.norm.weight', [d]).data);
@@ -162,7 +186,8 @@ export class KernelModel {
     const { d_model: d, head_dim: dh, n_kv_heads: kv } = contract;
     const h = d / dh;
     const half = dh / 2;
-    const gateUp = graph.initializers.get(graph.matmulWeights.filter((name) => name !== 'model.lm_head')[2] ?? '');
+    const gateUpName = graph.matmulWeights.filter((name) => name !== LM_HEAD && name !== LM_HEAD + INT8_SUFFIX)[2] ?? '';
+    const gateUp = graph.initializers.get(gateUpName) ?? graph.int8.get(gateUpName);
     if (gateUp === undefined || gateUp.dims.length !== 2) unavailable('base.onnx has no gate|up projection where the contract puts it');
     const f = gateUp.dims[1]! / 2;
     // base_graph.py's graphs carry eps and the fp32 rotary frequencies ([inv_freq, inv_freq] per q|k head);
@@ -175,8 +200,8 @@ export class KernelModel {
     else if (contract.rope_theta !== undefined) invFreq = Float32Array.from({ length: half }, (_, j) => 1 / contract.rope_theta! ** (j / half));
     else unavailable('neither base.onnx nor the manifest gives the rotary frequencies (rope_theta)');
     if (kv !== h) unavailable(`n_kv_heads ${kv} != d_model / head_dim ${h} (grouped-query attention is not implemented)`);
-    if (d % 8 !== 0 || f % 8 !== 0 || dh % 8 !== 0 || contract.vocab_size % 8 !== 0) {
-      unavailable(`sizes must be multiples of 8 (d_model ${d}, ffn_hidden ${f}, head_dim ${dh}, vocab_size ${contract.vocab_size})`);
+    if (d % 16 !== 0 || f % 16 !== 0 || dh % 8 !== 0 || contract.vocab_size % 8 !== 0) {
+      unavailable(`sizes must be multiples of 16 (d_model ${d}, ffn_hidden ${f}) and of 8 (head_dim ${dh}, vocab_size ${contract.vocab_size})`);
     }
     const arch: KernelArchitecture = { ...contract, n_heads: h, ffn_hidden: f, norm_eps: eps };
     const instance = await WebAssembly.instantiate(module, { env: { memory, abort: () => unavailable('kernel abort') } });
@@ -217,6 +242,8 @@ export class KernelModel {
       sin: take(r * (dh / 2)),
       mask: take(r * (p + r)),
       scores: Array.from({ length: this.split.threads }, () => take(p + r + 4)),
+      quantized: take((r * Math.max(d, f)) / 2),
+      rowScales: take(r),
       pastKey: [],
       pastValue: [],
       newKey: [],
@@ -240,6 +267,7 @@ export class KernelModel {
       x: shift(work.x), norm: shift(work.norm), qkv: shift(work.qkv), att: shift(work.att), tmp: shift(work.tmp),
       gu: shift(work.gu), act: shift(work.act), hidden: shift(work.hidden), logits: shift(work.logits),
       cos: shift(work.cos), sin: shift(work.sin), mask: shift(work.mask), scores: work.scores.map(shift),
+      quantized: shift(work.quantized), rowScales: shift(work.rowScales),
       pastKey: work.pastKey.map(shift), pastValue: work.pastValue.map(shift),
       newKey: work.newKey.map(shift), newValue: work.newValue.map(shift),
       start, bytes,
@@ -266,6 +294,12 @@ export class KernelModel {
     const w = this.workFor(t, p);
     const k = this.kernel;
     const split = this.split;
+    // x (t rows of kIn floats) times a projection into y (t rows of n floats).
+    const project = (p: Projection, x: number, y: number, kIn: number, n: number) => {
+      if (p.scales === undefined) return split.matmul(p.w, x, y, kIn, t, kIn, n, n);
+      k.quantizeRows(x, kIn, kIn, t, w.quantized, w.rowScales);
+      split.matmulQ(p.w, p.scales, w.quantized, w.rowScales, y, kIn, t, n, n);
+    };
     const heap = this.heap.floats();
     const half = dh / 2;
     for (let row = 0; row < t; row++) {
@@ -294,21 +328,21 @@ export class KernelModel {
     for (let i = 0; i < layers; i++) {
       const lw = this.layers[i]!;
       k.rmsNorm(w.x, lw.attnNorm, w.norm, d, t, eps);
-      split.matmul(lw.wqkv, w.norm, w.qkv, d, t, d, 3 * d, 3 * d);
+      project(lw.wqkv, w.norm, w.qkv, d, 3 * d);
       k.rotary(w.qkv, 3 * d, t, h, dh, w.cos, w.sin, scale);
       k.rotary(w.qkv + d * FLOAT, 3 * d, t, h, dh, w.cos, w.sin, 1);
       k.splitHeads(w.qkv, 3 * d, d, 2 * d, t, h, dh, w.newKey[i]!, w.newValue[i]!);
       split.attention(w.qkv, 3 * d, pastKey[i]!, pastValue[i]!, p, headStride, positionStride, w.newKey[i]!, w.newValue[i]!, t, w.mask, blocked, h, dh, w.scores, w.att, d);
-      split.matmul(lw.wo, w.att, w.tmp, d, t, d, d, d);
+      project(lw.wo, w.att, w.tmp, d, d);
       k.addRows(w.x, w.tmp, d, t);
       k.rmsNorm(w.x, lw.ffnNorm, w.norm, d, t, eps);
-      split.matmul(lw.wgu, w.norm, w.gu, d, t, d, 2 * f, 2 * f);
+      project(lw.wgu, w.norm, w.gu, d, 2 * f);
       k.swiglu(w.gu, w.act, f, t);
-      split.matmul(lw.wd, w.act, w.tmp, f, t, f, d, d);
+      project(lw.wd, w.act, w.tmp, f, d);
       k.addRows(w.x, w.tmp, d, t);
     }
     k.rmsNorm(w.x, this.finalNorm, w.hidden, d, t, eps);
-    split.matmul(this.embedding, w.hidden, w.logits, d, t, d, v, v);
+    project(this.lmHead, w.hidden, w.logits, d, v);
     const out = this.heap.floats();
     const copy = (at: number, floats: number) => out.slice(at / FLOAT, at / FLOAT + floats);
     const present: LayerKv[] = [];

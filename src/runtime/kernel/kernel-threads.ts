@@ -23,6 +23,7 @@ const ARGS = 3;
 const STOP = -1;
 const OP_MATMUL = 1;
 const OP_ATTENTION = 2;
+const OP_MATMUL_Q = 3;
 /** The caller gives up on a helper after this long (it died, or the process is being torn down). */
 const STUCK_MS = 5000;
 
@@ -48,6 +49,7 @@ for (;;) {
   if (seen === ${STOP}) break;
   const op = i32[${OP}];
   if (op === ${OP_MATMUL}) k.matmul(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5], i32[a + 6], i32[a + 7], i32[a + 8]);
+  else if (op === ${OP_MATMUL_Q}) k.matmulQ(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5], i32[a + 6], i32[a + 7], i32[a + 8], i32[a + 9]);
   else if (op === ${OP_ATTENTION}) k.attention(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5], i32[a + 6], i32[a + 7],
     i32[a + 8], i32[a + 9], i32[a + 10], f32[a + 11], i32[a + 12], i32[a + 13], i32[a + 14], i32[a + 15], i32[a + 16], i32[a + 17],
     i32[a + 18], i32[a + 19]);
@@ -72,6 +74,8 @@ interface Helper {
 export interface KernelSplit {
   readonly threads: number;
   matmul(w: number, x: number, y: number, k: number, rows: number, xs: number, ys: number, n: number): void;
+  /** The int8 matmul (decoder.ts matmulQ) over n outputs. */
+  matmulQ(w: number, ws: number, q: number, qs: number, y: number, k: number, rows: number, ys: number, n: number): void;
   /** `scores`: one scratch per thread. */
   attention(
     q: number, qs: number, pk: number, pv: number, p: number, phs: number, pps: number, nk: number, nv: number, rows: number,
@@ -90,6 +94,7 @@ export function singleThread(kernel: DecoderExports): KernelSplit {
   return {
     threads: 1,
     matmul: (w, x, y, k, rows, xs, ys, n) => kernel.matmul(w, x, y, k, rows, xs, ys, 0, n),
+    matmulQ: (w, ws, q, qs, y, k, rows, ys, n) => kernel.matmulQ(w, ws, q, qs, y, k, rows, ys, 0, n),
     attention: (q, qs, pk, pv, p, phs, pps, nk, nv, rows, mask, blocked, heads, dh, scores, out, os) =>
       kernel.attention(q, qs, pk, pv, p, phs, pps, nk, nv, rows, mask, blocked, 0, heads, dh, scores[0]!, out, os, 0, rows),
     stop: async () => {},
@@ -152,6 +157,15 @@ export async function withHelpers(
       });
       const [n0, n1] = slice(n, threads, 0, 8);
       kernel.matmul(w, x, y, k, rows, xs, ys, n0, n1);
+      join();
+    },
+    matmulQ(w, ws, q, qs, y, k, rows, ys, n) {
+      helpers.forEach((helper, i) => {
+        const [n0, n1] = slice(n, threads, i + 1, 8);
+        post(helper, OP_MATMUL_Q, [w, ws, q, qs, y, k, rows, ys, n0, n1]);
+      });
+      const [n0, n1] = slice(n, threads, 0, 8);
+      kernel.matmulQ(w, ws, q, qs, y, k, rows, ys, n0, n1);
       join();
     },
     attention(q, qs, pk, pv, p, phs, pps, nk, nv, rows, mask, blocked, heads, dh, scores, out, os) {

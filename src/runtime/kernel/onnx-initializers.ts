@@ -12,7 +12,13 @@ export interface FloatInitializer {
   readonly data: Float32Array;
 }
 
+export interface Int8Initializer {
+  readonly dims: readonly number[];
+  readonly data: Int8Array;
+}
+
 const FLOAT = 1;
+const INT8 = 3;
 const EXTERNAL = 1;
 
 class Reader {
@@ -68,7 +74,7 @@ class Reader {
   }
 }
 
-function readTensor(reader: Reader): { name: string; tensor?: FloatInitializer } {
+function readTensor(reader: Reader): { name: string; tensor?: FloatInitializer; int8?: Int8Initializer } {
   const dims: number[] = [];
   let name = '';
   let type = 0;
@@ -85,10 +91,15 @@ function readTensor(reader: Reader): { name: string; tensor?: FloatInitializer }
     else if (number === 4 && sub !== undefined) packedFloats = sub.bytes.subarray(sub.pos, sub.end);
     else if (number === 14 && wire === 0) external = reader.peekVarint() === EXTERNAL;
   });
-  if (type !== FLOAT) return { name };
+  if (type !== FLOAT && type !== INT8) return { name };
   if (external) throw new BindingError('model-contract', `base.onnx: initializer ${name} has external data; the kernel reads one self-contained file`);
-  const bytes = raw ?? packedFloats ?? new Uint8Array(0);
   const count = dims.reduce((a, b) => a * b, 1);
+  if (type === INT8) {
+    // int8 goes in raw_data (onnx's numpy_helper writes it so; int32_data is the other encoding, not read here).
+    if (raw === undefined || raw.length !== count) return { name };
+    return { name, int8: { dims, data: new Int8Array(raw.slice().buffer) } };
+  }
+  const bytes = raw ?? packedFloats ?? new Uint8Array(0);
   if (bytes.length !== count * 4) {
     throw new BindingError('model-contract', `base.onnx: initializer ${name} holds ${bytes.length} bytes for shape [${dims.join(', ')}]`);
   }
@@ -112,26 +123,30 @@ function readNode(reader: Reader): { opType: string; inputs: string[] } {
 export interface GraphWeights {
   /** Every float32 initializer, by name. */
   readonly initializers: Map<string, FloatInitializer>;
-  /** The initializers that are a MatMul's second input, in node order (a weight used twice, once). */
+  /** Every int8 initializer (stored as raw_data), by name. */
+  readonly int8: Map<string, Int8Initializer>;
+  /** The initializers that are a MatMul's or a MatMulInteger's second input, in node order (each once). */
   readonly matmulWeights: string[];
 }
 
 export function readGraphWeights(model: Uint8Array): GraphWeights {
   const initializers = new Map<string, FloatInitializer>();
+  const int8 = new Map<string, Int8Initializer>();
   const matmulInputs: string[] = [];
   new Reader(model).fields((number, _wire, graph) => {
     if (number !== 7 || graph === undefined) return;
     graph.fields((field, _w, sub) => {
       if (sub === undefined) return;
       if (field === 5) {
-        const { name, tensor } = readTensor(sub);
+        const { name, tensor, int8: bytes } = readTensor(sub);
         if (tensor !== undefined) initializers.set(name, tensor);
+        if (bytes !== undefined) int8.set(name, bytes);
       } else if (field === 1) {
         const node = readNode(sub);
-        if (node.opType === 'MatMul' && node.inputs[1] !== undefined) matmulInputs.push(node.inputs[1]);
+        if ((node.opType === 'MatMul' || node.opType === 'MatMulInteger') && node.inputs[1] !== undefined) matmulInputs.push(node.inputs[1]);
       }
     });
   });
-  const matmulWeights = [...new Set(matmulInputs.filter((name) => initializers.has(name)))];
-  return { initializers, matmulWeights };
+  const matmulWeights = [...new Set(matmulInputs.filter((name) => initializers.has(name) || int8.has(name)))];
+  return { initializers, int8, matmulWeights };
 }

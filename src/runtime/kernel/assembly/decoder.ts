@@ -267,3 +267,65 @@ export function splitHeads(qkv: usize, stride: i32, koff: i32, voff: i32, rows: 
     }
   }
 }
+
+// int8 weights (the manifest's int8 variant, models/tools/quantize.py): each input row quantised on its
+// own to integers in [-127, 127] (scale max|x| / 127; kept as i16 for the dot products), the weights int8
+// with one scale per output, int32 sums (exact), then y = f32(sum) * column scale * row scale.
+
+// Rows of k floats (stride xs) to i16 rows of k (q) and one f32 scale per row (scales). k a multiple of 8.
+export function quantizeRows(x: usize, xs: i32, k: i32, rows: i32, q: usize, scales: usize): void {
+  const bytes = <usize>k << 2;
+  for (let t = 0; t < rows; t++) {
+    const xr = x + ((<usize>t * <usize>xs) << 2);
+    let m = f32x4.splat(0);
+    for (let i: usize = 0; i < bytes; i += 16) m = f32x4.max(m, f32x4.abs(v128.load(xr + i)));
+    const max = Mathf.max(Mathf.max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), Mathf.max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+    const scale = Mathf.max(max, 1e-30) * <f32>(1.0 / 127.0);
+    store<f32>(scales + (<usize>t << 2), scale);
+    const s = f32x4.splat(scale);
+    const qr = q + ((<usize>t * <usize>k) << 1);
+    for (let i: usize = 0; i < bytes; i += 32) {
+      const a = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(xr + i), s)));
+      const b = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(xr + i, 16), s)));
+      v128.store(qr + (i >> 1), i16x8.narrow_i32x4_s(a, b));
+    }
+  }
+}
+
+// y[t, n] = f32(dot(w[n, :], q[t, :])) * ws[n] * qs[t] for n in [n0, n1) (multiples of 4), t < rows; w int8
+// [N, K], q i16 rows of K (a multiple of 16), y rows of stride ys floats.
+export function matmulQ(w: usize, ws: usize, q: usize, qs: usize, y: usize, k: i32, rows: i32, ys: i32, n0: i32, n1: i32): void {
+  const kb = <usize>k;
+  for (let n = n0; n < n1; n += 4) {
+    const w0 = w + <usize>n * kb;
+    const w1 = w0 + kb, w2 = w1 + kb, w3 = w2 + kb;
+    for (let t = 0; t < rows; t++) {
+      const qr = q + ((<usize>t * kb) << 1);
+      let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+      for (let i: usize = 0; i < kb; i += 16) {
+        const lo = v128.load(qr + (i << 1));
+        const hi = v128.load(qr + (i << 1), 16);
+        let c = v128.load(w0 + i);
+        a0 = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(c), lo), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(c), hi)));
+        c = v128.load(w1 + i);
+        a1 = i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(c), lo), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(c), hi)));
+        c = v128.load(w2 + i);
+        a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(c), lo), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(c), hi)));
+        c = v128.load(w3 + i);
+        a3 = i32x4.add(a3, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(c), lo), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(c), hi)));
+      }
+      const rs = load<f32>(qs + (<usize>t << 2));
+      const yr = y + ((<usize>t * <usize>ys + <usize>n) << 2);
+      const sc = ws + (<usize>n << 2);
+      store<f32>(yr, <f32>isum(a0) * load<f32>(sc) * rs);
+      store<f32>(yr, <f32>isum(a1) * load<f32>(sc, 4) * rs, 4);
+      store<f32>(yr, <f32>isum(a2) * load<f32>(sc, 8) * rs, 8);
+      store<f32>(yr, <f32>isum(a3) * load<f32>(sc, 12) * rs, 12);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function isum(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
