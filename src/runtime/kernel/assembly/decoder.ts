@@ -167,6 +167,12 @@ export function attention(
     const m = mask + ((<usize>t * <usize>cols) << 2);
     for (let h = h0; h < h1; h++) {
       const qh = q + ((<usize>t * <usize>qs) << 2) + <usize>h * dhBytes;
+      if (dh == 32) {
+        head32(qh, pk + ((<usize>h * <usize>phs) << 2), pv + ((<usize>h * <usize>phs) << 2), p, <usize>pps << 2,
+          nk + <usize>h * <usize>rows * dhBytes, nv + <usize>h * <usize>rows * dhBytes, cols, m, blocked, scores,
+          out + ((<usize>t * <usize>os) << 2) + <usize>h * dhBytes);
+        continue;
+      }
       let max: f32 = -Infinity;
       for (let j = 0; j < cols; j++) {
         const bias = load<f32>(m + (<usize>j << 2));
@@ -205,6 +211,71 @@ export function attention(
       for (let i: usize = 0; i < dhBytes; i += 16) v128.store(oh + i, f32x4.mul(v128.load(oh + i), inv));
     }
   }
+}
+
+// One head of one row for head_dim 32 (the shipped models'): q and the output held in registers instead of
+// memory, fused multiply-adds where the build has them. Same semantics as the general loop above (and, like
+// it, the same sequence of operations for every row). pk/pv: this head's first cached key/value, ps bytes
+// from one position to the next; nk/nv: this head's first new key/value (32 floats apart).
+function head32(
+  qh: usize, pk: usize, pv: usize, p: i32, ps: usize, nk: usize, nv: usize, cols: i32,
+  m: usize, blocked: f32, scores: usize, oh: usize,
+): void {
+  const q0 = v128.load(qh), q1 = v128.load(qh, 16), q2 = v128.load(qh, 32), q3 = v128.load(qh, 48);
+  const q4 = v128.load(qh, 64), q5 = v128.load(qh, 80), q6 = v128.load(qh, 96), q7 = v128.load(qh, 112);
+  let max: f32 = -Infinity;
+  for (let j = 0; j < cols; j++) {
+    const bias = load<f32>(m + (<usize>j << 2));
+    let s: f32 = -Infinity;
+    if (bias > blocked) {
+      const k = j < p ? pk + <usize>j * ps : nk + (<usize>(j - p) << 7);
+      let acc = f32x4.mul(q0, v128.load(k));
+      acc = madd(q1, v128.load(k, 16), acc);
+      acc = madd(q2, v128.load(k, 32), acc);
+      acc = madd(q3, v128.load(k, 48), acc);
+      acc = madd(q4, v128.load(k, 64), acc);
+      acc = madd(q5, v128.load(k, 80), acc);
+      acc = madd(q6, v128.load(k, 96), acc);
+      acc = madd(q7, v128.load(k, 112), acc);
+      s = lanes(acc) + bias;
+      if (s > max) max = s;
+    }
+    store<f32>(scores + (<usize>j << 2), s);
+  }
+  const padded = (cols + 3) & ~3;
+  for (let j = cols; j < padded; j++) store<f32>(scores + (<usize>j << 2), -Infinity);
+  let o0 = f32x4.splat(0), o1 = f32x4.splat(0), o2 = f32x4.splat(0), o3 = f32x4.splat(0);
+  let o4 = f32x4.splat(0), o5 = f32x4.splat(0), o6 = f32x4.splat(0), o7 = f32x4.splat(0);
+  if (max == -Infinity) {  // every key blocked (a padding row): zeros, never NaN
+    v128.store(oh, o0); v128.store(oh, o0, 16); v128.store(oh, o0, 32); v128.store(oh, o0, 48);
+    v128.store(oh, o0, 64); v128.store(oh, o0, 80); v128.store(oh, o0, 96); v128.store(oh, o0, 112);
+    return;
+  }
+  const mv = f32x4.splat(max);
+  for (let j: usize = 0; j < (<usize>padded << 2); j += 16) {
+    const s = v128.load(scores + j);
+    v128.store(scores + j, v128.andnot(expx4(f32x4.sub(s, mv)), f32x4.eq(s, f32x4.splat(-Infinity))));
+  }
+  let sum: f32 = 0;
+  for (let j = 0; j < cols; j++) {
+    const e = load<f32>(scores + (<usize>j << 2));
+    sum += e;
+    const v = j < p ? pv + <usize>j * ps : nv + (<usize>(j - p) << 7);
+    const ev = f32x4.splat(e);
+    o0 = madd(ev, v128.load(v), o0);
+    o1 = madd(ev, v128.load(v, 16), o1);
+    o2 = madd(ev, v128.load(v, 32), o2);
+    o3 = madd(ev, v128.load(v, 48), o3);
+    o4 = madd(ev, v128.load(v, 64), o4);
+    o5 = madd(ev, v128.load(v, 80), o5);
+    o6 = madd(ev, v128.load(v, 96), o6);
+    o7 = madd(ev, v128.load(v, 112), o7);
+  }
+  const inv = f32x4.splat(<f32>1 / sum);
+  v128.store(oh, f32x4.mul(o0, inv)); v128.store(oh, f32x4.mul(o1, inv), 16);
+  v128.store(oh, f32x4.mul(o2, inv), 32); v128.store(oh, f32x4.mul(o3, inv), 48);
+  v128.store(oh, f32x4.mul(o4, inv), 64); v128.store(oh, f32x4.mul(o5, inv), 80);
+  v128.store(oh, f32x4.mul(o6, inv), 96); v128.store(oh, f32x4.mul(o7, inv), 112);
 }
 
 // e^x per lane (Cephes' expf: x = n ln2 + r, a degree-6 polynomial for e^r, 2^n into the exponent);
