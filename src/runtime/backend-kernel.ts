@@ -1,5 +1,5 @@
 /**
- * The fused decoder kernel (kernel/): our own WebAssembly SIMD forward for the base model, with the heads
+ * The fused decoder kernel (kernel-*.ts, kernel/assembly/decoder.ts): our own WebAssembly SIMD forward for the base model, with the heads
  * on onnxruntime (onnxruntime-node where it loads, else onnxruntime-web's wasm). Why it exists and what it
  * measured: docs/benchmarks/peer.md. It needs a base graph written by models/tools/base_graph.py and
  * WebAssembly shared memory; without either it is `backend-unavailable`.
@@ -11,7 +11,7 @@ import { createWasmBinding } from './backend-wasm';
 import { BindingError } from './errors';
 import { DECODER_FMA_WASM_BASE64, DECODER_WASM_BASE64 } from './kernel/decoder-wasm';
 import { RUNTIME } from './environment';
-import { KernelModel } from './kernel/kernel-model';
+import { KernelModel } from './kernel-model';
 import type { ModelBytes } from './ort-sessions';
 import { SerialQueue } from './serial-queue';
 import { validateForward } from './validate';

@@ -73,6 +73,8 @@ class OurRunner {
         this.learnedStates.set(config, session.learnedState());
       }
     }
+    // As a service drops a conversation: the cache's memory goes back now (the kernel's storage), not at GC.
+    session.dispose();
     return { tokens, totals };
   }
 

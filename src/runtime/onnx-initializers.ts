@@ -5,7 +5,7 @@
  * TensorProto.dims = 1, data_type = 2, float_data = 4, name = 8, raw_data = 9, data_location = 14).
  * The fused kernel needs the weights themselves, not a session; tensors of other types are skipped.
  */
-import { BindingError } from '../errors';
+import { BindingError } from './errors';
 
 export interface FloatInitializer {
   readonly dims: readonly number[];

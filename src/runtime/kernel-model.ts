@@ -1,5 +1,5 @@
 /**
- * The fused decoder kernel (assembly/decoder.ts, compiled to decoder.wasm) driven from JS: the weights
+ * The fused decoder kernel (kernel/assembly/decoder.ts, compiled into kernel/decoder-wasm.ts) driven from JS: the weights
  * copied once into the kernel's memory in the layout it reads, then one decoder step per `forward`, each
  * layer a handful of kernel calls. Runtime-agnostic: any host with WebAssembly SIMD.
  *
@@ -8,28 +8,13 @@
  * name, and the projections as the MatMul weights in graph order, four per layer (q|k|v, out, gate|up,
  * down) — so both the written graph and a torch.onnx trace. Anything else is `backend-unavailable`.
  */
-import type { ModelArchitecture } from '../architecture';
-import type { ForwardInput, LayerKv } from '../binding';
-import { BindingError } from '../errors';
+import type { ModelArchitecture } from './architecture';
+import type { ForwardInput, LayerKv } from './binding';
+import { BindingError } from './errors';
+import type { DecoderExports } from './kernel-exports';
 import { KernelHeap } from './kernel-heap';
 import { withHelpers, type KernelSplit } from './kernel-threads';
 import { readGraphWeights, type FloatInitializer, type GraphWeights } from './onnx-initializers';
-
-/** The kernel's exports (assembly/decoder.ts); pointers are byte offsets into its memory. */
-export interface DecoderExports {
-  matmul(w: number, x: number, y: number, k: number, rows: number, xs: number, ys: number, n0: number, n1: number): void;
-  rmsNorm(x: number, w: number, out: number, d: number, rows: number, eps: number): void;
-  rotary(qkv: number, stride: number, rows: number, heads: number, dh: number, cos: number, sin: number, scale: number): void;
-  attention(
-    q: number, qs: number, pk: number, pv: number, p: number, phs: number, pps: number, nk: number, nv: number, rows: number,
-    mask: number, blocked: number, h0: number, h1: number, dh: number, scores: number, out: number, os: number, t0: number, t1: number,
-  ): void;
-  swiglu(gu: number, out: number, f: number, rows: number): void;
-  quantizeRows(x: number, xs: number, k: number, rows: number, q: number, scales: number): void;
-  matmulQ(w: number, ws: number, q: number, qs: number, y: number, k: number, rows: number, ys: number, n0: number, n1: number): void;
-  addRows(x: number, y: number, d: number, rows: number): void;
-  splitHeads(qkv: number, stride: number, koff: number, voff: number, rows: number, heads: number, dh: number, nk: number, nv: number): void;
-}
 
 /** The contract's sizes plus what the kernel reads from the graph or the manifest. */
 interface KernelArchitecture extends ModelArchitecture {

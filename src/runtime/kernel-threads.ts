@@ -10,9 +10,9 @@
  * pool paid (docs/benchmarks/peer.md), so an idle helper sleeps. Node only (worker_threads); elsewhere the
  * kernel runs on one thread.
  */
-import { RUNTIME } from '../environment';
-import { BindingError } from '../errors';
-import type { DecoderExports } from './kernel-model';
+import { RUNTIME } from './environment';
+import { BindingError } from './errors';
+import type { DecoderExports } from './kernel-exports';
 
 const CONTROL_AT = 4096;
 const CONTROL_STRIDE = 128;
