@@ -1,5 +1,6 @@
 import { HEAD_KINDS, type BackendClass, type HeadKind, type InferenceBinding, type LayerKv } from '../runtime/binding';
 import { RUNTIME } from '../runtime/index';
+import { KvCache } from '../kv/kv-cache';
 import { causalMask } from '../tree/causal-mask';
 import type { CostModel } from '../types';
 import type { Manifest } from '../model/manifest';
@@ -51,7 +52,12 @@ export async function measureDecodingPattern(binding: InferenceBinding, manifest
   const ids = (n: number, from: number) => Array.from({ length: n }, (_, i) => (from + i) % 2); // ids 0 and 1 exist in every vocabulary
   const positions = (n: number, from: number) => Array.from({ length: n }, (_, i) => from + i);
   const prefill = await binding.forward({ inputIds: ids(past, 0), positionIds: positions(past, 0), mask: causalMask(0, past, maskValue), past: empty, pastLength: 0 });
-  const input = (t: number) => ({ inputIds: ids(t, past), positionIds: positions(t, past), mask: causalMask(past, t, maskValue), past: prefill.present, pastLength: past });
+  // The past held where a session holds it (a binding with its own storage reads it in place; copied in, a
+  // 256-position past cost the fused kernel more than its forward and made every tree look cheap).
+  const cache = new KvCache(arch.n_layers, arch.n_kv_heads, arch.head_dim, arch.max_positions, binding.kvStorage);
+  cache.append(ids(past, 0), prefill.present, past);
+  const held = { past: cache.past(), pastLength: past, pastLayout: cache.layout };
+  const input = (t: number) => ({ inputIds: ids(t, past), positionIds: positions(t, past), mask: causalMask(past, t, maskValue), ...held });
   const one = input(1);
   const trees = SIZES.map(input);
   const hidden = prefill.hidden.slice(0, arch.d_model);
@@ -90,6 +96,7 @@ export async function measureDecodingPattern(binding: InferenceBinding, manifest
       if (round >= 0) byDepth[i]!.push(h);
     }
   }
+  cache.dispose();
   return {
     arMs: median(ar),
     headsMs: kind === undefined ? 0 : median(headsMs),
