@@ -25,7 +25,10 @@ export interface CreateBindingOptions {
   readonly nativeCpuHeads?: Partial<Record<HeadKind, Uint8Array>>;
   /** manifest.architecture, plus `decoding_heads` (K per kind) to check the heads graphs against. */
   readonly architecture: ModelArchitecture;
-  /** Intra-op threads for onnxruntime-node; default 1 (backend-native.ts says why). wasm is single-threaded. */
+  /**
+   * Threads: onnxruntime-node's intra-op threads, the fused kernel's (helpers included); default 1
+   * (backend-native.ts says why). wasm is single-threaded. With more than one, `auto` prefers the kernel in Node.
+   */
   readonly threads?: number;
   /**
    * onnxruntime-node's intra-op workers spin between operators (default false). Spinning makes a second
@@ -89,7 +92,7 @@ function warnOnce(message: string): void {
 
 export async function createBinding(options: CreateBindingOptions): Promise<InferenceBinding> {
   const requested = options.backend ?? 'auto';
-  const candidates = backendCandidates(requested, options.runtime ?? RUNTIME);
+  const candidates = backendCandidates(requested, options.runtime ?? RUNTIME, options.threads ?? 1);
   validateArchitecture(options.architecture);
   const log = options.log ?? warnOnce;
   const bytes: ModelBytes = { base: options.base, heads: options.heads };

@@ -23,11 +23,14 @@ function isBackendRequest(value: string): value is BackendRequest {
 
 /**
  * - auto, workerd: wasm (the only backend workerd can run).
- * - auto, Node / Deno: onnxruntime-node (CUDA, then CPU), then WebGPU if `navigator.gpu`, then wasm.
+ * - auto, Node / Deno: onnxruntime-node (CUDA, then CPU), then WebGPU if `navigator.gpu`, then wasm. With
+ *   more than one thread asked for, Node tries the fused kernel before onnxruntime-node's CPU: on two
+ *   threads it was faster in every configuration measured (AR 2.5x, Cerberus + gate 1.04x; fp32 and int8;
+ *   docs/benchmarks/peer.md), while on one thread onnxruntime's wider vectors win Cerberus' tree steps.
  * - auto, elsewhere (browsers): WebGPU if present, then wasm.
  * - an explicit GPU backend degrades: native-cuda → native-cpu, webgpu → wasm.
  */
-export function backendCandidates(requested: string, facts: RuntimeFacts): BackendName[] {
+export function backendCandidates(requested: string, facts: RuntimeFacts, threads = 1): BackendName[] {
   if (!isBackendRequest(requested)) {
     throw new BindingError(
       'unknown-backend',
@@ -38,7 +41,8 @@ export function backendCandidates(requested: string, facts: RuntimeFacts): Backe
     case 'auto': {
       if (facts.isWorkerd) return ['wasm'];
       const gpu: BackendName[] = facts.hasWebGpu ? ['webgpu'] : [];
-      if (facts.isNode || facts.isDeno) return ['native-cuda', 'native-cpu', ...gpu, 'wasm'];
+      const kernel: BackendName[] = facts.isNode && threads > 1 ? ['kernel'] : [];
+      if (facts.isNode || facts.isDeno) return ['native-cuda', ...kernel, 'native-cpu', ...gpu, 'wasm'];
       return [...gpu, 'wasm'];
     }
     case 'native-cuda':

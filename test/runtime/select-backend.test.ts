@@ -48,6 +48,13 @@ describe('backendCandidates', () => {
     ]);
   });
 
+  it('auto with more than one thread: Node tries the fused kernel before onnxruntime-node\'s CPU; Deno (no worker_threads there) does not', () => {
+    expect(backendCandidates('auto', host({ isNode: true }), 2)).toEqual(['native-cuda', 'kernel', 'native-cpu', 'wasm']);
+    expect(backendCandidates('auto', host({ isNode: true }), 1)).toEqual(['native-cuda', 'native-cpu', 'wasm']);
+    expect(backendCandidates('auto', host({ isDeno: true }), 2)).toEqual(['native-cuda', 'native-cpu', 'wasm']);
+    expect(backendCandidates('auto', host({ isWorkerd: true }), 2)).toEqual(['wasm']);
+  });
+
   it('auto: other hosts (browsers) prefer WebGPU, then wasm', () => {
     expect(backendCandidates('auto', host({ hasWebGpu: true }))).toEqual(['webgpu', 'wasm']);
     expect(backendCandidates('auto', host({}))).toEqual(['wasm']);
