@@ -14,7 +14,9 @@ import { RUNTIME } from './environment';
 import { KernelModel } from './kernel-model';
 import type { ModelBytes } from './ort-sessions';
 import { SerialQueue } from './serial-queue';
-import { validateForward } from './validate';
+import { validateForward, validateHeads } from './validate';
+import type { KernelHeads } from './kernel-heads';
+import type { HeadKind } from './binding';
 
 /** The kernel memory's ceiling (decoder.wasm declares 16384 pages): weights, step buffers and caches. */
 const MAX_MEMORY_BYTES = 1024 * 1024 * 1024;
@@ -28,7 +30,17 @@ export interface KernelOptions {
   readonly threads?: number;
   /** How long an idle helper spins before it sleeps (ms); default 1. */
   readonly spinMs?: number;
+  /** The heads graphs for onnxruntime where the kernel cannot run a kind's heads itself; default `bytes.heads`. */
+  readonly onnxruntimeHeads?: ModelBytes['heads'];
 }
+
+/** The kernel's binding; `headsOnKernel`: the kinds whose heads it runs itself (the others run on onnxruntime). */
+export interface KernelBinding extends InferenceBinding {
+  readonly headsOnKernel: readonly HeadKind[];
+}
+
+/** A kind's heads on the kernel must give onnxruntime's head logits within this (relative to their scale). */
+const HEADS_TOLERANCE = 1e-3;
 
 /** An idle helper thread spins this long before sleeping: covers the gaps between a step's forward and the next. */
 const DEFAULT_SPIN_MS = 1;
@@ -83,7 +95,62 @@ async function headsBinding(arch: ModelArchitecture, heads: ModelBytes['heads'])
   }
 }
 
-export async function createKernelBinding(arch: ModelArchitecture, bytes: ModelBytes, options: KernelOptions = {}): Promise<InferenceBinding> {
+/**
+ * Each kind's heads on the kernel where it reads their graph and its logits match onnxruntime's on a probe;
+ * the other kinds on onnxruntime (with `fallback`'s graphs: the int8 heads natively).
+ */
+async function placeHeads(
+  arch: ModelArchitecture,
+  model: KernelModel,
+  graphs: ModelBytes['heads'],
+  fallback: ModelBytes['heads'],
+): Promise<{ onKernel: Map<HeadKind, KernelHeads>; onnxruntime: InferenceBinding | undefined }> {
+  const kinds = (Object.keys(graphs) as HeadKind[]).filter((kind) => graphs[kind] !== undefined);
+  const candidates = new Map<HeadKind, KernelHeads>();
+  for (const kind of kinds) {
+    const count = arch.decoding_heads?.[kind];
+    if (count === undefined) continue;
+    try {
+      candidates.set(kind, model.loadHeads(kind, graphs[kind]!, count));
+    } catch (error) {
+      if (!(error instanceof BindingError) || error.code !== 'backend-unavailable') throw error;
+    }
+  }
+  const onKernel = new Map<HeadKind, KernelHeads>();
+  if (candidates.size > 0) {
+    const reference = await headsBinding(arch, Object.fromEntries([...candidates.keys()].map((kind) => [kind, graphs[kind]])));
+    try {
+      for (const [kind, heads] of candidates) if (await agrees(arch, heads, reference, kind)) onKernel.set(kind, heads);
+    } finally {
+      await reference.dispose();
+    }
+  }
+  const rest = Object.fromEntries(kinds.filter((kind) => !onKernel.has(kind)).map((kind) => [kind, fallback[kind] ?? graphs[kind]]));
+  return { onKernel, onnxruntime: Object.keys(rest).length > 0 ? await headsBinding(arch, rest) : undefined };
+}
+
+/** Whether the kernel's heads give onnxruntime's head logits on two probe states (every head, a root each). */
+async function agrees(arch: ModelArchitecture, heads: KernelHeads, reference: InferenceBinding, kind: HeadKind): Promise<boolean> {
+  const d = arch.d_model;
+  let seed = 12345;
+  const hidden = Float32Array.from({ length: 2 * d }, () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return (seed / 2147483648) * 4 - 2;
+  });
+  const roots = [1, Math.min(2, arch.vocab_size - 1)];
+  const want = await reference.heads(kind, hidden, 2, heads.count, roots);
+  const got = heads.run(hidden, 2, heads.count, roots);
+  if (want.width !== heads.width || want.logits.length !== got.length) return false;
+  let scale = 1;
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) {
+    scale = Math.max(scale, Math.abs(want.logits[i]!));
+    worst = Math.max(worst, Math.abs(got[i]! - want.logits[i]!));
+  }
+  return worst <= HEADS_TOLERANCE * scale;
+}
+
+export async function createKernelBinding(arch: ModelArchitecture, bytes: ModelBytes, options: KernelOptions = {}): Promise<KernelBinding> {
   if (bytes.base === undefined) throw new BindingError('model-contract', 'fused kernel: no base.onnx given');
   const limit = Math.min(options.memoryLimit ?? MAX_MEMORY_BYTES, MAX_MEMORY_BYTES);
   const memory = await sharedMemory(limit);
@@ -99,7 +166,7 @@ export async function createKernelBinding(arch: ModelArchitecture, bytes: ModelB
     threads: options.threads ?? 1,
     spinMs: options.spinMs ?? DEFAULT_SPIN_MS,
   });
-  const heads = await headsBinding(arch, bytes.heads);
+  const { onKernel, onnxruntime } = await placeHeads(arch, model, bytes.heads, options.onnxruntimeHeads ?? bytes.heads);
   const blocked = (options.maskValue ?? -10000) / 2;
   const queue = new SerialQueue();
   let disposed = false;
@@ -124,21 +191,42 @@ export async function createKernelBinding(arch: ModelArchitecture, bytes: ModelB
     });
   }
 
-  return {
+  const headKinds = Object.freeze([...onKernel.keys(), ...(onnxruntime?.headKinds ?? [])]);
+  const binding: KernelBinding = {
     backend: 'kernel',
     backendClass: 'native',
-    headKinds: heads.headKinds,
-    depthSelectable: heads.depthSelectable,
-    rootReading: heads.rootReading,
+    headsOnKernel: Object.freeze([...onKernel.keys()]),
+    headKinds,
+    depthSelectable: Object.freeze([...onKernel.keys(), ...(onnxruntime?.depthSelectable ?? [])]),
+    rootReading: Object.freeze([...[...onKernel].filter(([, h]) => h.rootReading).map(([kind]) => kind), ...(onnxruntime?.rootReading ?? [])]),
     kvStorage,
     forward,
-    heads: (kind, hidden, n, depth, roots) =>
-      disposed ? Promise.reject(new BindingError('disposed', 'the kernel binding was disposed; create a new one')) : heads.heads(kind, hidden, n, depth, roots),
+    heads(kind, hidden, n, depth, roots) {
+      if (disposed) return Promise.reject(new BindingError('disposed', 'the kernel binding was disposed; create a new one'));
+      const own = onKernel.get(kind);
+      if (own === undefined) {
+        if (onnxruntime === undefined || !onnxruntime.headKinds.includes(kind)) {
+          return Promise.reject(new BindingError('missing-heads', `no ${kind} heads loaded; this binding has: ${headKinds.join(', ') || 'none'}`));
+        }
+        return onnxruntime.heads(kind, hidden, n, depth, roots);
+      }
+      try {
+        validateHeads(arch, hidden, n, depth, own.rootReading ? (roots ?? null) : undefined);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return queue.run(async () => {
+        const start = performance.now();
+        const logits = own.run(hidden, n, Math.min(depth ?? own.count, own.count), roots);
+        return { logits, width: own.width, modelMs: performance.now() - start };
+      });
+    },
     async dispose() {
       if (disposed) return;
       disposed = true;
       await queue.run(async () => {});
-      await Promise.all([model.stop(), heads.dispose()]);
+      await Promise.all([model.stop(), onnxruntime?.dispose()]);
     },
   };
+  return binding;
 }

@@ -64,8 +64,9 @@ function createOn(
       // A software adapter only when WebGPU itself was asked for: 'auto' wants speed.
       return createWebGpuBinding(arch, bytes, { allowFallbackAdapter: requested === 'webgpu' });
     case 'kernel':
-      // The heads run on onnxruntime-node where it loads: the native-cpu heads are the ones to give it.
-      return createKernelBinding(arch, options.nativeCpuHeads !== undefined ? { ...bytes, heads: options.nativeCpuHeads } : bytes, {
+      // Heads the kernel cannot run itself go to onnxruntime-node with the native-cpu heads graphs.
+      return createKernelBinding(arch, bytes, {
+        ...(options.nativeCpuHeads === undefined ? {} : { onnxruntimeHeads: options.nativeCpuHeads }),
         ...(options.maskValue === undefined ? {} : { maskValue: options.maskValue }),
         ...(options.threads === undefined ? {} : { threads: options.threads }),
         ...(options.kernelMemoryLimit === undefined ? {} : { memoryLimit: options.kernelMemoryLimit }),

@@ -12,5 +12,7 @@ export interface DecoderExports {
   matmulQ(w: number, ws: number, q: number, qs: number, y: number, k: number, rows: number, ys: number, n0: number, n1: number): void;
   addRows(x: number, y: number, d: number, rows: number): void;
   splitHeads(qkv: number, stride: number, koff: number, voff: number, rows: number, heads: number, dh: number, nk: number, nv: number): void;
+  residualSilu(u: number, t: number, b: number, z: number, n: number): void;
+  biasSilu(t: number, b: number, n: number): void;
+  residualBias(z: number, d: number, b: number, n: number): void;
 }
-

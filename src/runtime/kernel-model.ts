@@ -12,6 +12,7 @@ import type { ModelArchitecture } from './architecture';
 import type { ForwardInput, LayerKv } from './binding';
 import { BindingError } from './errors';
 import type { DecoderExports } from './kernel-exports';
+import { KernelHeads } from './kernel-heads';
 import { KernelHeap } from './kernel-heap';
 import { withHelpers, type KernelSplit } from './kernel-threads';
 import { readGraphWeights, type FloatInitializer, type GraphWeights } from './onnx-initializers';
@@ -259,6 +260,11 @@ export class KernelModel {
     };
     this.work = placed;
     return placed;
+  }
+
+  /** The decoding heads of a heads graph on this kernel (kernel-heads.ts); throws `backend-unavailable` if it cannot read it. */
+  loadHeads(kind: 'cerberus' | 'medusa', graph: Uint8Array, count: number): KernelHeads {
+    return new KernelHeads(this.kernel, this.heap, this.split, this.arch.d_model, this.embedding, graph, kind, count);
   }
 
   /** Threads a step runs on (this one and its helpers). */

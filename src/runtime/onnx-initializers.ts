@@ -109,15 +109,27 @@ function readTensor(reader: Reader): { name: string; tensor?: FloatInitializer; 
   return { name, tensor: { dims, data } };
 }
 
-function readNode(reader: Reader): { opType: string; inputs: string[] } {
+/**
+ * Records a MatMul's (or MatMulInteger's) second input, then those of the node's subgraphs (an If's
+ * branches: NodeProto.attribute = 5, AttributeProto.g = 6; GraphProto.node = 1), in order.
+ */
+function walkNode(reader: Reader, matmulInputs: string[]): void {
   const inputs: string[] = [];
   let opType = '';
+  const subgraphs: Reader[] = [];
   const text = (sub: Reader) => new TextDecoder().decode(sub.bytes.subarray(sub.pos, sub.end));
   reader.fields((number, _wire, sub) => {
-    if (number === 1 && sub !== undefined) inputs.push(text(sub));
-    else if (number === 4 && sub !== undefined) opType = text(sub);
+    if (sub === undefined) return;
+    if (number === 1) inputs.push(text(sub));
+    else if (number === 4) opType = text(sub);
+    else if (number === 5) sub.fields((field, _w, graph) => {
+      if (field === 6 && graph !== undefined) subgraphs.push(graph);
+    });
   });
-  return { opType, inputs };
+  if ((opType === 'MatMul' || opType === 'MatMulInteger') && inputs[1] !== undefined) matmulInputs.push(inputs[1]);
+  for (const graph of subgraphs) graph.fields((field, _w, node) => {
+    if (field === 1 && node !== undefined) walkNode(node, matmulInputs);
+  });
 }
 
 export interface GraphWeights {
@@ -125,14 +137,17 @@ export interface GraphWeights {
   readonly initializers: Map<string, FloatInitializer>;
   /** Every int8 initializer (stored as raw_data), by name. */
   readonly int8: Map<string, Int8Initializer>;
-  /** The initializers that are a MatMul's or a MatMulInteger's second input, in node order (each once). */
+  /** The initializers that are a MatMul's or a MatMulInteger's second input, in node order, subgraphs included (each once). */
   readonly matmulWeights: string[];
+  /** The graph's input names (GraphProto.input = 11, ValueInfoProto.name = 1). */
+  readonly inputs: string[];
 }
 
 export function readGraphWeights(model: Uint8Array): GraphWeights {
   const initializers = new Map<string, FloatInitializer>();
   const int8 = new Map<string, Int8Initializer>();
   const matmulInputs: string[] = [];
+  const inputs: string[] = [];
   new Reader(model).fields((number, _wire, graph) => {
     if (number !== 7 || graph === undefined) return;
     graph.fields((field, _w, sub) => {
@@ -142,11 +157,14 @@ export function readGraphWeights(model: Uint8Array): GraphWeights {
         if (tensor !== undefined) initializers.set(name, tensor);
         if (bytes !== undefined) int8.set(name, bytes);
       } else if (field === 1) {
-        const node = readNode(sub);
-        if ((node.opType === 'MatMul' || node.opType === 'MatMulInteger') && node.inputs[1] !== undefined) matmulInputs.push(node.inputs[1]);
+        walkNode(sub, matmulInputs);
+      } else if (field === 11) {
+        sub.fields((f, _x, name) => {
+          if (f === 1 && name !== undefined) inputs.push(new TextDecoder().decode(name.bytes.subarray(name.pos, name.end)));
+        });
       }
     });
   });
   const matmulWeights = [...new Set(matmulInputs.filter((name) => initializers.has(name) || int8.has(name)))];
-  return { initializers, int8, matmulWeights };
+  return { initializers, int8, matmulWeights, inputs };
 }

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { KvCache } from '../../src/kv/kv-cache';
 import type { ForwardInput, InferenceBinding, KvLayout, LayerKv, ModelArchitecture } from '../../src/runtime';
 import { BindingError, createBinding, emptyPast } from '../../src/runtime';
+import type { KernelBinding } from '../../src/runtime/backend-kernel';
 import { fixtureBinding, loadFixture } from '../engine/support/fixture';
 import { appendKv, causalInput, depths, maxAbsDiff, pathTo, rowOf, treeMask } from './masks';
 
@@ -102,6 +103,40 @@ describe('fused kernel', () => {
       { numRuns },
     );
   }
+
+  it('runs the heads itself where it reads their graph: onnxruntime\'s head logits within 1e-3 at every depth; else on onnxruntime', async () => {
+    const { heads, manifest } = await loadFixture();
+    expect([...(kernel as KernelBinding).headsOnKernel].sort()).toEqual(Object.keys(heads).sort());
+    const hidden = Float32Array.from({ length: 2 * arch.d_model }, (_, i) => Math.sin(i * 0.7) * 1.5);
+    for (const kind of kernel.headKinds) {
+      expect(kernel.depthSelectable).toContain(kind);
+      const roots = kernel.rootReading.includes(kind) ? [3, 4] : undefined;
+      for (let depth = 1; depth <= manifest.heads[kind]!.num_heads; depth++) {
+        const [a, b] = await Promise.all([kernel, native].map((x) => x.heads(kind, hidden, 2, depth, roots)));
+        expect(a!.width).toBe(b!.width);
+        expect(a!.logits.length).toBe(b!.logits.length);
+        expect(maxAbsDiff(a!.logits, b!.logits)).toBeLessThan(1e-3);
+      }
+    }
+    // An int8 heads graph is not one it reads: those heads run on onnxruntime, the same as native's.
+    const int8Heads = manifest.base.variants?.['int8']?.heads;
+    const { source, base } = await loadFixture();
+    const graphs = Object.fromEntries(await Promise.all(Object.entries(int8Heads ?? {}).map(async ([kind, file]) => [kind, await source.read(file!)])));
+    const mixed = (await createBinding({ backend: 'kernel', base, heads: graphs, architecture: arch })) as KernelBinding;
+    const reference = await createBinding({ backend: 'native-cpu', base, heads: graphs, architecture: arch });
+    try {
+      expect(mixed.headsOnKernel).toEqual([]);
+      for (const kind of mixed.headKinds) {
+        // One state, as decoding asks (quantize.py's int8 heads graph quantises a root-reading batch of one).
+        const roots = mixed.rootReading.includes(kind) ? [3] : undefined;
+        const one = hidden.subarray(0, arch.d_model);
+        const [a, b] = await Promise.all([mixed, reference].map((x) => x.heads(kind, one, 1, undefined, roots)));
+        expect(maxAbsDiff(a!.logits, b!.logits)).toBe(0);
+      }
+    } finally {
+      await Promise.all([mixed.dispose(), reference.dispose()]);
+    }
+  });
 
   it('gives every node of any tree exactly (bit for bit) the logits of its AR step after its ancestors', () => expectTreeRowsAreArSteps(kernel, 25));
 

@@ -400,3 +400,29 @@ export function matmulQ(w: usize, ws: usize, q: usize, qs: usize, y: usize, k: i
 @inline function isum(v: v128): i32 {
   return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
+
+// The decoding heads' elementwise steps (models/tools/heads.py), n floats (a multiple of 4).
+// z = u + silu(t + b): a ResBlock's output from its input u and its linear part t.
+export function residualSilu(u: usize, t: usize, b: usize, z: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  for (let i: usize = 0; i < (<usize>n << 2); i += 16) {
+    const x = f32x4.add(v128.load(t + i), v128.load(b + i));
+    v128.store(z + i, f32x4.add(v128.load(u + i), f32x4.div(x, f32x4.add(one, expx4(f32x4.neg(x))))));
+  }
+}
+
+// t = silu(t + b), in place.
+export function biasSilu(t: usize, b: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  for (let i: usize = 0; i < (<usize>n << 2); i += 16) {
+    const x = f32x4.add(v128.load(t + i), v128.load(b + i));
+    v128.store(t + i, f32x4.div(x, f32x4.add(one, expx4(f32x4.neg(x)))));
+  }
+}
+
+// z = z + (d + b): an MLP block's residual.
+export function residualBias(z: usize, d: usize, b: usize, n: i32): void {
+  for (let i: usize = 0; i < (<usize>n << 2); i += 16) {
+    v128.store(z + i, f32x4.add(v128.load(z + i), f32x4.add(v128.load(d + i), v128.load(b + i))));
+  }
+}
