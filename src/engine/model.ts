@@ -15,7 +15,7 @@ import type { ModelParts } from './model-parts';
 import type { TreeShape } from '../decoding/tree-policy';
 import { validateCostModel } from './validate-options';
 import { Session } from './session';
-import { nativeCpuHeads } from './native-heads';
+import { mayRunOnKernel, nativeCpuHeads } from './native-heads';
 
 /** A loaded model: shared, read-only; each conversation gets its own Session. */
 export interface Model {
@@ -38,12 +38,16 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   const manifest = parseManifest(await readFile(source, 'manifest.json'));
   checkTrees(manifest);
   const variant = variantOf(manifest, options.baseVariant, 'baseVariant');
+  // The fused kernel runs fp32 heads graphs itself (kernel-heads.ts): unless told which heads, a variant's
+  // base there proposes with those, its own heads kept for onnxruntime-node should the binding land there.
+  const kernelHeads = options.headsVariant === undefined && variant !== undefined && mayRunOnKernel(options.backend ?? 'auto', options.threads ?? 1);
   const headsVariant =
-    options.headsVariant === undefined ? variant : options.headsVariant === FP32 ? undefined : variantOf(manifest, options.headsVariant, 'headsVariant');
+    options.headsVariant === undefined ? (kernelHeads ? undefined : variant) : options.headsVariant === FP32 ? undefined : variantOf(manifest, options.headsVariant, 'headsVariant');
   const baseFile = variant?.file ?? manifest.base.file;
   const headsFile = (kind: HeadKind, fp32: string) => headsVariant?.heads?.[kind] ?? fp32;
   // Unless told which heads, an fp32 base on native-cpu proposes with the int8 heads (native-heads.ts).
-  const nativeHeads = options.headsVariant === undefined && variant === undefined ? nativeCpuHeads(manifest, options.backend ?? 'auto') : undefined;
+  const nativeHeads =
+    options.headsVariant === undefined && variant === undefined ? nativeCpuHeads(manifest, options.backend ?? 'auto') : kernelHeads ? variant?.heads : undefined;
   const chosen = new Set([baseFile, ...HEAD_KINDS.map((k) => headsFile(k, manifest.heads[k]?.file ?? '')), ...Object.values(nativeHeads ?? {})]);
   // Graphs of the other precision are never read (a Worker would hold their bytes for nothing).
   const unused = new Set(

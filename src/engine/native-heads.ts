@@ -25,3 +25,8 @@ export function nativeCpuHeads(manifest: Manifest, backend: BackendName | 'auto'
   for (const kind of HEAD_KINDS) if (files[kind] !== undefined) picked[kind] = files[kind];
   return picked;
 }
+
+/** Whether a binding for `backend` may be the fused kernel: by name, or `auto` with threads > 1 in Node (select-backend.ts). */
+export function mayRunOnKernel(backend: BackendName | 'auto', threads: number): boolean {
+  return backend === 'kernel' || (backend === 'auto' && RUNTIME.isNode && !RUNTIME.isWorkerd && threads > 1);
+}
