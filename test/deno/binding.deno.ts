@@ -76,3 +76,17 @@ Deno.test('Deno: explicit webgpu runs on the adapter Deno finds and agrees with 
     await Promise.all([gpu.dispose(), native.dispose()]);
   }
 });
+
+Deno.test('Deno: the fused kernel runs on one thread (its helpers are Node worker_threads) and agrees with native', async () => {
+  const { base, heads, architecture } = await loadFixture();
+  const kernel = await createBinding({ backend: 'kernel', base, heads, architecture });
+  const native = await fixtureBinding('native-cpu');
+  try {
+    assert.equal(kernel.backend, 'kernel');
+    await assertAgree(kernel, native);
+    // More threads than Deno can give: the kernel is unavailable, so auto takes onnxruntime-node.
+    await assert.rejects(createBinding({ backend: 'kernel', base, heads, architecture, threads: 2 }), /helper threads need Node/);
+  } finally {
+    await Promise.all([kernel.dispose(), native.dispose()]);
+  }
+});
