@@ -12,7 +12,7 @@ import { BindingError } from './errors';
 import type { DecoderExports } from './kernel-exports';
 import type { KernelHeap } from './kernel-heap';
 import type { KernelSplit } from './kernel-threads';
-import { readGraphWeights, type FloatInitializer } from './onnx-initializers';
+import { readGraphWeights, transposed, type FloatInitializer } from './onnx-initializers';
 
 const FLOAT = 4;
 
@@ -25,13 +25,6 @@ interface HeadWeights {
 
 function unavailable(message: string): never {
   throw new BindingError('backend-unavailable', `fused kernel heads: ${message}`);
-}
-
-function transposed(w: FloatInitializer): Float32Array {
-  const [rows, cols] = w.dims as [number, number];
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w.data[r * cols + c]!;
-  return out;
 }
 
 export class KernelHeads {

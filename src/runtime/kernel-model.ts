@@ -15,7 +15,7 @@ import type { DecoderExports } from './kernel-exports';
 import { KernelHeads } from './kernel-heads';
 import { KernelHeap } from './kernel-heap';
 import { withHelpers, type KernelSplit } from './kernel-threads';
-import { readGraphWeights, type FloatInitializer, type GraphWeights } from './onnx-initializers';
+import { readGraphWeights, transposed, type FloatInitializer, type GraphWeights } from './onnx-initializers';
 
 /** The contract's sizes plus what the kernel reads from the graph or the manifest. */
 interface KernelArchitecture extends ModelArchitecture {
@@ -88,14 +88,6 @@ interface Work {
 
 function unavailable(message: string): never {
   throw new BindingError('backend-unavailable', `fused kernel: ${message}`);
-}
-
-/** nn.Linear-style [out, in] from an ONNX MatMul weight [in, out]: each output's weights contiguous. */
-function transposed<T extends Float32Array | Int8Array>(w: { dims: readonly number[]; data: T }): T {
-  const [rows, cols] = w.dims as [number, number];
-  const out = (w.data instanceof Float32Array ? new Float32Array(rows * cols) : new Int8Array(rows * cols)) as T;
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w.data[r * cols + c]!;
-  return out;
 }
 
 export class KernelModel {

@@ -168,3 +168,11 @@ export function readGraphWeights(model: Uint8Array): GraphWeights {
   const matmulWeights = [...new Set(matmulInputs.filter((name) => initializers.has(name) || int8.has(name)))];
   return { initializers, int8, matmulWeights, inputs };
 }
+
+/** nn.Linear-style [out, in] from an ONNX MatMul weight [in, out] (each output's weights contiguous, as the kernel reads them). */
+export function transposed<T extends Float32Array | Int8Array>(w: { readonly dims: readonly number[]; readonly data: T }): T {
+  const [rows, cols] = w.dims as [number, number];
+  const out = (w.data instanceof Float32Array ? new Float32Array(rows * cols) : new Int8Array(rows * cols)) as T;
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w.data[r * cols + c]!;
+  return out;
+}
