@@ -140,6 +140,7 @@ export class KvCache {
   truncate(n: number): void {
     if (n >= this.length) return;
     const target = Math.max(0, n);
+    // Position-major entries stay where they are: only the heads layout packs each head's block by length.
     for (let layer = 0; layer < this.layers && this.layout === 'heads'; layer++) {
       this.restride(this.keys[layer]!, this.length, target);
       this.restride(this.values[layer]!, this.length, target);

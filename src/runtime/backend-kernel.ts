@@ -1,8 +1,9 @@
 /**
- * The fused decoder kernel (kernel-*.ts, kernel/assembly/decoder.ts): our own WebAssembly SIMD forward for the base model, with the heads
- * on onnxruntime (onnxruntime-node where it loads, else onnxruntime-web's wasm). Why it exists and what it
- * measured: docs/benchmarks/peer.md. It needs a base graph written by models/tools/base_graph.py and
- * WebAssembly shared memory; without either it is `backend-unavailable`.
+ * The fused decoder kernel (kernel-*.ts, kernel/assembly/decoder.ts): our own WebAssembly SIMD forward for
+ * the base model, and for the heads where it reads their graph (the others on onnxruntime: onnxruntime-node
+ * where it loads, else onnxruntime-web's wasm). Why it exists and what it measured: docs/benchmarks/peer.md.
+ * It needs a contract base graph (kernel-model.ts says which) and WebAssembly shared memory; without either
+ * it is `backend-unavailable`.
  */
 import type { ModelArchitecture } from './architecture';
 import type { ForwardInput, ForwardOutput, InferenceBinding, KvStorage } from './binding';
@@ -45,7 +46,7 @@ const HEADS_TOLERANCE = 1e-3;
 /** An idle helper thread spins this long before sleeping: covers the gaps between a step's forward and the next. */
 const DEFAULT_SPIN_MS = 1;
 
-let compiled: Promise<{ module: WebAssembly.Module; fma: boolean }> | undefined;
+let compiled: Promise<WebAssembly.Module> | undefined;
 
 function decode(base64: string): Uint8Array {
   const binary = atob(base64);
@@ -59,7 +60,7 @@ function decode(base64: string): Uint8Array {
  * (1.2-1.3× on a tree step's matmuls here), else the plain one. Node 20's V8 has relaxed SIMD behind a flag,
  * which is switched on here (it only lets modules use the opcodes; Node 22 has it on by default).
  */
-function decoderModule(): Promise<{ module: WebAssembly.Module; fma: boolean }> {
+function decoderModule(): Promise<WebAssembly.Module> {
   compiled ??= (async () => {
     // Workers' types declare compiling from bytes away (workerd forbids it); Node, Deno and browsers have it.
     const wasm = WebAssembly as unknown as { compile(bytes: Uint8Array): Promise<WebAssembly.Module> };
@@ -69,15 +70,15 @@ function decoderModule(): Promise<{ module: WebAssembly.Module; fma: boolean }> 
       v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
     }
     try {
-      return { module: await wasm.compile(decode(DECODER_FMA_WASM_BASE64)), fma: true };
+      return await wasm.compile(decode(DECODER_FMA_WASM_BASE64));
     } catch {
-      return { module: await wasm.compile(decode(DECODER_WASM_BASE64)), fma: false };
+      return await wasm.compile(decode(DECODER_WASM_BASE64));
     }
   })();
   return compiled;
 }
 
-async function sharedMemory(limit: number): Promise<WebAssembly.Memory> {
+function sharedMemory(limit: number): WebAssembly.Memory {
   try {
     return new WebAssembly.Memory({ initial: 1, maximum: Math.ceil(limit / 65536), shared: true });
   } catch (cause) {
@@ -153,10 +154,10 @@ async function agrees(arch: ModelArchitecture, heads: KernelHeads, reference: In
 export async function createKernelBinding(arch: ModelArchitecture, bytes: ModelBytes, options: KernelOptions = {}): Promise<KernelBinding> {
   if (bytes.base === undefined) throw new BindingError('model-contract', 'fused kernel: no base.onnx given');
   const limit = Math.min(options.memoryLimit ?? MAX_MEMORY_BYTES, MAX_MEMORY_BYTES);
-  const memory = await sharedMemory(limit);
+  const memory = sharedMemory(limit);
   let module: WebAssembly.Module;
   try {
-    ({ module } = await decoderModule());
+    module = await decoderModule();
   } catch (cause) {
     // A host without WebAssembly SIMD or threads, or one that cannot compile wasm at run time (workerd).
     throw new BindingError('backend-unavailable', `fused kernel: decoder.wasm does not compile here (${String(cause)})`, { cause });

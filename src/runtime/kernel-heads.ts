@@ -31,7 +31,7 @@ export class KernelHeads {
   private readonly heads: HeadWeights[] = [];
   /** [W, D]: the shortlist's (or the vocabulary's) columns of the LM head. */
   private readonly projection: number;
-  /** The embedding table [V, D] the root token is read from (the base's, in kernel memory). */
+  /** Columns of head_logits: the shortlist's size, or V. */
   readonly width: number;
   readonly rootReading: boolean;
   private readonly work: { cat: number; u: number; t: number; z: number; prev: number; logits: number };
@@ -41,6 +41,7 @@ export class KernelHeads {
     private readonly heap: KernelHeap,
     private readonly split: KernelSplit,
     private readonly d: number,
+    /** The base's embedding table [V, D] in kernel memory: a root-reading head reads the root's row. */
     private readonly embedding: number,
     graphBytes: Uint8Array,
     readonly kind: 'cerberus' | 'medusa',
