@@ -1,3 +1,5 @@
+import { rowStats } from './row-stats';
+
 /**
  * Vocabulary-wide maths on one logits row. Each function is a single pass (or two) over V; callers run
  * them once per row they need, never once per candidate token.
@@ -26,8 +28,23 @@ export interface RowDistribution {
   readonly argmax: number;
 }
 
-/** log-sum-exp, entropy and argmax of softmax(row / temperature) in two passes, no allocation. */
+/**
+ * log-sum-exp, entropy and argmax of softmax(row / temperature) in two passes: in wasm SIMD where the host
+ * compiles wasm (row-stats.ts; the same argmax, the sums in float32 with a 2-ulp exp), else in JS.
+ */
 export function distribution(row: Float32Array, temperature = 1): RowDistribution {
+  const inv = 1 / temperature;
+  const fast = rowStats();
+  const top = fast?.max(row);
+  if (fast !== undefined && top !== undefined) {
+    const { sum, weighted } = fast.expSums(row, inv);
+    return { logSumExp: top.value * inv + Math.log(sum), entropy: Math.log(sum) - weighted / sum, temperature, argmax: top.index };
+  }
+  return distributionJs(row, temperature);
+}
+
+/** `distribution` in plain JS (float64 sums, Math.exp): the fallback, and the reference the wasm is tested against. */
+export function distributionJs(row: Float32Array, temperature = 1): RowDistribution {
   const inv = 1 / temperature;
   const best = argmax(row);
   const max = row[best]! * inv;
@@ -37,7 +54,8 @@ export function distribution(row: Float32Array, temperature = 1): RowDistributio
     const z = row[i]! * inv - max;
     const e = Math.exp(z);
     sum += e;
-    weighted += e * z;
+    // A -Infinity logit adds nothing (not 0 · -Infinity).
+    if (e > 0) weighted += e * z;
   }
   const logSumExp = max + Math.log(sum);
   // H = -Σ p log p = log Σe^z - Σ p z   (z shifted by max; the shift cancels)

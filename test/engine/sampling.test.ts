@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { argmax, distribution, probability, topK } from '../../src/sampling/logits';
+import { argmax, distribution, distributionJs, probability, topK } from '../../src/sampling/logits';
+import { rowStats } from '../../src/sampling/row-stats';
 import { mulberry32 } from '../../src/sampling/prng';
 import { createSampler, filteredDistribution } from '../../src/sampling/sampler';
 
@@ -22,6 +23,39 @@ describe('logits maths', () => {
     const z = p.reduce((a, b) => a + b);
     expect(probability(row([2, 1, 0]), hot, 0)).toBeCloseTo(p[0]! / z, 6);
     expect(hot.entropy).toBeCloseTo(-p.reduce((h, q) => h + (q / z) * Math.log(q / z), 0), 6);
+  });
+
+  it('runs the wasm row statistics where the host compiles wasm (JS in workerd), and they agree with the JS pass: the same argmax, the entropy within 1e-4', () => {
+    // WebSocketPair: a global only workerd has.
+    const workerd = 'WebSocketPair' in globalThis;
+    if (workerd) expect(rowStats()).toBeUndefined();
+    else expect(rowStats()).toBeDefined();
+    fc.assert(
+      fc.property(
+        fc.array(fc.float({ min: -30, max: 30, noNaN: true }), { minLength: 1, maxLength: 5000 }),
+        fc.constantFrom(1, 0.5, 2),
+        fc.boolean(),
+        (values, temperature, ties) => {
+          // Coarse values make ties for the max, which must resolve to the first index as the JS scan does.
+          const r = row(ties ? values.map((v) => Math.round(v / 8)) : values);
+          const fast = distribution(r, temperature);
+          const js = distributionJs(r, temperature);
+          expect(fast.argmax).toBe(js.argmax);
+          expect(fast.argmax).toBe(argmax(r));
+          expect(Math.abs(fast.entropy - js.entropy)).toBeLessThan(1e-4 * Math.max(1, js.entropy));
+          expect(Math.abs(fast.logSumExp - js.logSumExp)).toBeLessThan(1e-4 * Math.max(1, Math.abs(js.logSumExp)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('distribution: -Infinity logits add nothing, NaN and all -Infinity rows take the JS path', () => {
+    const masked = distribution(row([0, -Infinity, 0, -Infinity, 0, 0, -Infinity, 0, 0]));
+    expect(masked.entropy).toBeCloseTo(Math.log(6), 5);
+    expect(masked.argmax).toBe(0);
+    expect(distribution(row([1, Number.NaN, 2])).argmax).toBe(distributionJs(row([1, Number.NaN, 2])).argmax);
+    expect(distribution(row([-Infinity, -Infinity])).argmax).toBe(0);
   });
 
   it('topK returns the k largest, largest first, ties by index', () => {

@@ -14,6 +14,8 @@
 // would not change anyway. So a tree node's logits equal, bit for bit, those the same token gets as an AR
 // step once its ancestors are in the cache.
 
+import { expx4 } from './expx4';
+
 // y[t, n] = dot(w[n, :], x[t, :]) for n in [n0, n1) (n0, n1 multiples of 8), t < rows. w is [N, K]
 // row-major (each output's weights contiguous), x rows of K with stride xs, y rows with stride ys (floats).
 // K must be a multiple of 4. Every dot product is one 4-lane accumulator over K in order, then its lanes
@@ -276,25 +278,6 @@ function head32(
   v128.store(oh, f32x4.mul(o2, inv), 32); v128.store(oh, f32x4.mul(o3, inv), 48);
   v128.store(oh, f32x4.mul(o4, inv), 64); v128.store(oh, f32x4.mul(o5, inv), 80);
   v128.store(oh, f32x4.mul(o6, inv), 96); v128.store(oh, f32x4.mul(o7, inv), 112);
-}
-
-// e^x per lane (Cephes' expf: x = n ln2 + r, a degree-6 polynomial for e^r, 2^n into the exponent);
-// within 2 ulp. Lanes below -87.3 give 0, above 88.3 e^88.3.
-// @ts-ignore: decorator
-@inline function expx4(x: v128): v128 {
-  const tiny = f32x4.lt(x, f32x4.splat(-87.3));
-  const v = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
-  const n = f32x4.nearest(f32x4.mul(v, f32x4.splat(1.44269504088896341)));
-  const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let poly = f32x4.splat(1.9875691500e-4);
-  poly = f32x4.add(f32x4.mul(poly, r), f32x4.splat(1.3981999507e-3));
-  poly = f32x4.add(f32x4.mul(poly, r), f32x4.splat(8.3334519073e-3));
-  poly = f32x4.add(f32x4.mul(poly, r), f32x4.splat(4.1665795894e-2));
-  poly = f32x4.add(f32x4.mul(poly, r), f32x4.splat(1.6666665459e-1));
-  poly = f32x4.add(f32x4.mul(poly, r), f32x4.splat(5.0000001201e-1));
-  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(poly, r), r), r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return v128.andnot(f32x4.mul(e, scale), tiny);
 }
 
 // @ts-ignore: decorator
