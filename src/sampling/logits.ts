@@ -38,7 +38,10 @@ export function distribution(row: Float32Array, temperature = 1): RowDistributio
   const top = fast?.max(row);
   if (fast !== undefined && top !== undefined) {
     const { sum, weighted } = fast.expSums(row, inv);
-    return { logSumExp: top.value * inv + Math.log(sum), entropy: Math.log(sum) - weighted / sum, temperature, argmax: top.index };
+    // Float32 sums overflow only for extreme temperatures (logits / T beyond 3.4e38): JS's float64 then.
+    if (sum >= 1 && Number.isFinite(sum) && Number.isFinite(weighted)) {
+      return { logSumExp: top.value * inv + Math.log(sum), entropy: Math.log(sum) - weighted / sum, temperature, argmax: top.index };
+    }
   }
   return distributionJs(row, temperature);
 }

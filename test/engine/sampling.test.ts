@@ -56,6 +56,10 @@ describe('logits maths', () => {
     expect(masked.argmax).toBe(0);
     expect(distribution(row([1, Number.NaN, 2])).argmax).toBe(distributionJs(row([1, Number.NaN, 2])).argmax);
     expect(distribution(row([-Infinity, -Infinity])).argmax).toBe(0);
+    // logits / T beyond float32's range: the float64 JS pass.
+    const extreme = distribution(row([3, 1, 2, 0, 3, 1, 2, 0]), 1e-39);
+    expect(extreme.entropy).toBeCloseTo(Math.log(2), 6);
+    expect(extreme.argmax).toBe(0);
   });
 
   it('topK returns the k largest, largest first, ties by index', () => {
