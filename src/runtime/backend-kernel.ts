@@ -11,6 +11,7 @@ import { createNativeBinding } from './backend-native';
 import { createWasmBinding } from './backend-wasm';
 import { BindingError } from './errors';
 import { DECODER_FMA_WASM_BASE64, DECODER_WASM_BASE64 } from './kernel/decoder-wasm';
+import { base64Bytes } from './kernel/base64';
 import { RUNTIME } from './environment';
 import { KernelModel } from './kernel-model';
 import type { ModelBytes } from './ort-sessions';
@@ -48,13 +49,6 @@ const DEFAULT_SPIN_MS = 1;
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
-function decode(base64: string): Uint8Array {
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 /**
  * decoder.wasm, compiled once per process: the fused multiply-add build where the host has relaxed SIMD
  * (1.2-1.3× on a tree step's matmuls here), else the plain one. Node 20's V8 has relaxed SIMD behind a flag,
@@ -70,9 +64,9 @@ function decoderModule(): Promise<WebAssembly.Module> {
       v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
     }
     try {
-      return await wasm.compile(decode(DECODER_FMA_WASM_BASE64));
+      return await wasm.compile(base64Bytes(DECODER_FMA_WASM_BASE64));
     } catch {
-      return await wasm.compile(decode(DECODER_WASM_BASE64));
+      return await wasm.compile(base64Bytes(DECODER_WASM_BASE64));
     }
   })();
   return compiled;

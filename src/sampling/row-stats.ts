@@ -4,6 +4,7 @@
  * undefined and logits.ts keeps its JS loops. In JS the exp pass over V = 4096 costs about 0.05 ms, which a
  * gated step pays every step (the gate's entropy); here about a tenth of that.
  */
+import { base64Bytes } from '../runtime/kernel/base64';
 import { ROW_STATS_WASM_BASE64 } from '../runtime/kernel/row-stats-wasm';
 
 interface RowStatsExports {
@@ -24,9 +25,7 @@ let instance: RowStats | null | undefined;
 
 function load(): RowStats | null {
   try {
-    const binary = atob(ROW_STATS_WASM_BASE64);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    const bytes = base64Bytes(ROW_STATS_WASM_BASE64);
     // Small enough (< 4 KB) for a synchronous compile even on a browser's main thread.
     // @cloudflare/workers-types make the constructor abstract (workerd forbids it, and throws: JS then).
     const compiler = WebAssembly as unknown as { Module: new (bytes: Uint8Array) => WebAssembly.Module };
@@ -44,8 +43,8 @@ function wrap(wasm: RowStatsExports): RowStats {
   let indices = new Int32Array(0);
   const put = (row: Float32Array) => {
     const at = wasm.reserve(row.length);
-    // Views die when the memory grows; re-made only then.
-    if (floats.buffer !== wasm.memory.buffer || floats.length < row.length) {
+    // Views die when the memory grows (reserve grows it for a longer row); re-made only then.
+    if (floats.buffer !== wasm.memory.buffer) {
       floats = new Float32Array(wasm.memory.buffer, at, (wasm.memory.buffer.byteLength - at) >> 2);
       results = new Float32Array(wasm.memory.buffer, 0, 4);
       indices = new Int32Array(wasm.memory.buffer, 0, 4);

@@ -33,11 +33,9 @@ export function maxOf(n: i32): i32 {
   for (; i < n; i++) m = max(m, load<f32>(ROW + (<usize>i << 2)));
   if (!isFinite(m)) return 0;
   // The first index holding the max, as a scalar scan from the start would find it.
-  let first = 0;
   const mv = f32x4.splat(m);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) if (v128.any_true(f32x4.eq(v128.load(ROW + (<usize>j << 2)), mv))) break;
-  first = j;
+  let first = 0;
+  for (; first + 4 <= n; first += 4) if (v128.any_true(f32x4.eq(v128.load(ROW + (<usize>first << 2)), mv))) break;
   while (load<f32>(ROW + (<usize>first << 2)) != m) first++;
   store<f32>(0, m);
   store<i32>(4, first);
