@@ -20,5 +20,5 @@ export type {
   StepTrace,
   TextTokenizer,
 } from '../src/index';
-// Worker entries hand onnxruntime-web its precompiled wasm (src/runtime/README.md).
-export { provideWasmModule } from '../src/index';
+// Worker entries hand onnxruntime-web and the row statistics their precompiled wasm (src/runtime/README.md).
+export { provideRowStatsModule, provideWasmModule } from '../src/index';

@@ -1,7 +1,8 @@
 /**
- * The max, its index and the softmax sums of a logits row in WebAssembly SIMD (kernel/assembly/row-stats.ts),
- * where the host can compile wasm at run time (Node, Deno, browsers); elsewhere (workerd) `rowStats()` is
- * undefined and logits.ts keeps its JS loops. In JS the exp pass over V = 4096 costs about 0.05 ms, which a
+ * The max, its index and the softmax sums of a logits row in WebAssembly SIMD (kernel/assembly/row-stats.ts).
+ * Node, Deno and browsers compile the module at run time; workerd cannot, so its entries import
+ * kernel/row-stats.wasm (precompiled by the bundler) and hand it to `provideRowStatsModule`. Where neither
+ * works, `rowStats()` is undefined and logits.ts keeps its JS loops. In JS the exp pass over V = 4096 costs about 0.05 ms, which a
  * gated step pays every step (the gate's entropy); here about a tenth of that.
  */
 import { base64Bytes } from '../runtime/kernel/base64';
@@ -22,15 +23,30 @@ export interface RowStats {
 }
 
 let instance: RowStats | null | undefined;
+let provided: WebAssembly.Module | undefined;
+
+/**
+ * Hands over kernel/row-stats.wasm as the host's bundler compiled it (a Worker's static `.wasm` import).
+ * Takes effect unless the row statistics were already instantiated from it.
+ */
+export function provideRowStatsModule(module: WebAssembly.Module): void {
+  if (provided === module) return;
+  provided = module;
+  // A host that failed to compile the bytes gets another chance with the precompiled module.
+  if (instance === null) instance = undefined;
+}
+
+function compile(): WebAssembly.Module {
+  if (provided) return provided;
+  // Small enough (< 4 KB) for a synchronous compile even on a browser's main thread.
+  // @cloudflare/workers-types make the constructor abstract (workerd forbids it, and throws: JS then).
+  const compiler = WebAssembly as unknown as { Module: new (bytes: Uint8Array) => WebAssembly.Module };
+  return new compiler.Module(base64Bytes(ROW_STATS_WASM_BASE64));
+}
 
 function load(): RowStats | null {
   try {
-    const bytes = base64Bytes(ROW_STATS_WASM_BASE64);
-    // Small enough (< 4 KB) for a synchronous compile even on a browser's main thread.
-    // @cloudflare/workers-types make the constructor abstract (workerd forbids it, and throws: JS then).
-    const compiler = WebAssembly as unknown as { Module: new (bytes: Uint8Array) => WebAssembly.Module };
-    const module = new compiler.Module(bytes);
-    const exports = new WebAssembly.Instance(module, {}).exports as unknown as RowStatsExports;
+    const exports = new WebAssembly.Instance(compile(), {}).exports as unknown as RowStatsExports;
     return wrap(exports);
   } catch {
     return null;
@@ -64,7 +80,7 @@ function wrap(wasm: RowStatsExports): RowStats {
   };
 }
 
-/** The wasm row statistics, compiled on first use; undefined where the host cannot compile wasm. */
+/** The wasm row statistics, instantiated on first use; undefined where the host has no module for them. */
 export function rowStats(): RowStats | undefined {
   if (instance === undefined) instance = load();
   return instance ?? undefined;

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emptyPast } from '../../src/runtime';
+import { distributionJs } from '../../src/sampling/logits';
 import { fixtureBinding, loadFixture } from '../engine/support/fixture';
 import { readFixtureFile } from '../engine/support/fixture-files';
 import { causalInput, maxAbsDiff } from './masks';
@@ -46,7 +47,8 @@ describe.each([[[]], [['nodejs_compat']]])('wrangler bundle in workerd, flags %j
     dir = await mkdtemp(join(tmpdir(), 'runtime-bundle-'));
     const files = await bundle(dir, flags);
     const script = await readFile(join(dir, 'dist', 'worker.js'), 'utf8');
-    expect(files.filter((f) => f.endsWith('.wasm'))).toHaveLength(1);
+    // onnxruntime-web's module and the row statistics'.
+    expect(files.filter((f) => f.endsWith('.wasm'))).toHaveLength(2);
     // The native addon and the WebGPU bundle are reached through computed specifiers only.
     expect(script).not.toContain('onnxruntime_binding.node');
     expect(script).not.toContain('ort-wasm-simd-threaded.asyncify');
@@ -66,12 +68,15 @@ describe.each([[[]], [['nodejs_compat']]])('wrangler bundle in workerd, flags %j
     const { architecture } = await loadFixture();
     const tokens = [3, 1, 4, 1, 5].map((t) => t % architecture.vocab_size);
     const response = await mf.dispatchFetch('http://worker/', { method: 'POST', body: JSON.stringify({ architecture, tokens }) });
-    const body = (await response.json()) as { backend: string; logits: number[] };
+    const body = (await response.json()) as { backend: string; logits: number[]; rowStats: boolean; entropy: number };
     expect(body.backend).toBe('wasm');
+    expect(body.rowStats).toBe(true);
 
     const native = await fixtureBinding('native-cpu');
     const expected = await native.forward(causalInput(tokens, emptyPast(architecture), 0));
     await native.dispose();
     expect(maxAbsDiff(Float32Array.from(body.logits), expected.logits)).toBeLessThan(1e-4);
+    const last = expected.logits.subarray((tokens.length - 1) * architecture.vocab_size);
+    expect(Math.abs(body.entropy - distributionJs(last).entropy)).toBeLessThan(1e-4);
   });
 });

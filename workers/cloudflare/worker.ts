@@ -1,15 +1,18 @@
 /** Cloudflare Workers entry: the shared Hono app over Durable Object stores and the assets-bound model. */
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import rowStatsWasm from '../../src/runtime/kernel/row-stats.wasm';
 import { createApp, type App } from '../app/create-app';
 import { Admission, admissionLimitsFrom } from '../http/admission';
 import { manifestCatalog } from '../app/model-catalog';
 import { assetsModelSource } from './assets-source';
 import { durableSessionStore, durableTenantStore } from './stores';
-import { provideWasmModule } from '../engine';
+import { provideRowStatsModule, provideWasmModule } from '../engine';
 import { workerModel } from './worker-model';
 
-// workerd cannot compile wasm at run time: onnxruntime-web gets the module wrangler precompiled.
+// workerd cannot compile wasm at run time: onnxruntime-web and the gate's entropy pass (the row statistics)
+// get the modules wrangler precompiled.
 provideWasmModule(ortWasm);
+provideRowStatsModule(rowStatsWasm);
 
 export { SessionDO } from './session-do';
 export { TenantsDO } from './tenants-do';

@@ -5,9 +5,13 @@
  * onnxruntime-node) is tested, not only the vitest pool's module loader.
  */
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import rowStatsWasm from '../../../src/runtime/kernel/row-stats.wasm';
 import { createBinding, emptyPast, provideWasmModule } from '../../../src/runtime';
+import { distribution } from '../../../src/sampling/logits';
+import { provideRowStatsModule, rowStats } from '../../../src/sampling/row-stats';
 
 provideWasmModule(ortWasm);
+provideRowStatsModule(rowStatsWasm);
 
 interface Env {
   readonly FIXTURE: Fetcher;
@@ -38,6 +42,13 @@ export default {
       pastLength: 0,
     });
     await binding.dispose();
-    return Response.json({ backend: binding.backend, logits: Array.from(out.logits) });
+    const last = out.logits.subarray((t - 1) * architecture.vocab_size);
+    return Response.json({
+      backend: binding.backend,
+      logits: Array.from(out.logits),
+      // The gate's entropy pass on the last row, and whether it ran in wasm.
+      rowStats: rowStats() !== undefined,
+      entropy: distribution(last).entropy,
+    });
   },
 };

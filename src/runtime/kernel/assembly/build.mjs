@@ -48,6 +48,9 @@ ${literal(rowStats)};
 const outputs = [
   [join(here, '../decoder-wasm.ts'), Buffer.from(source)],
   [join(here, '../row-stats-wasm.ts'), Buffer.from(rowSource)],
+  // The same bytes as a file, for hosts that take wasm only precompiled by their bundler (workerd: a static
+  // `.wasm` import, handed to provideRowStatsModule).
+  [join(here, '../row-stats.wasm'), rowStats],
 ];
 if (process.argv.includes('--check')) {
   for (const [target, bytes] of outputs) {
