@@ -3,7 +3,7 @@
  * import between models/tools' Python modules, type-only and late imports included. A change that makes a
  * lower layer reach back up fails here with the path it took.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -21,18 +21,28 @@ const TS_IMPORT = /(?:^|\n)\s*(?:import|export)\s(?:type\s)?[^;'"]*?from\s*['"](
 
 const TS_FILES = new Set([...sourceFiles('src', /\.ts$/), ...sourceFiles('workers', /\.ts$/)]);
 
-/** file → the files it imports (relative imports only; `.js` suffixes and folder indexes resolved). */
+/** A binary module the bundler embeds (a precompiled wasm for hosts that cannot compile at run time): data, not code. */
+const ASSET = /\.wasm$/;
+
+/**
+ * file → the code files it imports (relative imports only; `.js` suffixes and folder indexes resolved).
+ * Asset imports must name a file that exists but are leaves outside the layer graph.
+ */
 function tsImports(files: readonly string[]): Map<string, string[]> {
   const known = TS_FILES;
-  const resolve = (from: string, spec: string): string => {
+  const resolve = (from: string, spec: string): string | null => {
     const base = normalize(join(dirname(from), spec)).replace(/\.js$/, '');
+    if (ASSET.test(base)) {
+      if (existsSync(join(ROOT, base))) return null;
+      throw new Error(`${from}: asset '${spec}' does not exist`);
+    }
     for (const candidate of [base, `${base}.ts`, `${base}.d.ts`, join(base, 'index.ts')]) if (known.has(candidate)) return candidate;
     throw new Error(`${from}: import '${spec}' resolves to no source file`);
   };
   const graph = new Map<string, string[]>();
   for (const file of files) {
     const text = readFileSync(join(ROOT, file), 'utf8');
-    graph.set(file, [...text.matchAll(TS_IMPORT)].map((m) => resolve(file, (m[1] ?? m[2])!)));
+    graph.set(file, [...text.matchAll(TS_IMPORT)].flatMap((m) => resolve(file, (m[1] ?? m[2])!) ?? []));
   }
   return graph;
 }
@@ -125,12 +135,17 @@ describe('workers/: the service', () => {
     expect(findCycle(layerGraph(graph, folderOf))?.join(" -> ") ?? null).toBeNull();
   });
 
+  const intoSrc = files.flatMap((file) => {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    return [...text.matchAll(/from\s*['"]((?:\.\.\/)+src\/[^'"]*)['"]/g)].map((m) => `${file}: ${m[1]}`);
+  });
+
   it('reaches the engine through src/index.ts only (via workers/engine.ts)', () => {
-    const intoSrc = files.flatMap((file) => {
-      const text = readFileSync(join(ROOT, file), 'utf8');
-      return [...text.matchAll(/from\s*['"]((?:\.\.\/)+src\/[^'"]*)['"]/g)].map((m) => `${file}: ${m[1]}`);
-    });
-    expect(new Set(intoSrc)).toEqual(new Set(['workers/engine.ts: ../src/index']));
+    expect(new Set(intoSrc.filter((edge) => !ASSET.test(edge)))).toEqual(new Set(['workers/engine.ts: ../src/index']));
+  });
+
+  it('takes from src/ no other binary than the kernel wasm the Cloudflare entry must hand to the engine', () => {
+    expect(intoSrc.filter((edge) => ASSET.test(edge))).toEqual(['workers/cloudflare/worker.ts: ../../src/runtime/kernel/row-stats.wasm']);
   });
 
   it('keeps Cloudflare-only code in workers/cloudflare/', () => {
