@@ -39,6 +39,6 @@ export { HEAD_KINDS, type BackendName, type HeadKind } from './runtime/binding';
 export { SUPPORTED_BACKENDS } from './runtime/select-backend';
 // Worker entries hand onnxruntime-web, and the gate's row statistics, their precompiled wasm (workerd cannot
 // compile wasm at run time).
-export { provideWasmModule } from './runtime';
+export { provideKernelModule, provideWasmModule } from './runtime';
 export { provideRowStatsModule } from './sampling/row-stats';
 export { DECODING_MODES, validatePrompt } from './engine/validate-options';

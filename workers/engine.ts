@@ -13,6 +13,7 @@ export type {
   GenerateOptions,
   GenerationEvent,
   HeadKind,
+  LoadModelOptions,
   ModelSource,
   Sampling,
   SessionOptions,
@@ -20,5 +21,5 @@ export type {
   StepTrace,
   TextTokenizer,
 } from '../src/index';
-// Worker entries hand onnxruntime-web and the row statistics their precompiled wasm (src/runtime/README.md).
-export { provideRowStatsModule, provideWasmModule } from '../src/index';
+// Worker entries hand the kernel, onnxruntime-web and the row statistics their precompiled wasm (src/runtime/README.md).
+export { provideKernelModule, provideRowStatsModule, provideWasmModule } from '../src/index';

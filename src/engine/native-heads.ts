@@ -12,7 +12,7 @@
  */
 import type { Manifest } from '../model/manifest';
 import { HEAD_KINDS, type BackendName, type HeadKind } from '../runtime/binding';
-import { RUNTIME } from '../runtime/index';
+import { kernelModuleAvailable, RUNTIME } from '../runtime/index';
 
 const NATIVE_CPU_HEADS_VARIANT = 'int8';
 
@@ -26,7 +26,12 @@ export function nativeCpuHeads(manifest: Manifest, backend: BackendName | 'auto'
   return picked;
 }
 
-/** Whether a binding for `backend` may be the fused kernel: by name, or `auto` with threads > 1 in Node (select-backend.ts). */
+/**
+ * Whether a binding for `backend` may be the fused kernel: by name, or `auto` with threads > 1 in Node, or
+ * `auto` in workerd once the entry handed over the kernel's module (select-backend.ts).
+ */
 export function mayRunOnKernel(backend: BackendName | 'auto', threads: number): boolean {
-  return backend === 'kernel' || (backend === 'auto' && RUNTIME.isNode && !RUNTIME.isWorkerd && threads > 1);
+  if (backend === 'kernel') return true;
+  if (backend !== 'auto') return false;
+  return RUNTIME.isWorkerd ? kernelModuleAvailable(RUNTIME) : RUNTIME.isNode && threads > 1;
 }

@@ -48,6 +48,20 @@ const HEADS_TOLERANCE = 1e-3;
 const DEFAULT_SPIN_MS = 1;
 
 let compiled: Promise<WebAssembly.Module> | undefined;
+let provided: WebAssembly.Module | undefined;
+
+/**
+ * Hands over kernel/decoder-fma.wasm as the host's bundler compiled it (a Worker's static `.wasm` import):
+ * workerd cannot compile wasm at run time, so without it the kernel is `backend-unavailable` there.
+ */
+export function provideKernelModule(module: WebAssembly.Module): void {
+  provided = module;
+}
+
+/** Whether this process can run the kernel's module: it compiles wasm at run time, or was handed it. */
+export function kernelModuleAvailable(facts: { readonly isWorkerd: boolean }): boolean {
+  return !facts.isWorkerd || provided !== undefined;
+}
 
 /**
  * decoder.wasm, compiled once per process: the fused multiply-add build where the host has relaxed SIMD
@@ -55,6 +69,7 @@ let compiled: Promise<WebAssembly.Module> | undefined;
  * which is switched on here (it only lets modules use the opcodes; Node 22 has it on by default).
  */
 function decoderModule(): Promise<WebAssembly.Module> {
+  if (provided !== undefined) return Promise.resolve(provided);
   compiled ??= (async () => {
     // Workers' types declare compiling from bytes away (workerd forbids it); Node, Deno and browsers have it.
     const wasm = WebAssembly as unknown as { compile(bytes: Uint8Array): Promise<WebAssembly.Module> };

@@ -4,7 +4,7 @@
  */
 import type { ModelArchitecture } from './architecture';
 import type { BackendName, HeadKind, InferenceBinding } from './binding';
-import { createKernelBinding } from './backend-kernel';
+import { createKernelBinding, kernelModuleAvailable } from './backend-kernel';
 import { createNativeBinding } from './backend-native';
 import { createWasmBinding } from './backend-wasm';
 import { createWebGpuBinding } from './backend-webgpu';
@@ -93,7 +93,11 @@ function warnOnce(message: string): void {
 
 export async function createBinding(options: CreateBindingOptions): Promise<InferenceBinding> {
   const requested = options.backend ?? 'auto';
-  const candidates = backendCandidates(requested, options.runtime ?? RUNTIME, options.threads ?? 1);
+  const facts = options.runtime ?? RUNTIME;
+  // `auto` passes over a kernel this host cannot compile (workerd without the entry's module) in silence.
+  const candidates = backendCandidates(requested, facts, options.threads ?? 1).filter(
+    (backend) => backend !== 'kernel' || requested === 'kernel' || kernelModuleAvailable(facts),
+  );
   validateArchitecture(options.architecture);
   const log = options.log ?? warnOnce;
   const bytes: ModelBytes = { base: options.base, heads: options.heads };

@@ -12,4 +12,5 @@ export { RUNTIME } from './environment';
 export { emptyPast } from './ort-binding';
 export { SUPPORTED_BACKENDS, backendCandidates } from './select-backend';
 export { provideWasmModule } from './wasm-module';
+export { kernelModuleAvailable, provideKernelModule } from './backend-kernel';
 export { measureCostCurve } from './cost-curve';

@@ -22,7 +22,10 @@ function isBackendRequest(value: string): value is BackendRequest {
 }
 
 /**
- * - auto, workerd: wasm (the only backend workerd can run).
+ * - auto, workerd: the fused kernel, then wasm (onnxruntime-web). workerd cannot compile wasm at run time,
+ *   so the kernel runs there only when the entry handed over its precompiled module (createBinding drops it
+ *   otherwise); one thread, and on the Worker's int8 base about 4x onnxruntime-web's AR speed
+ *   (docs/benchmarks).
  * - auto, Node / Deno: onnxruntime-node (CUDA, then CPU), then WebGPU if `navigator.gpu`, then wasm. With
  *   more than one thread asked for, Node tries the fused kernel before onnxruntime-node's CPU: on two
  *   threads it was faster in every configuration measured (AR 2.5x, Cerberus + gate 1.04x; fp32 and int8;
@@ -39,7 +42,7 @@ export function backendCandidates(requested: string, facts: RuntimeFacts, thread
   }
   switch (requested) {
     case 'auto': {
-      if (facts.isWorkerd) return ['wasm'];
+      if (facts.isWorkerd) return ['kernel', 'wasm'];
       const gpu: BackendName[] = facts.hasWebGpu ? ['webgpu'] : [];
       const kernel: BackendName[] = facts.isNode && threads > 1 ? ['kernel'] : [];
       if (facts.isNode || facts.isDeno) return ['native-cuda', ...kernel, 'native-cpu', ...gpu, 'wasm'];

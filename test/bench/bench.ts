@@ -5,7 +5,8 @@
  *   - wasm-workerd: the product's real path, HTTP → Worker → SessionDO in workerd (`npm start`), timed by the client;
  *   - native-cpu: onnxruntime-node, the engine in this process;
  *   - webgpu: only where navigator.gpu offers a hardware adapter (else skipped, with the reason);
- *   - wasm-node (opt-in): onnxruntime-web wasm in Node.
+ *   - wasm-node (opt-in): onnxruntime-web wasm in Node;
+ *   - kernel-node (opt-in): the fused kernel in Node on one thread, on the Worker's base variant.
  * Greedy, so every configuration must emit AR's text: a mismatch fails the run (exit code 1).
  * Writes a Markdown report, the JSON results (schema: docs/benchmarks/README.md) and an SVG chart.
  *
@@ -100,6 +101,7 @@ async function startRunners(names: readonly string[], dir: string, skipped: { na
     if (name === 'wasm-workerd') runners.push(await WorkerdRunner.start(process.cwd(), dir, settings.budget, workerVariant));
     else if (name === 'native-cpu' || name === 'native-cuda') runners.push(await EngineRunner.load(name, name, dir, { budget: settings.budget, ...threads }));
     else if (name === 'wasm-node') runners.push(await EngineRunner.load(name, 'wasm', dir, { budget: settings.budget, baseVariant: workerVariant }));
+    else if (name === 'kernel-node') runners.push(await EngineRunner.load(name, 'kernel', dir, { budget: settings.budget, baseVariant: workerVariant, threads: 1 }));
     else if (name === 'webgpu') {
       const probe = await probeWebGpu();
       if (!probe.ok) {
@@ -108,7 +110,7 @@ async function startRunners(names: readonly string[], dir: string, skipped: { na
         continue;
       }
       runners.push(await EngineRunner.load(name, 'webgpu', dir, { budget: settings.budget }));
-    } else throw new Error(`unknown backend ${name}; one of wasm-workerd, native-cpu, native-cuda, wasm-node, webgpu`);
+    } else throw new Error(`unknown backend ${name}; one of wasm-workerd, native-cpu, native-cuda, wasm-node, kernel-node, webgpu`);
     log(`  ${name} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   return runners;

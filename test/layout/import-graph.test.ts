@@ -144,8 +144,11 @@ describe('workers/: the service', () => {
     expect(new Set(intoSrc.filter((edge) => !ASSET.test(edge)))).toEqual(new Set(['workers/engine.ts: ../src/index']));
   });
 
-  it('takes from src/ no other binary than the kernel wasm the Cloudflare entry must hand to the engine', () => {
-    expect(intoSrc.filter((edge) => ASSET.test(edge))).toEqual(['workers/cloudflare/worker.ts: ../../src/runtime/kernel/row-stats.wasm']);
+  it('takes from src/ no other binaries than the kernel modules the Cloudflare entry must hand to the engine', () => {
+    expect(intoSrc.filter((edge) => ASSET.test(edge)).sort()).toEqual([
+      'workers/cloudflare/worker.ts: ../../src/runtime/kernel/decoder-fma.wasm',
+      'workers/cloudflare/worker.ts: ../../src/runtime/kernel/row-stats.wasm',
+    ]);
   });
 
   it('keeps Cloudflare-only code in workers/cloudflare/', () => {

@@ -1,7 +1,8 @@
 /** Backend choice per host, including hosts this machine is not (workerd, Deno, browsers with WebGPU). */
 import { describe, expect, it } from 'vitest';
-import { backendCandidates, BindingError, RUNTIME, SUPPORTED_BACKENDS } from '../../src/runtime';
+import { backendCandidates, BindingError, createBinding, RUNTIME, SUPPORTED_BACKENDS } from '../../src/runtime';
 import { detectRuntime, type RuntimeFacts } from '../../src/runtime/environment';
+import { loadFixture } from '../engine/support/fixture';
 
 const host = (facts: Partial<RuntimeFacts>): RuntimeFacts => ({
   isWorkerd: false,
@@ -34,8 +35,8 @@ describe('detectRuntime', () => {
 });
 
 describe('backendCandidates', () => {
-  it('auto: workerd runs wasm only, even with WebGPU present', () => {
-    expect(backendCandidates('auto', host({ isWorkerd: true, hasWebGpu: true }))).toEqual(['wasm']);
+  it('auto: workerd runs the kernel, then wasm, even with WebGPU present', () => {
+    expect(backendCandidates('auto', host({ isWorkerd: true, hasWebGpu: true }))).toEqual(['kernel', 'wasm']);
   });
 
   it('auto: Node and Deno try native (CUDA, CPU), then WebGPU when navigator.gpu exists, then wasm', () => {
@@ -52,7 +53,7 @@ describe('backendCandidates', () => {
     expect(backendCandidates('auto', host({ isNode: true }), 2)).toEqual(['native-cuda', 'kernel', 'native-cpu', 'wasm']);
     expect(backendCandidates('auto', host({ isNode: true }), 1)).toEqual(['native-cuda', 'native-cpu', 'wasm']);
     expect(backendCandidates('auto', host({ isDeno: true }), 2)).toEqual(['native-cuda', 'native-cpu', 'wasm']);
-    expect(backendCandidates('auto', host({ isWorkerd: true }), 2)).toEqual(['wasm']);
+    expect(backendCandidates('auto', host({ isWorkerd: true }), 2)).toEqual(['kernel', 'wasm']);
   });
 
   it('auto: other hosts (browsers) prefer WebGPU, then wasm', () => {
@@ -71,5 +72,20 @@ describe('backendCandidates', () => {
     const attempt = () => backendCandidates('cuda', host({ isNode: true }));
     expect(attempt).toThrow(BindingError);
     expect(attempt).toThrow(`unknown backend "cuda"; supported: ${SUPPORTED_BACKENDS.join(', ')}`);
+  });
+});
+
+describe('createBinding on a workerd without the kernel module', () => {
+  it('passes over the kernel in silence and lands on wasm', async () => {
+    const { architecture, base } = await loadFixture();
+    const workerd = host({ isWorkerd: true });
+    const messages: string[] = [];
+    const binding = await createBinding({ base, heads: {}, architecture, runtime: workerd, log: (m) => messages.push(m) });
+    try {
+      expect(binding.backend).toBe('wasm');
+      expect(messages).toEqual([]);
+    } finally {
+      await binding.dispose();
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The Worker path end to end: wrangler bundles test/runtime/workerd-bundle/worker.ts (as it will the
- * service's entry), the bundle runs in workerd through Miniflare, and its logits match onnxruntime-node's.
+ * service's entry), the bundle runs in workerd through Miniflare, and its logits match onnxruntime-node's,
+ * on onnxruntime-web and on the fused kernel (its precompiled module handed over, which `auto` then picks).
  * Both with and without nodejs_compat, since the service may enable it.
  */
 import { execFile } from 'node:child_process';
@@ -43,12 +44,12 @@ describe.each([[[]], [['nodejs_compat']]])('wrangler bundle in workerd, flags %j
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  it('bundles without onnxruntime-node and matches native logits', async () => {
+  it('bundles without onnxruntime-node and matches native logits on onnxruntime-web and on the kernel', async () => {
     dir = await mkdtemp(join(tmpdir(), 'runtime-bundle-'));
     const files = await bundle(dir, flags);
     const script = await readFile(join(dir, 'dist', 'worker.js'), 'utf8');
-    // onnxruntime-web's module and the row statistics'.
-    expect(files.filter((f) => f.endsWith('.wasm'))).toHaveLength(2);
+    // onnxruntime-web's module, the kernel's and the row statistics'.
+    expect(files.filter((f) => f.endsWith('.wasm'))).toHaveLength(3);
     // The native addon and the WebGPU bundle are reached through computed specifiers only.
     expect(script).not.toContain('onnxruntime_binding.node');
     expect(script).not.toContain('ort-wasm-simd-threaded.asyncify');
@@ -65,18 +66,27 @@ describe.each([[[]], [['nodejs_compat']]])('wrangler bundle in workerd, flags %j
       compatibilityFlags: flags,
       serviceBindings: { FIXTURE: async (request: { url: string }) => new Response(await readFixtureFile(new URL(request.url).pathname.slice(1))) },
     });
-    const { architecture } = await loadFixture();
+    const { architecture, manifest, heads } = await loadFixture();
+    const count = manifest.heads.cerberus!.num_heads;
     const tokens = [3, 1, 4, 1, 5].map((t) => t % architecture.vocab_size);
-    const response = await mf.dispatchFetch('http://worker/', { method: 'POST', body: JSON.stringify({ architecture, tokens }) });
-    const body = (await response.json()) as { backend: string; logits: number[]; rowStats: boolean; entropy: number };
-    expect(body.backend).toBe('wasm');
-    expect(body.rowStats).toBe(true);
-
     const native = await fixtureBinding('native-cpu');
     const expected = await native.forward(causalInput(tokens, emptyPast(architecture), 0));
-    await native.dispose();
-    expect(maxAbsDiff(Float32Array.from(body.logits), expected.logits)).toBeLessThan(1e-4);
     const last = expected.logits.subarray((tokens.length - 1) * architecture.vocab_size);
-    expect(Math.abs(body.entropy - distributionJs(last).entropy)).toBeLessThan(1e-4);
+    const hidden = expected.hidden.subarray((tokens.length - 1) * architecture.d_model);
+    const expectedHeads = await native.heads('cerberus', hidden, 1, count, [tokens.at(-1)!]);
+    await native.dispose();
+    expect(heads.cerberus).toBeDefined();
+
+    for (const [backend, runsOn] of [['wasm', 'wasm'], ['auto', 'kernel']] as const) {
+      const response = await mf.dispatchFetch('http://worker/', { method: 'POST', body: JSON.stringify({ architecture, tokens, backend, heads: count }) });
+      const body = (await response.json()) as { backend: string; logits: number[]; headLogits: number[]; headsOnKernel: string[]; rowStats: boolean; entropy: number };
+      expect(body.backend).toBe(runsOn);
+      expect(body.rowStats).toBe(true);
+      expect(maxAbsDiff(Float32Array.from(body.logits), expected.logits)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(Float32Array.from(body.headLogits), expectedHeads.logits)).toBeLessThan(1e-3);
+      // The kernel checked its heads against onnxruntime-web's in workerd and kept them.
+      expect(body.headsOnKernel).toEqual(runsOn === 'kernel' ? ['cerberus'] : []);
+      expect(Math.abs(body.entropy - distributionJs(last).entropy)).toBeLessThan(1e-4);
+    }
   });
 });

@@ -121,10 +121,16 @@ describe('admission and readiness', () => {
     expect((await errorOf(response)).param).toBe('config.max_concurrent');
   });
 
-  it('/readyz reports the loaded model and the turn queue; /healthz answers without a model', async () => {
+  it('/readyz reports the loaded model, its runtime and the turn queue; /healthz answers without a model', async () => {
     const ready = await call('/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', models: [await servedModel(DEV_KEY)], turns: { max_active: DEFAULT_ADMISSION.maxActive, max_queued: DEFAULT_ADMISSION.maxQueued } });
+    // The entry hands workerd the fused kernel's precompiled module, so `auto` (wrangler.toml BACKEND) runs it.
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      models: [await servedModel(DEV_KEY)],
+      backend: 'kernel',
+      turns: { max_active: DEFAULT_ADMISSION.maxActive, max_queued: DEFAULT_ADMISSION.maxQueued },
+    });
     expect(await (await call('/healthz')).json()).toEqual({ status: 'ok' });
   });
 });

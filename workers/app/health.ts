@@ -6,16 +6,22 @@ import { Hono } from 'hono';
 import { ApiError, modelUnavailable } from '../api-error';
 import type { AppDeps } from './deps';
 
+function backendOf(loaded: unknown): string | undefined {
+  return typeof loaded === 'object' && loaded !== null && 'backend' in loaded && typeof loaded.backend === 'string' ? loaded.backend : undefined;
+}
+
 export function healthRoutes(deps: AppDeps) {
   return new Hono()
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .get('/readyz', async (c) => {
       try {
-        const [models] = await Promise.all([deps.models.list(), deps.ready()]);
+        const [models, loaded] = await Promise.all([deps.models.list(), deps.ready()]);
         const { active, queued, limits } = deps.admission;
         return c.json({
           status: 'ready',
           models: models.map((m) => m.id),
+          // The runtime the model's forward runs on (a loaded Model's `backend`), where the entry knows it.
+          ...(backendOf(loaded) === undefined ? {} : { backend: backendOf(loaded) }),
           turns: { active, queued, max_active: limits.maxActive, max_queued: limits.maxQueued },
         });
       } catch (error) {

@@ -1,16 +1,19 @@
 /** Cloudflare Workers entry: the shared Hono app over Durable Object stores and the assets-bound model. */
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import decoderWasm from '../../src/runtime/kernel/decoder-fma.wasm';
 import rowStatsWasm from '../../src/runtime/kernel/row-stats.wasm';
 import { createApp, type App } from '../app/create-app';
 import { Admission, admissionLimitsFrom } from '../http/admission';
 import { manifestCatalog } from '../app/model-catalog';
 import { assetsModelSource } from './assets-source';
 import { durableSessionStore, durableTenantStore } from './stores';
-import { provideRowStatsModule, provideWasmModule } from '../engine';
+import { provideKernelModule, provideRowStatsModule, provideWasmModule } from '../engine';
 import { workerModel } from './worker-model';
 
-// workerd cannot compile wasm at run time: onnxruntime-web and the gate's entropy pass (the row statistics)
+// workerd cannot compile wasm at run time: the fused decoder kernel (the base's and the heads' forward),
+// onnxruntime-web (where the kernel cannot run a graph) and the gate's entropy pass (the row statistics)
 // get the modules wrangler precompiled.
+provideKernelModule(decoderWasm);
 provideWasmModule(ortWasm);
 provideRowStatsModule(rowStatsWasm);
 

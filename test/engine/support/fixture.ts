@@ -22,7 +22,7 @@ export interface Fixture {
 
 /** Every backend the current host can run, in the order the contract suite runs them. */
 export const TEST_BACKENDS: readonly BackendRequest[] =
-  RUNTIME.isWorkerd ? ['wasm'] : ['native-cpu', 'wasm', 'kernel'];
+  RUNTIME.isWorkerd ? ['wasm', 'kernel'] : ['native-cpu', 'wasm', 'kernel'];
 
 export function fixtureSource(): ModelSource {
   return { read: readFixtureFile };

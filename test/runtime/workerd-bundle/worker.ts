@@ -1,15 +1,17 @@
 /**
- * A minimal Worker wired the way the service's entry must be: static `.wasm` import handed to
- * provideWasmModule, model bytes fetched at request time. workerd-bundle.test.ts bundles it with
+ * A minimal Worker wired the way the service's entry must be: static `.wasm` imports handed to
+ * provideKernelModule, provideWasmModule and provideRowStatsModule, model bytes fetched at request time. workerd-bundle.test.ts bundles it with
  * wrangler and runs the bundle in Miniflare, so wrangler's bundling (no script URL, no
  * onnxruntime-node) is tested, not only the vitest pool's module loader.
  */
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import decoderWasm from '../../../src/runtime/kernel/decoder-fma.wasm';
 import rowStatsWasm from '../../../src/runtime/kernel/row-stats.wasm';
-import { createBinding, emptyPast, provideWasmModule } from '../../../src/runtime';
+import { createBinding, emptyPast, provideKernelModule, provideWasmModule, type BackendRequest } from '../../../src/runtime';
 import { distribution } from '../../../src/sampling/logits';
 import { provideRowStatsModule, rowStats } from '../../../src/sampling/row-stats';
 
+provideKernelModule(decoderWasm);
 provideWasmModule(ortWasm);
 provideRowStatsModule(rowStatsWasm);
 
@@ -20,6 +22,9 @@ interface Env {
 interface Probe {
   readonly architecture: { vocab_size: number; d_model: number; n_layers: number; n_kv_heads: number; head_dim: number };
   readonly tokens: number[];
+  readonly backend: BackendRequest;
+  /** Cerberus heads to load beside the base (the kernel checks its own against onnxruntime-web's). */
+  readonly heads: number;
 }
 
 async function read(env: Env, name: string): Promise<Uint8Array> {
@@ -29,8 +34,13 @@ async function read(env: Env, name: string): Promise<Uint8Array> {
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
-    const { architecture, tokens } = await request.json<Probe>();
-    const binding = await createBinding({ base: await read(env, 'base.onnx'), heads: {}, architecture });
+    const { architecture, tokens, backend, heads } = await request.json<Probe>();
+    const binding = await createBinding({
+      backend,
+      base: await read(env, 'base.onnx'),
+      heads: heads > 0 ? { cerberus: await read(env, 'heads-cerberus.onnx') } : {},
+      architecture: heads > 0 ? { ...architecture, decoding_heads: { cerberus: heads } } : architecture,
+    });
     const t = tokens.length;
     const mask = new Float32Array(t * t);
     for (let i = 0; i < t; i++) mask.fill(-10000, i * t + i + 1, (i + 1) * t);
@@ -41,11 +51,14 @@ export default {
       past: emptyPast(architecture),
       pastLength: 0,
     });
+    const headLogits = heads > 0 ? await binding.heads('cerberus', out.hidden.subarray((t - 1) * architecture.d_model), 1, heads, [tokens[t - 1]!]) : undefined;
     await binding.dispose();
     const last = out.logits.subarray((t - 1) * architecture.vocab_size);
     return Response.json({
       backend: binding.backend,
       logits: Array.from(out.logits),
+      headLogits: headLogits === undefined ? [] : Array.from(headLogits.logits),
+      headsOnKernel: 'headsOnKernel' in binding ? binding.headsOnKernel : [],
       // The gate's entropy pass on the last row, and whether it ran in wasm.
       rowStats: rowStats() !== undefined,
       entropy: distribution(last).entropy,

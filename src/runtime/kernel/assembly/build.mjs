@@ -48,9 +48,10 @@ ${literal(rowStats)};
 const outputs = [
   [join(here, '../decoder-wasm.ts'), Buffer.from(source)],
   [join(here, '../row-stats-wasm.ts'), Buffer.from(rowSource)],
-  // The same bytes as a file, for hosts that take wasm only precompiled by their bundler (workerd: a static
-  // `.wasm` import, handed to provideRowStatsModule).
+  // The same bytes as files, for hosts that take wasm only precompiled by their bundler (workerd: static
+  // `.wasm` imports, handed to provideRowStatsModule and provideKernelModule).
   [join(here, '../row-stats.wasm'), rowStats],
+  [join(here, '../decoder-fma.wasm'), fma],
 ];
 if (process.argv.includes('--check')) {
   for (const [target, bytes] of outputs) {
