@@ -77,8 +77,8 @@ describe('npm run bench -- --quick', () => {
     for (const c of results.backends.flatMap((b) => b.groups.flatMap((g) => g.configs))) expect(c.mismatches).toBe(0);
   });
 
-  it('profiles parallel and AR steps phase by phase on native and on wasm in Node', () => {
-    expect(results.profile.map((p) => p.backend)).toEqual(['native-cpu', 'wasm-node']);
+  it('profiles parallel and AR steps phase by phase on native and on the Worker\'s kernel in Node', () => {
+    expect(results.profile.map((p) => p.backend)).toEqual(['native-cpu', 'kernel-node']);
     for (const p of results.profile) {
       expect(p.steps.parallel).toBeGreaterThan(0);
       expect(p.steps.ar).toBeGreaterThan(0);

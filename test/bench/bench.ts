@@ -2,7 +2,9 @@
  * The benchmark: AR · Medusa · Medusa+gate · Cerberus · Cerberus+gate (adaptive) · Cerberus at fixed
  * thresholds, side by side in one run, interleaved per prompt (configuration order rotates from prompt to
  * prompt, backends alternate inside each configuration), on
- *   - wasm-workerd: the product's real path, HTTP → Worker → SessionDO in workerd (`npm start`), timed by the client;
+ *   - wasm-workerd: the product's real path, HTTP → Worker → SessionDO in workerd (`npm start`), timed by the
+ *     client; the Worker's default backend (the fused kernel, WebAssembly SIMD);
+ *   - wasm-workerd-ort: the same Worker with BACKEND=wasm (onnxruntime-web), the forward it ran before the kernel;
  *   - native-cpu: onnxruntime-node, the engine in this process;
  *   - webgpu: only where navigator.gpu offers a hardware adapter (else skipped, with the reason);
  *   - wasm-node (opt-in): onnxruntime-web wasm in Node;
@@ -10,7 +12,7 @@
  * Greedy, so every configuration must emit AR's text: a mismatch fails the run (exit code 1).
  * Writes a Markdown report, the JSON results (schema: docs/benchmarks/README.md) and an SVG chart.
  *
- *   npm run bench -- [--model DIR] [--backends wasm-workerd,native-cpu,webgpu] [--stories 8] [--mt-bench 16]
+ *   npm run bench -- [--model DIR] [--backends wasm-workerd,wasm-workerd-ort,native-cpu,webgpu] [--stories 8] [--mt-bench 16]
  *                    [--max-tokens 128] [--thresholds 1,2,3] [--budget 16] [--data ../shared/data]
  *                    [--repeats 2] [--out DIR] [--json FILE] [--md FILE] [--svg FILE] [--profile-prompts 3] [--quick]
  *
@@ -42,7 +44,7 @@ import { workerBaseVariant } from './worker-variant';
 const { values: args } = parseArgs({
   options: {
     model: { type: 'string' },
-    backends: { type: 'string', default: 'wasm-workerd,native-cpu,webgpu' },
+    backends: { type: 'string' },
     stories: { type: 'string' },
     'mt-bench': { type: 'string' },
     'max-tokens': { type: 'string' },
@@ -98,7 +100,8 @@ async function startRunners(names: readonly string[], dir: string, skipped: { na
   for (const name of names) {
     log(`starting ${name} …`);
     const started = performance.now();
-    if (name === 'wasm-workerd') runners.push(await WorkerdRunner.start(process.cwd(), dir, settings.budget, workerVariant));
+    if (name === 'wasm-workerd') runners.push(await WorkerdRunner.start(name, process.cwd(), dir, settings.budget, workerVariant));
+    else if (name === 'wasm-workerd-ort') runners.push(await WorkerdRunner.start(name, process.cwd(), dir, settings.budget, workerVariant, 'wasm'));
     else if (name === 'native-cpu' || name === 'native-cuda') runners.push(await EngineRunner.load(name, name, dir, { budget: settings.budget, ...threads }));
     else if (name === 'wasm-node') runners.push(await EngineRunner.load(name, 'wasm', dir, { budget: settings.budget, baseVariant: workerVariant }));
     else if (name === 'kernel-node') runners.push(await EngineRunner.load(name, 'kernel', dir, { budget: settings.budget, baseVariant: workerVariant, threads: 1 }));
@@ -110,7 +113,7 @@ async function startRunners(names: readonly string[], dir: string, skipped: { na
         continue;
       }
       runners.push(await EngineRunner.load(name, 'webgpu', dir, { budget: settings.budget }));
-    } else throw new Error(`unknown backend ${name}; one of wasm-workerd, native-cpu, native-cuda, wasm-node, kernel-node, webgpu`);
+    } else throw new Error(`unknown backend ${name}; one of wasm-workerd, wasm-workerd-ort, native-cpu, native-cuda, wasm-node, kernel-node, webgpu`);
     log(`  ${name} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   return runners;
@@ -156,16 +159,18 @@ async function main(): Promise<void> {
   const configs = benchConfigs(settings.thresholds);
   const skipped: { name: string; reason: string }[] = [...leftOut];
   const runners: BenchRunner[] = [];
-  let extraProfiler: EngineRunner | undefined;
+  const extraProfilers: EngineRunner[] = [];
   // Ctrl-C (or a kill) still stops the dev server and releases the models.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log(`${signal}: stopping`);
-      void Promise.allSettled([...runners, ...(extraProfiler ? [extraProfiler] : [])].map((r) => r.dispose())).finally(() => process.exit(130));
+      void Promise.allSettled([...runners, ...extraProfilers].map((r) => r.dispose())).finally(() => process.exit(130));
     });
   }
   const workerVariant = await workerBaseVariant(process.cwd(), dir);
-  runners.push(...(await startRunners((args.backends ?? '').split(',').filter(Boolean), dir, skipped, workerVariant)));
+  // Quick mode (a test of the harness) leaves out the Worker on onnxruntime-web: one Worker is enough there.
+  const backends = args.backends ?? (quick ? 'wasm-workerd,native-cpu,webgpu' : 'wasm-workerd,wasm-workerd-ort,native-cpu,webgpu');
+  runners.push(...(await startRunners(backends.split(',').filter(Boolean), dir, skipped, workerVariant)));
   const profiles: PhaseProfile[] = [];
   try {
     log(`warming up: ${configs.length} configurations × ${runners.length} backends`);
@@ -192,18 +197,22 @@ async function main(): Promise<void> {
       log(`[${i + 1}/${prompts.length}, ${elapsed.toFixed(0)} s] ${prompt.label}: ${runners.map((r) => summaryLine(r.name, configs, runs.get(r.name)!)).join('; ')}`);
     }
 
-    // The profile: each in-process backend; wasm once more in Node, where its clock runs (not in workerd).
+    // The profile: each in-process backend; each Worker's runtime once more in Node, where its clock runs
+    // (not in workerd): the kernel on one thread for the default Worker, onnxruntime-web for BACKEND=wasm.
     const profiled: EngineRunner[] = runners.filter((r): r is EngineRunner => r instanceof EngineRunner);
-    if (settings.profilePrompts > 0 && runners.some((r) => r.name === 'wasm-workerd') && !profiled.some((r) => r.name === 'wasm-node')) {
-      extraProfiler = await EngineRunner.load('wasm-node', 'wasm', dir, { budget: settings.budget, baseVariant: workerVariant });
-      profiled.push(extraProfiler);
+    for (const worker of runners.filter((r): r is WorkerdRunner => r instanceof WorkerdRunner && settings.profilePrompts > 0)) {
+      const [name, backend] = worker.notes['backend'] === 'kernel' ? (['kernel-node', 'kernel'] as const) : (['wasm-node', 'wasm'] as const);
+      if (profiled.some((r) => r.name === name)) continue;
+      const extra = await EngineRunner.load(name, backend, dir, { budget: settings.budget, baseVariant: workerVariant, threads: 1 });
+      extraProfilers.push(extra);
+      profiled.push(extra);
     }
     for (const runner of profiled.filter(() => settings.profilePrompts > 0)) {
       log(`profiling ${runner.name} …`);
       profiles.push(await profileBackend(runner, prompts.filter((p) => p.set === 'stories').slice(0, settings.profilePrompts), settings.maxTokens));
     }
 
-    const manifest = (runners.find((r) => r instanceof EngineRunner) as EngineRunner | undefined)?.model.manifest ?? extraProfiler?.model.manifest;
+    const manifest = (runners.find((r) => r instanceof EngineRunner) as EngineRunner | undefined)?.model.manifest ?? extraProfilers[0]?.model.manifest;
     const results: BenchResults = {
       schema: SCHEMA_ID,
       createdAt: new Date().toISOString(),
@@ -245,7 +254,7 @@ async function main(): Promise<void> {
     }
     log(`done in ${((performance.now() - began) / 1000).toFixed(0)} s`);
   } finally {
-    for (const r of [...runners, ...(extraProfiler ? [extraProfiler] : [])]) await r.dispose();
+    for (const r of [...runners, ...extraProfilers]) await r.dispose();
   }
 }
 

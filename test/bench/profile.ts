@@ -2,7 +2,8 @@
  * The per-phase profile of decoding steps on a backend in this process: every step's time split by phase
  * (src/step-profile.ts), AR and parallel (Cerberus, every step parallel), plus what copying one
  * step's tensors once costs at their real sizes. workerd cannot be profiled this way (its clock stands still
- * during compute); its wasm is the same onnxruntime-web build as the wasm-node profile's.
+ * during compute); its runtimes are profiled in Node instead: kernel-node (the same decoder.wasm) and
+ * wasm-node (the same onnxruntime-web build).
  */
 import { StepProfile, STEP_PHASES } from '../../src/index';
 import { parallelStepRatio } from '../../src/tree/cost-curve';

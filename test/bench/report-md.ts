@@ -26,7 +26,8 @@ export function markdownReport(r: BenchResults): string {
 
   for (const backend of r.backends) {
     const configs = backend.groups[0]?.configs ?? [];
-    const variant = typeof backend.notes['baseVariant'] === 'string' ? ` (${backend.notes['baseVariant']} base)` : '';
+    const runtime = typeof backend.notes['backend'] === 'string' ? `${backend.notes['backend']} backend, ` : '';
+    const variant = typeof backend.notes['baseVariant'] === 'string' ? ` (${runtime}${backend.notes['baseVariant']} base)` : '';
     out.push('', `## ${backend.name}: ${backend.path}${variant}`, '');
     out.push(`| group | prompts | AR tok/s | ${configs.slice(1).map((c) => c.name).join(' | ')} |`);
     out.push(`|---|---|---|${configs.slice(1).map(() => '---').join('|')}|`);

@@ -1,5 +1,6 @@
 /**
- * The product's real path: HTTP requests to the Worker (`npm start`: workerd, onnxruntime-web wasm) → router →
+ * The product's real path: HTTP requests to the Worker (`npm start`: workerd; the fused kernel, or
+ * onnxruntime-web with BACKEND=wasm) → router →
  * SessionDO → engine, streamed as Server-Sent Events and timed here, by the client. A tenant per gate
  * policy (created through the admin API) carries the configuration; every request opens a fresh session.
  */
@@ -28,28 +29,32 @@ interface Chunk {
 }
 
 export class WorkerdRunner implements BenchRunner {
-  readonly name = 'wasm-workerd';
   readonly path = 'HTTP → Worker → SessionDO in workerd (npm start), streamed, timed by the client';
   readonly notes: Record<string, unknown>;
   private readonly keys = new Map<string, string>();
 
   private constructor(
+    readonly name: string,
     private readonly server: WorkerdServer,
     private readonly budget: number,
     private readonly modelName: string,
     baseVariant: string | undefined,
+    backend: string,
   ) {
-    this.notes = { baseVariant: baseVariant ?? 'fp32' };
+    this.notes = { backend, baseVariant: baseVariant ?? 'fp32' };
   }
 
-  /** `baseVariant`: what the Worker serves (workerBaseVariant); the fp32 base when undefined. */
-  static async start(root: string, modelDir: string, budget: number, baseVariant?: string): Promise<WorkerdRunner> {
-    const server = await startWorkerd(root, modelDir, baseVariant);
+  /**
+   * `baseVariant`: what the Worker serves (workerBaseVariant); the fp32 base when undefined. `backend`: its
+   * BACKEND var (undefined: wrangler.toml's); the one it runs on is read back from /readyz.
+   */
+  static async start(name: string, root: string, modelDir: string, budget: number, baseVariant?: string, backend?: string): Promise<WorkerdRunner> {
+    const server = await startWorkerd(root, modelDir, baseVariant, backend);
     try {
-      const models = (await (await fetch(`${server.url}/v1/models`, { headers: { authorization: 'Bearer sk-dev-local' } })).json()) as {
-        data: { id: string }[];
-      };
-      return new WorkerdRunner(server, budget, models.data[0]!.id, baseVariant);
+      const ready = (await (await fetch(`${server.url}/readyz`)).json()) as { models: string[]; backend?: string };
+      const model = ready.models[0];
+      if (model === undefined) throw new Error(`the Worker serves no model: ${JSON.stringify(ready)}`);
+      return new WorkerdRunner(name, server, budget, model, baseVariant, ready.backend ?? 'unknown');
     } catch (error) {
       await server.stop();
       throw error;

@@ -75,13 +75,16 @@ async function cpuNs(pid: number): Promise<number> {
   return ns;
 }
 
-/** `baseVariant`: the Worker's BASE_VARIANT for this run ('' or undefined: the fp32 base). */
-export async function startWorkerd(root: string, modelDir: string, baseVariant?: string): Promise<WorkerdServer> {
+/**
+ * `baseVariant`: the Worker's BASE_VARIANT for this run ('' or undefined: the fp32 base); `backend`: its
+ * BACKEND (undefined: wrangler.toml's).
+ */
+export async function startWorkerd(root: string, modelDir: string, baseVariant?: string, backend?: string): Promise<WorkerdServer> {
   const state = await mkdtemp(join(tmpdir(), 'cerberus-bench-'));
   const launcher = join(root, 'node_modules/.cache/cerberus-bench/workerd-launcher.mjs');
   const esbuild = join(root, 'node_modules/.bin/esbuild');
   await promisify(execFile)(esbuild, ['test/bench/workerd-launcher.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', '--log-level=warning', `--outfile=${launcher}`], { cwd: root });
-  const args = [launcher, '0', state, modelDir, baseVariant ?? ''];
+  const args = [launcher, '0', state, modelDir, baseVariant ?? '', backend ?? ''];
   // its own process group: stop() ends the launcher and workerd together
   const server = spawnServer(process.execPath, args, { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' }, state });
   const { child, output, stop } = server;
