@@ -20,7 +20,7 @@ const SIZES = [2, 4, 8, 16, 32, 64];
  */
 export async function measureCostModel(binding: InferenceBinding, manifest: Manifest, stepCosts?: StepCostsByClass): Promise<CostModel> {
   const selectable = binding.depthSelectable.length > 0;
-  const fallback = () => fallbackCostModel(binding.backendClass, manifest, selectable, binding.rootReading, stepCosts, binding.headKinds);
+  const fallback = () => fallbackCostModel(costClassOf(binding), manifest, selectable, binding.rootReading, stepCosts, binding.headKinds);
   if (RUNTIME.isWorkerd) return fallback();
   const arch = manifest.architecture;
   const past = Math.max(1, Math.min(256, arch.max_positions - SIZES[SIZES.length - 1]! - 1));
@@ -114,6 +114,13 @@ function median(values: readonly number[]): number {
 /** The manifest's measured step costs (`step_costs`, or a base variant's own). */
 export type StepCostsByClass = NonNullable<Manifest['step_costs']>;
 
+/** Whose costs price a binding's steps: its backend class, except the fused kernel, which has its own. */
+export type CostClass = keyof StepCostsByClass;
+
+export function costClassOf(binding: Pick<InferenceBinding, 'backend' | 'backendClass'>): CostClass {
+  return binding.backend === 'kernel' ? 'kernel' : binding.backendClass;
+}
+
 /**
  * Used only where timing is impossible. Where the manifest carries measured step costs for the backend class
  * (`stepCosts`: the top-level `step_costs` for the fp32 base, a variant's own for it; models/tools/step_costs.py),
@@ -129,15 +136,17 @@ export type StepCostsByClass = NonNullable<Manifest['step_costs']>;
  * 0.06 for one (counting V columns it said 0.86); measured in workerd: 0.17 and 0.06.
  */
 export function fallbackCostModel(
-  backendClass: BackendClass,
+  costClass: CostClass,
   manifest: Manifest,
   depthSelectable = false,
   rootReading: readonly HeadKind[] = [],
   stepCosts?: StepCostsByClass,
   kinds: readonly HeadKind[] = HEAD_KINDS,
 ): CostModel {
-  const measured = stepCosts?.[backendClass];
+  const measured = stepCosts?.[costClass];
   if (measured !== undefined) return measuredFallback(measured, depthSelectable, kinds);
+  // Without measured kernel costs, the kernel is priced as wasm: compute-bound SIMD like onnxruntime-web's.
+  const backendClass: BackendClass = costClass === 'kernel' ? 'wasm' : costClass;
   const builtIn: Record<BackendClass, number[]> = {
     wasm: [1.06, 1.41, 1.95, 3.17, 5.63, 10.5],
     native: [1.15, 1.16, 1.43, 1.63, 2.15, 3.32],

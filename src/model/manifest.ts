@@ -25,7 +25,9 @@ const stepCosts = z
     heads: z.object({ cerberus: z.array(z.number().positive()).min(1).optional(), medusa: z.array(z.number().positive()).min(1).optional() }),
   })
   .strict();
-const stepCostsByClass = z.object({ wasm: stepCosts.optional(), native: stepCosts.optional(), gpu: stepCosts.optional() });
+// `kernel`: the fused kernel on one thread (its own class: a compute-bound wasm SIMD forward whose tree rows cost
+// nearly what AR rows do, unlike onnxruntime's), what a Worker runs where it cannot time it.
+const stepCostsByClass = z.object({ wasm: stepCosts.optional(), native: stepCosts.optional(), gpu: stepCosts.optional(), kernel: stepCosts.optional() });
 
 const headsSchema = z.object({
   file: z.string().min(1),

@@ -6,7 +6,9 @@
  * Where the engine cannot time its backend (workerd) the manifest's `step_costs` written from this output
  * are its cost model (models/tools/step_costs.py, pipeline stage step-costs).
  *
- *   npm run --silent bench:step-costs -- MODEL_DIR [--backends wasm,native-cpu]
+ *   npm run --silent bench:step-costs -- MODEL_DIR [--backends wasm,native-cpu,kernel]
+ *
+ * The kernel on one thread (what a Worker runs), class `kernel`.
  *
  * Prints one JSON object: { "<variant>": { "<backend class>": { "forward": [[T, ratio], …], "heads": { kind: [ratio per depth] } } } },
  * variant "fp32" being the manifest's base.file.
@@ -16,10 +18,10 @@ import { HEAD_KINDS, loadModel, type BackendName, type HeadKind } from '../../sr
 import { parseManifest } from '../../src/model/manifest';
 import { fileSource } from './model-dir';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { backends: { type: 'string', default: 'wasm,native-cpu' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { backends: { type: 'string', default: 'wasm,native-cpu,kernel' } } });
 const dir = positionals[0];
 if (dir === undefined) {
-  console.error('usage: npm run --silent bench:step-costs -- MODEL_DIR [--backends wasm,native-cpu]');
+  console.error('usage: npm run --silent bench:step-costs -- MODEL_DIR [--backends wasm,native-cpu,kernel]');
   process.exit(2);
 }
 
@@ -35,7 +37,7 @@ for (const backend of values.backends.split(',') as BackendName[]) {
   for (const variant of variants) {
     const costs: ClassCosts = { forward: [], heads: {} };
     for (const kind of kinds) {
-      const model = await loadModel(fileSource(dir), { backend, headKinds: [kind], log: () => {}, ...(variant === undefined ? {} : { baseVariant: variant }) });
+      const model = await loadModel(fileSource(dir), { backend, threads: 1, headKinds: [kind], log: () => {}, ...(variant === undefined ? {} : { baseVariant: variant }) });
       const c = model.costModel;
       await model.dispose();
       if (c.source !== 'measured') throw new Error(`${backend}: the cost model was not measured (${c.source})`);
@@ -43,7 +45,7 @@ for (const backend of values.backends.split(',') as BackendName[]) {
       if (costs.forward.length === 0) costs.forward = [[1, 1], ...c.points.map((p): [number, number] => [p.tokens, round3(p.ratio)])];
       costs.heads[kind] = (c.headsRatioByDepth ?? [c.headsRatio]).map(round3);
     }
-    const cls = backend === 'wasm' ? 'wasm' : 'native';
+    const cls = backend === 'wasm' ? 'wasm' : backend === 'kernel' ? 'kernel' : 'native';
     (result[variant ?? 'fp32'] ??= {})[cls] = costs;
     console.error(`step costs: ${variant ?? 'fp32'} on ${backend}: T=4 ${costs.forward.find(([t]) => t === 4)?.[1]}, heads ${JSON.stringify(costs.heads)}`);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fallbackCostModel } from '../../src/engine/cost-model';
+import { costClassOf, fallbackCostModel } from '../../src/engine/cost-model';
 import { parseManifest } from '../../src/model/manifest';
 import { isEngineError } from '../../src/errors';
 import { fixtureSource } from './support/fixture';
@@ -9,6 +9,20 @@ const fixture = async () => JSON.parse(new TextDecoder().decode(await fixtureSou
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
 describe('fallbackCostModel', () => {
+  it('prices the fused kernel with its own measured costs (a Worker cannot time it), else as wasm', async () => {
+    expect(costClassOf({ backend: 'kernel', backendClass: 'native' })).toBe('kernel');
+    expect(costClassOf({ backend: 'native-cpu', backendClass: 'native' })).toBe('native');
+    expect(costClassOf({ backend: 'wasm', backendClass: 'wasm' })).toBe('wasm');
+    const kernel = { forward: [[1, 1], [2, 1.4], [4, 2.5]], heads: { cerberus: [0.6, 1.1, 1.2, 1.3] } };
+    const native = { forward: [[1, 1], [2, 1.05], [4, 1.2]], heads: { cerberus: [0.2, 0.25, 0.28, 0.3] } };
+    const manifest = parseManifest(encode({ ...(await fixture()), step_costs: { native, kernel } }));
+    const priced = fallbackCostModel('kernel', manifest, true, [], manifest.step_costs, ['cerberus']);
+    expect(priced.points).toEqual([{ tokens: 2, ratio: 1.4 }, { tokens: 4, ratio: 2.5 }]);
+    expect(priced.headsRatioByDepth).toEqual([0.6, 1.1, 1.2, 1.3]);
+    const unmeasured = parseManifest(encode({ ...(await fixture()), step_costs: { native } }));
+    expect(fallbackCostModel('kernel', unmeasured, true, [], unmeasured.step_costs)).toEqual(fallbackCostModel('wasm', unmeasured, true));
+  });
+
   it('uses the manifest cost curve of the backend class when the tools wrote one', async () => {
     const manifest = parseManifest(encode({ ...(await fixture()), cost_curves: { wasm: [[1, 1], [4, 2], [16, 5]] } }));
     const wasm = fallbackCostModel('wasm', manifest);
