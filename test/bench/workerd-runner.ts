@@ -116,7 +116,11 @@ export class WorkerdRunner implements BenchRunner {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    if (!response.ok || response.body === null) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
+    if (!response.ok || response.body === null) {
+      // The Worker's own log says why (a 5xx is logged there with its cause).
+      const log = this.server.output().split('\n').filter((l) => !/Request\.cf|getaddrinfo|GetAddrInfo|callbackTrampoline/.test(l)).slice(-30).join('\n');
+      throw new Error(`${url}: HTTP ${response.status} ${await response.text()}\n--- the Worker's log, last lines:\n${log}`);
+    }
     let ttft = 0;
     let text = '';
     let tokens = 0;
