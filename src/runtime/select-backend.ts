@@ -24,8 +24,8 @@ function isBackendRequest(value: string): value is BackendRequest {
 /**
  * - auto, workerd: the fused kernel, then wasm (onnxruntime-web). workerd cannot compile wasm at run time,
  *   so the kernel runs there only when the entry handed over its precompiled module (createBinding drops it
- *   otherwise); one thread, and on the Worker's int8 base about 4x onnxruntime-web's AR speed
- *   (docs/benchmarks).
+ *   otherwise); one thread, and on the Worker's int8 base 3.2x onnxruntime-web's AR tokens/s
+ *   through HTTP (docs/benchmarks/README.md, 2026-12-03).
  * - auto, Node / Deno: onnxruntime-node (CUDA, then CPU), then WebGPU if `navigator.gpu`, then wasm. With
  *   more than one thread asked for, Node tries the fused kernel before onnxruntime-node's CPU: on two
  *   threads it was faster in every configuration measured (AR 2.5x, Cerberus + gate 1.04x; fp32 and int8;
