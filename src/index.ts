@@ -37,8 +37,8 @@ export type {
 } from './types';
 export { HEAD_KINDS, type BackendName, type HeadKind } from './runtime/binding';
 export { SUPPORTED_BACKENDS } from './runtime/select-backend';
-// Worker entries hand onnxruntime-web, and the gate's row statistics, their precompiled wasm (workerd cannot
-// compile wasm at run time).
+// Worker entries hand the fused kernel, onnxruntime-web and the gate's row statistics their precompiled wasm
+// (workerd cannot compile wasm at run time).
 export { provideKernelModule, provideWasmModule } from './runtime';
 export { provideRowStatsModule } from './sampling/row-stats';
 export { DECODING_MODES, validatePrompt } from './engine/validate-options';

@@ -17,11 +17,12 @@ export function healthRoutes(deps: AppDeps) {
       try {
         const [models, loaded] = await Promise.all([deps.models.list(), deps.ready()]);
         const { active, queued, limits } = deps.admission;
+        // The runtime the model's forward runs on (a loaded Model's `backend`), where the entry knows it.
+        const backend = backendOf(loaded);
         return c.json({
           status: 'ready',
           models: models.map((m) => m.id),
-          // The runtime the model's forward runs on (a loaded Model's `backend`), where the entry knows it.
-          ...(backendOf(loaded) === undefined ? {} : { backend: backendOf(loaded) }),
+          ...(backend === undefined ? {} : { backend }),
           turns: { active, queued, max_active: limits.maxActive, max_queued: limits.maxQueued },
         });
       } catch (error) {
