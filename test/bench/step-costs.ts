@@ -32,12 +32,26 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const manifest = parseManifest(await fileSource(dir).read('manifest.json'));
 const variants = [undefined, ...Object.keys(manifest.base.variants ?? {})];
 const kinds = HEAD_KINDS.filter((k) => manifest.heads[k] !== undefined);
+/** Whether loading failed because the backend cannot run this model here (the kernel's size rules, say). */
+function unavailable(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if ((e as { code?: unknown }).code === 'backend-unavailable') return true;
+  return false;
+}
+
 for (const backend of values.backends.split(',') as BackendName[]) {
   // One kind per load: the engine times the heads of the first kind it loads.
-  for (const variant of variants) {
+  variants: for (const variant of variants) {
     const costs: ClassCosts = { forward: [], heads: {} };
     for (const kind of kinds) {
-      const model = await loadModel(fileSource(dir), { backend, threads: 1, headKinds: [kind], log: () => {}, ...(variant === undefined ? {} : { baseVariant: variant }) });
+      let model;
+      try {
+        model = await loadModel(fileSource(dir), { backend, threads: 1, headKinds: [kind], log: () => {}, ...(variant === undefined ? {} : { baseVariant: variant }) });
+      } catch (error) {
+        if (!unavailable(error)) throw error;
+        // No class for it: where the engine cannot time this backend it prices it by the fallback.
+        console.error(`step costs: ${variant ?? 'fp32'} on ${backend}: skipped, ${error instanceof Error ? error.message : String(error)}`);
+        continue variants;
+      }
       const c = model.costModel;
       await model.dispose();
       if (c.source !== 'measured') throw new Error(`${backend}: the cost model was not measured (${c.source})`);
