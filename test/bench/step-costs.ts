@@ -14,7 +14,8 @@
  * variant "fp32" being the manifest's base.file.
  */
 import { parseArgs } from 'node:util';
-import { HEAD_KINDS, loadModel, type BackendName, type HeadKind } from '../../src/index';
+import { HEAD_KINDS, loadModel, type BackendName, type HeadKind, type Model } from '../../src/index';
+import { isBindingError } from '../../src/runtime';
 import { parseManifest } from '../../src/model/manifest';
 import { fileSource } from './model-dir';
 
@@ -29,13 +30,22 @@ type ClassCosts = { forward: [number, number][]; heads: Partial<Record<HeadKind,
 const result: Record<string, Record<string, ClassCosts>> = {};
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-const manifest = parseManifest(await fileSource(dir).read('manifest.json'));
+const source = fileSource(dir);
+const manifest = parseManifest(await source.read('manifest.json'));
 const variants = [undefined, ...Object.keys(manifest.base.variants ?? {})];
 const kinds = HEAD_KINDS.filter((k) => manifest.heads[k] !== undefined);
-/** Whether loading failed because the backend cannot run this model here (the kernel's size rules, say). */
-function unavailable(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) if ((e as { code?: unknown }).code === 'backend-unavailable') return true;
-  return false;
+/** The model on `backend`, or undefined where that backend cannot run it here (the kernel's size rules, say). */
+async function loadIfItRuns(backend: BackendName, kind: HeadKind, variant: string | undefined): Promise<Model | undefined> {
+  try {
+    return await loadModel(source, { backend, threads: 1, headKinds: [kind], log: () => {}, ...(variant === undefined ? {} : { baseVariant: variant }) });
+  } catch (error) {
+    // The engine reports a binding that cannot be created as its own error, the binding's as the cause.
+    for (let e: unknown = error; e instanceof Error; e = e.cause) if (isBindingError(e, 'backend-unavailable')) {
+      console.error(`step costs: ${variant ?? 'fp32'} on ${backend}: skipped, ${e.message}`);
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 for (const backend of values.backends.split(',') as BackendName[]) {
@@ -43,15 +53,9 @@ for (const backend of values.backends.split(',') as BackendName[]) {
   variants: for (const variant of variants) {
     const costs: ClassCosts = { forward: [], heads: {} };
     for (const kind of kinds) {
-      let model;
-      try {
-        model = await loadModel(fileSource(dir), { backend, threads: 1, headKinds: [kind], log: () => {}, ...(variant === undefined ? {} : { baseVariant: variant }) });
-      } catch (error) {
-        if (!unavailable(error)) throw error;
-        // No class for it: where the engine cannot time this backend it prices it by the fallback.
-        console.error(`step costs: ${variant ?? 'fp32'} on ${backend}: skipped, ${error instanceof Error ? error.message : String(error)}`);
-        continue variants;
-      }
+      const model = await loadIfItRuns(backend, kind, variant);
+      // No class for it: where the engine cannot time this backend it prices it by the fallback.
+      if (model === undefined) continue variants;
       const c = model.costModel;
       await model.dispose();
       if (c.source !== 'measured') throw new Error(`${backend}: the cost model was not measured (${c.source})`);

@@ -1,8 +1,8 @@
 /**
  * A minimal Worker wired the way the service's entry must be: static `.wasm` imports handed to
- * provideKernelModule, provideWasmModule and provideRowStatsModule, model bytes fetched at request time. workerd-bundle.test.ts bundles it with
- * wrangler and runs the bundle in Miniflare, so wrangler's bundling (no script URL, no
- * onnxruntime-node) is tested, not only the vitest pool's module loader.
+ * provideKernelModule, provideWasmModule and provideRowStatsModule, model bytes fetched at request time.
+ * workerd-bundle.test.ts bundles it with wrangler and runs the bundle in Miniflare, so wrangler's bundling
+ * (no script URL, no onnxruntime-node) is tested, not only the vitest pool's module loader.
  */
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import decoderWasm from '../../../src/runtime/kernel/decoder-fma.wasm';
@@ -23,7 +23,7 @@ interface Probe {
   readonly architecture: { vocab_size: number; d_model: number; n_layers: number; n_kv_heads: number; head_dim: number };
   readonly tokens: number[];
   readonly backend: BackendRequest;
-  /** Cerberus heads to load beside the base (the kernel checks its own against onnxruntime-web's). */
+  /** The Cerberus heads loaded beside the base (the kernel checks its own against onnxruntime-web's). */
   readonly heads: number;
 }
 
@@ -38,8 +38,8 @@ export default {
     const binding = await createBinding({
       backend,
       base: await read(env, 'base.onnx'),
-      heads: heads > 0 ? { cerberus: await read(env, 'heads-cerberus.onnx') } : {},
-      architecture: heads > 0 ? { ...architecture, decoding_heads: { cerberus: heads } } : architecture,
+      heads: { cerberus: await read(env, 'heads-cerberus.onnx') },
+      architecture: { ...architecture, decoding_heads: { cerberus: heads } },
     });
     const t = tokens.length;
     const mask = new Float32Array(t * t);
@@ -51,13 +51,13 @@ export default {
       past: emptyPast(architecture),
       pastLength: 0,
     });
-    const headLogits = heads > 0 ? await binding.heads('cerberus', out.hidden.subarray((t - 1) * architecture.d_model), 1, heads, [tokens[t - 1]!]) : undefined;
+    const headLogits = await binding.heads('cerberus', out.hidden.subarray((t - 1) * architecture.d_model), 1, heads, [tokens[t - 1]!]);
     await binding.dispose();
     const last = out.logits.subarray((t - 1) * architecture.vocab_size);
     return Response.json({
       backend: binding.backend,
       logits: Array.from(out.logits),
-      headLogits: headLogits === undefined ? [] : Array.from(headLogits.logits),
+      headLogits: Array.from(headLogits.logits),
       headsOnKernel: 'headsOnKernel' in binding ? binding.headsOnKernel : [],
       // The gate's entropy pass on the last row, and whether it ran in wasm.
       rowStats: rowStats() !== undefined,
