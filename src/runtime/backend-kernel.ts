@@ -1,7 +1,8 @@
 /**
  * The fused decoder kernel (kernel-*.ts, kernel/assembly/decoder.ts): our own WebAssembly SIMD forward for
- * the base model, and for the heads where it reads their graph (the others on onnxruntime: onnxruntime-node
- * where it loads, else onnxruntime-web's wasm). Why it exists and what it measured: docs/benchmarks/peer.md.
+ * the base model, and for the heads where it reads their fp32 graph (the others on onnxruntime: onnxruntime-node
+ * where it loads, else onnxruntime-web's wasm). Under an int8 base the heads run int8 too, their weights
+ * quantised at load as quantize.py quantises the int8 heads graph (kernel-heads.ts). Why it exists and what it measured: docs/benchmarks/peer.md.
  * It needs a contract base graph (kernel-model.ts says which) and WebAssembly shared memory; without either
  * it is `backend-unavailable`.
  */
@@ -41,8 +42,12 @@ export interface KernelBinding extends InferenceBinding {
   readonly headsOnKernel: readonly HeadKind[];
 }
 
-/** A kind's heads on the kernel must give onnxruntime's head logits within this (relative to their scale). */
-const HEADS_TOLERANCE = 1e-3;
+/**
+ * A kind's heads on the kernel must give onnxruntime's head logits (of the fp32 graph) within this, relative
+ * to their scale: fp32 heads to rounding; int8 heads (weights and each input row quantised) to the
+ * quantisation's error, which is what a graph read wrongly (a transposed or swapped matrix) is far beyond.
+ */
+const HEADS_TOLERANCE = { fp32: 1e-3, int8: 0.1 } as const;
 
 /** An idle helper thread spins this long before sleeping: covers the gaps between a step's forward and the next. */
 const DEFAULT_SPIN_MS = 1;
@@ -157,7 +162,7 @@ async function agrees(arch: ModelArchitecture, heads: KernelHeads, reference: In
     scale = Math.max(scale, Math.abs(want.logits[i]!));
     worst = Math.max(worst, Math.abs(got[i]! - want.logits[i]!));
   }
-  return worst <= HEADS_TOLERANCE * scale;
+  return worst <= HEADS_TOLERANCE[heads.precision] * scale;
 }
 
 export async function createKernelBinding(arch: ModelArchitecture, bytes: ModelBytes, options: KernelOptions = {}): Promise<KernelBinding> {

@@ -16,11 +16,43 @@ import { readGraphWeights, transposed, type FloatInitializer } from './onnx-init
 
 const FLOAT = 4;
 
+/** Which arithmetic the heads' matmuls use: the graph's fp32 weights, or those weights quantised at load. */
+export type HeadsPrecision = 'fp32' | 'int8';
+
+/** A weight matrix [N, K] in kernel memory: fp32, or int8 with one scale per output (`scales`). */
+interface Weight {
+  readonly w: number;
+  readonly scales?: number;
+}
+
 interface HeadWeights {
   /** [D, 2D]: u = [h | previous z (or the root's embedding)] · mix; absent: u = h. */
-  readonly mix?: number;
-  readonly block: { readonly w: number; readonly b: number };
-  readonly mlp?: { readonly up: number; readonly upBias: number; readonly down: number; readonly downBias: number; readonly hidden: number };
+  readonly mix?: Weight;
+  readonly block: { readonly w: Weight; readonly b: number };
+  readonly mlp?: { readonly up: Weight; readonly upBias: number; readonly down: Weight; readonly downBias: number; readonly hidden: number };
+}
+
+/**
+ * [N, K] fp32 to int8 with one symmetric scale per output row (max |w| / 127, rounded half to even), the
+ * scheme models/tools/quantize.py writes for the int8 graphs, so these heads propose what the int8 heads
+ * graph would.
+ */
+function quantizeWeight(data: Float32Array, n: number, k: number): { q: Int8Array; scales: Float32Array } {
+  const q = new Int8Array(n * k);
+  const scales = new Float32Array(n);
+  for (let row = 0; row < n; row++) {
+    let max = 0;
+    for (let i = row * k; i < (row + 1) * k; i++) max = Math.max(max, Math.abs(data[i]!));
+    const scale = Math.fround(Math.max(max, 1e-30) / 127);
+    scales[row] = scale;
+    for (let i = row * k; i < (row + 1) * k; i++) {
+      const x = data[i]! / scale;
+      let r = Math.round(x);
+      if (r - x === 0.5 && r % 2 !== 0) r -= 1;  // Math.round takes halves up; numpy's round goes to even
+      q[i] = Math.max(-127, Math.min(127, r));
+    }
+  }
+  return { q, scales };
 }
 
 function unavailable(message: string): never {
@@ -30,11 +62,11 @@ function unavailable(message: string): never {
 export class KernelHeads {
   private readonly heads: HeadWeights[] = [];
   /** [W, D]: the shortlist's (or the vocabulary's) columns of the LM head. */
-  private readonly projection: number;
+  private readonly projection: Weight;
   /** Columns of head_logits: the shortlist's size, or V. */
   readonly width: number;
   readonly rootReading: boolean;
-  private readonly work: { cat: number; u: number; t: number; z: number; prev: number; logits: number };
+  private readonly work: { cat: number; u: number; t: number; z: number; prev: number; logits: number; quantized: number; rowScale: number };
 
   constructor(
     private readonly kernel: DecoderExports,
@@ -46,6 +78,7 @@ export class KernelHeads {
     graphBytes: Uint8Array,
     readonly kind: 'cerberus' | 'medusa',
     readonly count: number,
+    readonly precision: HeadsPrecision = 'fp32',
   ) {
     const graph = readGraphWeights(graphBytes);
     const weights = graph.initializers;
@@ -56,11 +89,17 @@ export class KernelHeads {
       }
       return w;
     };
-    const place = (data: Float32Array): number => {
+    const place = (data: Float32Array | Int8Array): number => {
       const at = heap.block(data.byteLength);
       if (at === undefined) unavailable('the weights do not fit in the kernel memory');
-      heap.floats().set(data, at / FLOAT);
+      new Uint8Array(heap.floats().buffer, at, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       return at;
+    };
+    // int8: matmulQ's sizes (K a multiple of 16, N of 8) hold for the widths checked below.
+    const weight = (data: Float32Array, n: number, k: number): Weight => {
+      if (precision === 'fp32') return { w: place(data) };
+      const { q, scales } = quantizeWeight(data, n, k);
+      return { w: place(q), scales: place(scales) };
     };
     this.rootReading = graph.inputs.includes('root_token');
     const mixes = graph.matmulWeights.filter((name) => {
@@ -72,24 +111,25 @@ export class KernelHeads {
     const projection = weights.get('shortlist/lm_head') ?? weights.get('lm_head');
     if (projection === undefined || projection.dims.length !== 2 || projection.dims[0] !== d) unavailable('no LM head projection');
     this.width = projection.dims[1]!;
-    if (this.width % 8 !== 0 || d % 8 !== 0) unavailable(`widths must be multiples of 8 (${this.width}, ${d})`);
-    this.projection = place(transposed(projection));
+    const unit = precision === 'int8' ? 16 : 8;
+    if (this.width % 8 !== 0 || d % unit !== 0) unavailable(`widths must be multiples of 8 (${this.width}) and ${unit} (${d})`);
+    this.projection = weight(transposed(projection), this.width, d);
     let mixAt = 0;
     let widest = d;
     for (let k = 0; k < count; k++) {
       const usesMix = (k === 0 && this.rootReading) || (kind === 'cerberus' && k > 0);
-      const mix = usesMix ? place(transposed(get(mixes[mixAt++]!, [2 * d, d]))) : undefined;
-      const block = { w: place(get(`blocks.${k}.linear.weight`, [d, d]).data), b: place(get(`blocks.${k}.linear.bias`, [d]).data) };
+      const mix = usesMix ? weight(transposed(get(mixes[mixAt++]!, [2 * d, d])), d, 2 * d) : undefined;
+      const block = { w: weight(get(`blocks.${k}.linear.weight`, [d, d]).data, d, d), b: place(get(`blocks.${k}.linear.bias`, [d]).data) };
       let mlp: HeadWeights['mlp'];
       const up = weights.get(`mlps.${k}.up.weight`);
       if (up !== undefined) {
         const hidden = up.dims[0]!;
-        if (hidden % 8 !== 0) unavailable(`mlps.${k} width ${hidden} is not a multiple of 8`);
+        if (hidden % unit !== 0) unavailable(`mlps.${k} width ${hidden} is not a multiple of ${unit}`);
         widest = Math.max(widest, hidden);
         mlp = {
-          up: place(get(`mlps.${k}.up.weight`, [hidden, d]).data),
+          up: weight(get(`mlps.${k}.up.weight`, [hidden, d]).data, hidden, d),
           upBias: place(get(`mlps.${k}.up.bias`, [hidden]).data),
-          down: place(get(`mlps.${k}.down.weight`, [d, hidden]).data),
+          down: weight(get(`mlps.${k}.down.weight`, [d, hidden]).data, d, hidden),
           downBias: place(get(`mlps.${k}.down.bias`, [d]).data),
           hidden,
         };
@@ -101,12 +141,24 @@ export class KernelHeads {
       if (at === undefined) unavailable('no memory for the heads');
       return at;
     };
-    this.work = { cat: take(2 * d), u: take(d), t: take(widest), z: take(d), prev: take(d), logits: take(count * this.width) };
+    // quantized: one input row as i16 (at most max(2D, widest) of them, 2 bytes each).
+    this.work = {
+      cat: take(2 * d), u: take(d), t: take(widest), z: take(d), prev: take(d), logits: take(count * this.width),
+      quantized: take(Math.max(2 * d, widest) / 2), rowScale: take(1),
+    };
+  }
+
+  /** y = x · W for one row x of k floats into n outputs. */
+  private project(p: Weight, x: number, y: number, k: number, n: number): void {
+    if (p.scales === undefined) return this.split.matmul(p.w, x, y, k, 1, k, n, n);
+    const w = this.work;
+    this.kernel.quantizeRows(x, k, k, 1, w.quantized, w.rowScale);
+    this.split.matmulQ(p.w, p.scales, w.quantized, w.rowScale, y, k, 1, n, n);
   }
 
   /** head_logits [n, depth, W] for n hidden states ([n, D]); `roots` when the heads read the root token. */
   run(hidden: Float32Array, n: number, depth: number, roots: ArrayLike<number> | undefined): Float32Array {
-    const { d, kernel: k, split, work: w } = this;
+    const { d, kernel: k, work: w } = this;
     const out = new Float32Array(n * depth * this.width);
     for (let row = 0; row < n; row++) {
       const heap = this.heap.floats();
@@ -120,19 +172,19 @@ export class KernelHeads {
             const root = roots?.[row] as number;
             heap.copyWithin((w.cat + d * FLOAT) / FLOAT, (this.embedding + root * d * FLOAT) / FLOAT, (this.embedding + (root + 1) * d * FLOAT) / FLOAT);
           } else heap.copyWithin((w.cat + d * FLOAT) / FLOAT, w.prev / FLOAT, w.prev / FLOAT + d);
-          split.matmul(weights.mix, w.cat, w.u, 2 * d, 1, 2 * d, d, d);
+          this.project(weights.mix, w.cat, w.u, 2 * d, d);
           u = w.u;
         }
-        split.matmul(weights.block.w, u, w.t, d, 1, d, d, d);
+        this.project(weights.block.w, u, w.t, d, d);
         k.residualSilu(u, w.t, weights.block.b, w.z, d);
         if (weights.mlp !== undefined) {
           const m = weights.mlp;
-          split.matmul(m.up, w.z, w.t, d, 1, d, m.hidden, m.hidden);
+          this.project(m.up, w.z, w.t, d, m.hidden);
           k.biasSilu(w.t, m.upBias, m.hidden);
-          split.matmul(m.down, w.t, w.u, m.hidden, 1, m.hidden, d, d);
+          this.project(m.down, w.t, w.u, m.hidden, d);
           k.residualBias(w.z, w.u, m.downBias, d);
         }
-        split.matmul(this.projection, w.z, w.logits + head * this.width * FLOAT, d, 1, d, this.width, this.width);
+        this.project(this.projection, w.z, w.logits + head * this.width * FLOAT, d, this.width);
         heap.copyWithin(w.prev / FLOAT, w.z / FLOAT, w.z / FLOAT + d);
       }
       out.set(heap.subarray(w.logits / FLOAT, w.logits / FLOAT + depth * this.width), row * depth * this.width);

@@ -79,6 +79,35 @@ describe('fused kernel', () => {
     }
   });
 
+  it('runs the heads int8 under an int8 base: the int8 heads graph\'s logits (onnxruntime-node) from the fp32 graph quantised at load', async () => {
+    const { source, manifest, heads } = await loadFixture();
+    const variant = manifest.base.variants?.['int8'];
+    expect(variant?.heads).toBeDefined();
+    const base8 = await source.read(variant!.file);
+    const int8Graphs = Object.fromEntries(await Promise.all(Object.entries(variant!.heads!).map(async ([kind, file]) => [kind, await source.read(file!)])));
+    const onKernel = (await createBinding({ backend: 'kernel', base: base8, heads, architecture: arch })) as KernelBinding;
+    const reference = await createBinding({ backend: 'native-cpu', base: base8, heads: int8Graphs, architecture: arch });
+    try {
+      expect([...onKernel.headsOnKernel].sort()).toEqual(Object.keys(heads).sort());
+      const tokens = prefix.map((t) => t % arch.vocab_size);
+      const states = await reference.forward(causalInput(tokens, emptyPast(arch), 0));
+      for (const kind of onKernel.headKinds) {
+        for (let row = 0; row < tokens.length; row++) {
+          // One state per call, as decoding asks (quantize.py's int8 heads graph quantises a root-reading batch of one).
+          const hidden = states.hidden.subarray(row * arch.d_model, (row + 1) * arch.d_model);
+          const roots = onKernel.rootReading.includes(kind) ? [tokens[row]!] : undefined;
+          const [a, b] = await Promise.all([onKernel, reference].map((x) => x.heads(kind, hidden, 1, undefined, roots)));
+          expect(a!.width).toBe(b!.width);
+          const scale = Math.max(1, ...b!.logits.map(Math.abs));
+          // The same integer sums; only the float steps around them (scales, silu) may round differently.
+          expect(maxAbsDiff(a!.logits, b!.logits) / scale).toBeLessThan(1e-5);
+        }
+      }
+    } finally {
+      await Promise.all([onKernel.dispose(), reference.dispose()]);
+    }
+  });
+
   /** Every node of random trees gets, bit for bit, the logits of its AR step after its ancestors. */
   async function expectTreeRowsAreArSteps(binding: InferenceBinding, numRuns: number): Promise<void> {
     const start = await binding.forward(causalInput(prefix, emptyPast(arch), 0));
