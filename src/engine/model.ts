@@ -84,7 +84,8 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   try {
     const stepCosts = variant === undefined ? manifest.step_costs : variant.step_costs;
     const costModel: CostModel = given === undefined ? await measure(binding, manifest, stepCosts) : { ...given, source: 'given' };
-    return assemble(manifest, tokenizer, binding, costModel, ENGINE_CONFIG, variant?.tree_shape ?? 'any');
+    const treeShape = binding.treeRowsExact === true ? 'any' : (variant?.tree_shape ?? 'any');
+    return assemble(manifest, tokenizer, binding, costModel, ENGINE_CONFIG, treeShape);
   } catch (error) {
     await binding.dispose();
     throw error;

@@ -95,5 +95,11 @@ export interface InferenceBinding {
   readonly depthSelectable: readonly HeadKind[];
   /** Head kinds whose graphs also read the root token (the contract's optional `root_token` input). */
   readonly rootReading: readonly HeadKind[];
+  /**
+   * Every row of a tree gets its AR step's logits bit for bit whatever the tree's shape and whatever the
+   * base's precision (the fused kernel, by construction): a variant's `tree_shape: chains` then does not
+   * apply. Absent: only what the variant says.
+   */
+  readonly treeRowsExact?: boolean;
   dispose(): Promise<void>;
 }

@@ -5,8 +5,15 @@
  *
  * The weights come from the heads graph the way heads.py names them (`blocks.k.linear`, `mlps.k.up|down`,
  * `shortlist/lm_head` or `lm_head`); the q|h mixing matrices ([2D, D] MatMul weights: the root's first,
- * then head 1's, 2's, …) in graph order. The binding checks the result against onnxruntime's on a probe
- * before using it (backend-kernel.ts), so a graph read wrongly falls back instead of proposing garbage.
+ * then head 1's, 2's, …) in graph order, read from the fp32 graph and quantised at load to int8, as
+ * models/tools/quantize.py writes the int8 heads graph (so these heads propose what that graph does, on
+ * either base). Why int8 whatever the base: at one row the heads are bound by reading their weights or by
+ * the matmuls' arithmetic, and int8 is cheaper at both — `npm run bench:cost-curve -- --backends kernel
+ * --past 128` on this 2-core EPYC (2026-12-03), heads of depth 4 over one AR step: 0.37 → 0.12 under the
+ * fp32 base, 0.98 → 0.43 under the int8 one — at about the acceptance of fp32 heads (int8 heads on
+ * onnxruntime-node: 2.93 against 2.97 tokens a step, src/engine/native-heads.ts). The binding checks the
+ * result against onnxruntime's fp32 heads on a probe before using it (backend-kernel.ts), so a graph read
+ * wrongly falls back instead of proposing garbage.
  */
 import { BindingError } from './errors';
 import type { DecoderExports } from './kernel-exports';
@@ -16,13 +23,10 @@ import { readGraphWeights, transposed, type FloatInitializer } from './onnx-init
 
 const FLOAT = 4;
 
-/** Which arithmetic the heads' matmuls use: the graph's fp32 weights, or those weights quantised at load. */
-export type HeadsPrecision = 'fp32' | 'int8';
-
-/** A weight matrix [N, K] in kernel memory: fp32, or int8 with one scale per output (`scales`). */
+/** A weight matrix [N, K] in kernel memory, int8 with one scale per output. */
 interface Weight {
   readonly w: number;
-  readonly scales?: number;
+  readonly scales: number;
 }
 
 interface HeadWeights {
@@ -78,7 +82,6 @@ export class KernelHeads {
     graphBytes: Uint8Array,
     readonly kind: 'cerberus' | 'medusa',
     readonly count: number,
-    readonly precision: HeadsPrecision = 'fp32',
   ) {
     const graph = readGraphWeights(graphBytes);
     const weights = graph.initializers;
@@ -95,9 +98,8 @@ export class KernelHeads {
       new Uint8Array(heap.floats().buffer, at, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       return at;
     };
-    // int8: matmulQ's sizes (K a multiple of 16, N of 8) hold for the widths checked below.
+    // matmulQ's sizes (K a multiple of 16, N of 8) hold for the widths checked below.
     const weight = (data: Float32Array, n: number, k: number): Weight => {
-      if (precision === 'fp32') return { w: place(data) };
       const { q, scales } = quantizeWeight(data, n, k);
       return { w: place(q), scales: place(scales) };
     };
@@ -111,8 +113,7 @@ export class KernelHeads {
     const projection = weights.get('shortlist/lm_head') ?? weights.get('lm_head');
     if (projection === undefined || projection.dims.length !== 2 || projection.dims[0] !== d) unavailable('no LM head projection');
     this.width = projection.dims[1]!;
-    const unit = precision === 'int8' ? 16 : 8;
-    if (this.width % 8 !== 0 || d % unit !== 0) unavailable(`widths must be multiples of 8 (${this.width}) and ${unit} (${d})`);
+    if (this.width % 8 !== 0 || d % 16 !== 0) unavailable(`widths must be multiples of 8 (${this.width}) and 16 (${d})`);
     this.projection = weight(transposed(projection), this.width, d);
     let mixAt = 0;
     let widest = d;
@@ -124,7 +125,7 @@ export class KernelHeads {
       const up = weights.get(`mlps.${k}.up.weight`);
       if (up !== undefined) {
         const hidden = up.dims[0]!;
-        if (hidden % unit !== 0) unavailable(`mlps.${k} width ${hidden} is not a multiple of ${unit}`);
+        if (hidden % 16 !== 0) unavailable(`mlps.${k} width ${hidden} is not a multiple of 16`);
         widest = Math.max(widest, hidden);
         mlp = {
           up: weight(get(`mlps.${k}.up.weight`, [hidden, d]).data, hidden, d),
@@ -148,9 +149,8 @@ export class KernelHeads {
     };
   }
 
-  /** y = x · W for one row x of k floats into n outputs. */
+  /** y = x · W for one row x of k floats into n outputs: the row quantised, then the int8 matmul. */
   private project(p: Weight, x: number, y: number, k: number, n: number): void {
-    if (p.scales === undefined) return this.split.matmul(p.w, x, y, k, 1, k, n, n);
     const w = this.work;
     this.kernel.quantizeRows(x, k, k, 1, w.quantized, w.rowScale);
     this.split.matmulQ(p.w, p.scales, w.quantized, w.rowScale, y, k, 1, n, n);

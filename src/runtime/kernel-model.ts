@@ -12,7 +12,7 @@ import type { ModelArchitecture } from './architecture';
 import type { ForwardInput, LayerKv } from './binding';
 import { BindingError } from './errors';
 import type { DecoderExports } from './kernel-exports';
-import { KernelHeads, type HeadsPrecision } from './kernel-heads';
+import { KernelHeads } from './kernel-heads';
 import { KernelHeap } from './kernel-heap';
 import { withHelpers, type KernelSplit } from './kernel-threads';
 import { readGraphWeights, transposed, type FloatInitializer, type GraphWeights } from './onnx-initializers';
@@ -254,12 +254,9 @@ export class KernelModel {
     return placed;
   }
 
-  /**
-   * The decoding heads of a heads graph on this kernel (kernel-heads.ts), in the base's precision by
-   * default; throws `backend-unavailable` if it cannot read the graph.
-   */
-  loadHeads(kind: 'cerberus' | 'medusa', graph: Uint8Array, count: number, precision: HeadsPrecision = this.int8 ? 'int8' : 'fp32'): KernelHeads {
-    return new KernelHeads(this.kernel, this.heap, this.split, this.arch.d_model, this.embedding, graph, kind, count, precision);
+  /** The decoding heads of an fp32 heads graph on this kernel (kernel-heads.ts); throws `backend-unavailable` if it cannot read it. */
+  loadHeads(kind: 'cerberus' | 'medusa', graph: Uint8Array, count: number): KernelHeads {
+    return new KernelHeads(this.kernel, this.heap, this.split, this.arch.d_model, this.embedding, graph, kind, count);
   }
 
   /** Threads a step runs on (this one and its helpers). */
