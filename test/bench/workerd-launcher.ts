@@ -7,15 +7,34 @@
  *
  * BASE_VARIANT and BACKEND override wrangler.toml's vars of those names ('' for the fp32 base; '' keeps
  * wrangler.toml's BACKEND).
+ *
+ * The URL it prints is workerd's own HTTP socket, where `npm start`'s relay sends clients
+ * (workers/entries/wrangler-dev.ts), not wrangler's dev proxy: that proxy re-sends each request from a
+ * Durable Object of its own, which costs every streamed chunk another hop inside workerd (measured: 0.57 ms
+ * a decoding step over the engine's own time through the proxy) that neither `npm start` nor a deployed
+ * Worker has.
  */
-import { unstable_startWorker } from 'wrangler';
+import { unstable_DevEnv } from 'wrangler';
 
 const [port, persist, assets, baseVariant, backend] = process.argv.slice(2);
 if (port === undefined || persist === undefined || assets === undefined) {
   console.error('usage: workerd-launcher PORT PERSIST_DIR MODEL_DIR');
   process.exit(2);
 }
-const worker = await unstable_startWorker({
+const devEnv = new unstable_DevEnv();
+let direct: string | undefined;
+let loaded: () => void = () => undefined;
+const firstLoad = new Promise<void>((resolve) => (loaded = resolve));
+const dispatch = devEnv.dispatch.bind(devEnv);
+devEnv.dispatch = (event) => {
+  if (event.type === 'reloadComplete') {
+    const { protocol, hostname, port } = event.proxyData.userWorkerUrl;
+    direct = `${protocol}//${hostname}:${port}`;
+    loaded();
+  }
+  dispatch(event);
+};
+const worker = await devEnv.startWorker({
   config: 'wrangler.toml',
   assets,
   bindings: {
@@ -24,9 +43,10 @@ const worker = await unstable_startWorker({
   },
   dev: { inspector: false, watch: false, server: { hostname: '127.0.0.1', port: Number(port) }, persist, logLevel: 'warn' },
 });
-await worker.ready;
-// PORT 0 picks a free port; the caller reads it from this line.
-console.log(`cerberus-edge bench server on ${(await worker.url).origin}`);
+await Promise.all([worker.ready, firstLoad]);
+if (direct === undefined) throw new Error('wrangler did not report workerd\'s own socket');
+// The caller reads the URL from this line.
+console.log(`cerberus-edge bench server on ${direct}`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void worker.dispose().finally(() => process.exit(0)));
 }
