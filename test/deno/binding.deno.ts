@@ -31,10 +31,12 @@ async function run(binding: InferenceBinding) {
   return { prefill, tree, heads, shallow };
 }
 
-async function assertAgree(binding: InferenceBinding, reference: InferenceBinding): Promise<void> {
+/** `heads`: compare the heads too (the kernel's are int8: compared with the int8 heads graph's on their own). */
+async function assertAgree(binding: InferenceBinding, reference: InferenceBinding, heads = true): Promise<void> {
   const [a, b] = [await run(binding), await run(reference)];
   assert.ok(maxAbsDiff(a.prefill.logits, b.prefill.logits) < 1e-4, `${binding.backend}: prefill logits differ`);
   assert.ok(maxAbsDiff(a.tree.logits, b.tree.logits) < 1e-4, `${binding.backend}: tree logits differ`);
+  if (!heads) return;
   assert.ok(maxAbsDiff(a.heads.logits, b.heads.logits) < 1e-4, `${binding.backend}: heads logits differ`);
   assert.ok(maxAbsDiff(a.shallow.logits, b.shallow.logits) < 1e-4, `${binding.backend}: one-head logits differ`);
   assert.equal(a.shallow.logits.length, a.shallow.width * 6, `${binding.backend}: one head computed for the 6 prompt rows`);
@@ -78,15 +80,27 @@ Deno.test('Deno: explicit webgpu runs on the adapter Deno finds and agrees with 
 });
 
 Deno.test('Deno: the fused kernel runs on one thread (its helpers are Node worker_threads) and agrees with native', async () => {
-  const { base, heads, architecture } = await loadFixture();
+  const { base, heads, architecture, manifest, source } = await loadFixture();
   const kernel = await createBinding({ backend: 'kernel', base, heads, architecture });
   const native = await fixtureBinding('native-cpu');
+  // The kernel's heads are int8, quantised as the int8 heads graph is (kernel-heads.ts): that graph's logits.
+  const int8Heads = manifest.base.variants?.['int8']?.heads?.cerberus;
+  assert.ok(int8Heads !== undefined, 'the fixture has int8 heads');
+  const native8 = await createBinding({ backend: 'native-cpu', base, heads: { cerberus: await source.read(int8Heads) }, architecture });
   try {
     assert.equal(kernel.backend, 'kernel');
-    await assertAgree(kernel, native);
+    await assertAgree(kernel, native, false);
+    // One state per call: the int8 heads graph quantises a batch of one.
+    const prefill = await native.forward(causalInput([2, 7, 1], emptyPast(architecture), 0));
+    const state = prefill.hidden.subarray(2 * architecture.d_model);
+    for (const depth of [1, undefined]) {
+      const [got, want] = await Promise.all([kernel, native8].map((b) => b.heads('cerberus', state, 1, depth)));
+      const scale = Math.max(1, ...want!.logits.map(Math.abs));
+      assert.ok(maxAbsDiff(got!.logits, want!.logits) / scale < 1e-5, `kernel: int8 heads logits differ (depth ${depth ?? 'all'})`);
+    }
     // More threads than Deno can give: the kernel is unavailable, so auto takes onnxruntime-node.
     await assert.rejects(createBinding({ backend: 'kernel', base, heads, architecture, threads: 2 }), /helper threads need Node/);
   } finally {
-    await Promise.all([kernel.dispose(), native.dispose()]);
+    await Promise.all([kernel.dispose(), native.dispose(), native8.dispose()]);
   }
 });
