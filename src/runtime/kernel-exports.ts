@@ -1,6 +1,7 @@
 /** The fused kernel's exports (kernel/assembly/decoder.ts); pointers are byte offsets into its memory. */
 export interface DecoderExports {
   matmul(w: number, x: number, y: number, k: number, rows: number, xs: number, ys: number, n0: number, n1: number): void;
+  unpackRow(w: number, row: number, k: number, out: number): void;
   rmsNorm(x: number, w: number, out: number, d: number, rows: number, eps: number): void;
   rotary(qkv: number, stride: number, rows: number, heads: number, dh: number, cos: number, sin: number, scale: number): void;
   attention(

@@ -20,6 +20,7 @@ import type { DecoderExports } from './kernel-exports';
 import type { KernelHeap } from './kernel-heap';
 import type { KernelSplit } from './kernel-threads';
 import { readGraphWeights, transposed, type FloatInitializer } from './onnx-initializers';
+import { packInt8 } from './kernel-pack';
 
 const FLOAT = 4;
 
@@ -77,7 +78,7 @@ export class KernelHeads {
     private readonly heap: KernelHeap,
     private readonly split: KernelSplit,
     private readonly d: number,
-    /** The base's embedding table [V, D] in kernel memory: a root-reading head reads the root's row. */
+    /** The base's embedding table [V, D] in kernel memory (packed: decoder.ts unpackRow): a root-reading head reads the root's row. */
     private readonly embedding: number,
     graphBytes: Uint8Array,
     readonly kind: 'cerberus' | 'medusa',
@@ -101,7 +102,7 @@ export class KernelHeads {
     // matmulQ's sizes (K a multiple of 16, N of 8) hold for the widths checked below.
     const weight = (data: Float32Array, n: number, k: number): Weight => {
       const { q, scales } = quantizeWeight(data, n, k);
-      return { w: place(q), scales: place(scales) };
+      return { w: place(packInt8(q, n, k)), scales: place(scales) };
     };
     this.rootReading = graph.inputs.includes('root_token');
     const mixes = graph.matmulWeights.filter((name) => {
@@ -170,7 +171,7 @@ export class KernelHeads {
           // [h | root embedding] for a root-reading first head, else [h | the previous head's z].
           if (head === 0) {
             const root = roots?.[row] as number;
-            heap.copyWithin((w.cat + d * FLOAT) / FLOAT, (this.embedding + root * d * FLOAT) / FLOAT, (this.embedding + (root + 1) * d * FLOAT) / FLOAT);
+            k.unpackRow(this.embedding, root, d, w.cat + d * FLOAT);
           } else heap.copyWithin((w.cat + d * FLOAT) / FLOAT, w.prev / FLOAT, w.prev / FLOAT + d);
           this.project(weights.mix, w.cat, w.u, 2 * d, d);
           u = w.u;

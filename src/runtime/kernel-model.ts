@@ -16,6 +16,7 @@ import { KernelHeads } from './kernel-heads';
 import { KernelHeap } from './kernel-heap';
 import { withHelpers, type KernelSplit } from './kernel-threads';
 import { readGraphWeights, transposed, type FloatInitializer, type GraphWeights } from './onnx-initializers';
+import { packF32, packInt8 } from './kernel-pack';
 
 /** The contract's sizes plus what the kernel reads from the graph or the manifest. */
 interface KernelArchitecture extends ModelArchitecture {
@@ -129,14 +130,16 @@ export class KernelModel {
     };
     this.int8 = projections.every((name) => graph.int8.has(name));
     if (!this.int8 && !projections.every((name) => weights.has(name))) unavailable('base.onnx mixes int8 and fp32 projections');
-    // [K, N] in the graph; [N, K] here, with the column scales of an int8 one.
+    // [K, N] in the graph; [N, K] here, packed (kernel-pack.ts), with the column scales of an int8 one.
     const project = (name: string, dims: readonly [number, number]): Projection => {
-      if (!this.int8) return { w: place(transposed(need(name, dims))) };
-      return { w: place(transposed(shaped(name, graph.int8.get(name), dims))), scales: place(need(`${name}.scale`, [dims[1]]).data) };
+      const [k, n] = dims;
+      if (!this.int8) return { w: place(packF32(transposed(need(name, dims)), n, k)) };
+      return { w: place(packInt8(transposed(shaped(name, graph.int8.get(name), dims)), n, k)), scales: place(need(`${name}.scale`, [n]).data) };
     };
     const f = arch.ffn_hidden;
-    // The LM head (D, V) transposed is the embedding table (V, D): one copy serves both (fp32).
-    this.embedding = place(transposed(need(LM_HEAD, [d, v])));
+    // The LM head (D, V) transposed is the embedding table (V, D): one copy serves both (fp32), packed for
+    // the matmul; a token's row is unpacked from it (decoder.ts unpackRow).
+    this.embedding = place(packF32(transposed(need(LM_HEAD, [d, v])), v, d));
     this.lmHead = this.int8 ? project(LM_HEAD + INT8_SUFFIX, [d, v]) : { w: this.embedding };
     for (let i = 0; i < layers; i++) {
       this.layers.push({
@@ -286,8 +289,7 @@ export class KernelModel {
     const heap = this.heap.floats();
     const half = dh / 2;
     for (let row = 0; row < t; row++) {
-      const id = input.inputIds[row] as number;
-      heap.copyWithin((w.x + row * d * FLOAT) / FLOAT, (this.embedding + id * d * FLOAT) / FLOAT, (this.embedding + (id + 1) * d * FLOAT) / FLOAT);
+      k.unpackRow(this.embedding, input.inputIds[row] as number, d, w.x + row * d * FLOAT);
       const position = Math.fround(input.positionIds[row] as number);
       for (let j = 0; j < half; j++) {
         const angle = Math.fround(position * this.invFreq[j]!);

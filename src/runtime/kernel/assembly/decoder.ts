@@ -1,7 +1,7 @@
 // AssemblyScript source of the fused decoder kernel (src/runtime/kernel/decoder.wasm; build:
 // `npm run build:kernel`). One decoder step of a docs/model-contract.md base (llama layout: RMSNorm,
 // q|k|v projection, rotate-half rotary, softmax attention over the cache and the step's own rows under an
-// additive mask, SwiGLU, tied LM head) over memory laid out by kernel-layout.ts; JS only copies inputs in
+// additive mask, SwiGLU, tied LM head) over weights packed by kernel-pack.ts; JS only copies inputs in
 // and results out.
 //
 // Why our own kernel: onnxruntime spends 40 % of a T = 1 step of this 6 M model dispatching ~200 small
@@ -16,49 +16,52 @@
 
 import { expx4 } from './expx4';
 
-// y[t, n] = dot(w[n, :], x[t, :]) for n in [n0, n1) (n0, n1 multiples of 8), t < rows. w is [N, K]
-// row-major (each output's weights contiguous), x rows of K with stride xs, y rows with stride ys (floats).
-// K must be a multiple of 4. Every dot product is one 4-lane accumulator over K in order, then its lanes
-// summed, whichever blocking computes it (8 outputs of one row, or 4 outputs of two rows): so a row's
-// result never depends on how many rows there are.
+// y[t, n] = dot(w[n, :], x[t, :]) for n in [n0, n1) (n0, n1 multiples of 8), t < rows. w is packed in
+// blocks of 8 outputs (kernel-pack.ts): block b holds outputs 8b..8b+7, K-chunk by K-chunk of 4 floats,
+// the 8 outputs' chunks side by side, so a step reads 128 contiguous bytes instead of 8 rows 1 KB apart
+// (at one row the matmul is bound by reading the weights: 8 strided streams read 23 MB in 2.3 ms here,
+// the packed one in 0.87, as fast as a plain sequential read; AMD EPYC, scratch 2026-12-03). x rows of K
+// with stride xs, y rows with stride ys (floats); K a multiple of 4. Every dot product is one 4-lane
+// accumulator over K in order, then its lanes summed, whichever blocking computes it (8 outputs of one
+// row, or 4 outputs of two rows): so a row's result never depends on how many rows there are.
 export function matmul(w: usize, x: usize, y: usize, k: i32, rows: i32, xs: i32, ys: i32, n0: i32, n1: i32): void {
   const rowBytes = <usize>k << 2;
   for (let n = n0; n < n1; n += 8) {
-    const wn = w + <usize>n * rowBytes;
+    const block = w + <usize>n * rowBytes;
     let t = 0;
     for (; t + 1 < rows; t += 2) {
       const x0 = x + ((<usize>t * <usize>xs) << 2);
       const x1 = x0 + ((<usize>xs) << 2);
       const y0 = y + ((<usize>t * <usize>ys + <usize>n) << 2);
       const y1 = y0 + ((<usize>ys) << 2);
-      pair(wn, rowBytes, x0, x1, y0, y1);
-      pair(wn + (rowBytes << 2), rowBytes, x0, x1, y0 + 16, y1 + 16);
+      pair(block, rowBytes, x0, x1, y0, y1);
+      pair(block + 64, rowBytes, x0, x1, y0 + 16, y1 + 16);
     }
-    if (t < rows) single(wn, rowBytes, x + ((<usize>t * <usize>xs) << 2), y + ((<usize>t * <usize>ys + <usize>n) << 2));
+    if (t < rows) single(block, rowBytes, x + ((<usize>t * <usize>xs) << 2), y + ((<usize>t * <usize>ys + <usize>n) << 2));
   }
 }
 
-// 4 outputs (weight rows w, w + rb, ...) of two input rows.
+// 4 outputs of a packed block (p: the first one's first chunk; chunks 128 bytes apart) of two input rows.
 // @ts-ignore: decorator
-@inline function pair(w: usize, rb: usize, x0: usize, x1: usize, y0: usize, y1: usize): void {
+@inline function pair(p: usize, rb: usize, x0: usize, x1: usize, y0: usize, y1: usize): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
   let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-  const w1 = w + rb, w2 = w1 + rb, w3 = w2 + rb;
   for (let i: usize = 0; i < rb; i += 16) {
     const u = v128.load(x0 + i);
     const v = v128.load(x1 + i);
-    let c = v128.load(w + i);
+    let c = v128.load(p);
     a0 = madd(c, u, a0);
     b0 = madd(c, v, b0);
-    c = v128.load(w1 + i);
+    c = v128.load(p, 16);
     a1 = madd(c, u, a1);
     b1 = madd(c, v, b1);
-    c = v128.load(w2 + i);
+    c = v128.load(p, 32);
     a2 = madd(c, u, a2);
     b2 = madd(c, v, b2);
-    c = v128.load(w3 + i);
+    c = v128.load(p, 48);
     a3 = madd(c, u, a3);
     b3 = madd(c, v, b3);
+    p += 128;
   }
   store<f32>(y0, lanes(a0));
   store<f32>(y0, lanes(a1), 4);
@@ -70,22 +73,22 @@ export function matmul(w: usize, x: usize, y: usize, k: i32, rows: i32, xs: i32,
   store<f32>(y1, lanes(b3), 12);
 }
 
-// 8 outputs (weight rows w, w + rb, ...) of one input row.
+// The 8 outputs of a packed block of one input row.
 // @ts-ignore: decorator
-@inline function single(w: usize, rb: usize, x: usize, y: usize): void {
+@inline function single(p: usize, rb: usize, x: usize, y: usize): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
   let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
-  const w1 = w + rb, w2 = w1 + rb, w3 = w2 + rb, w4 = w3 + rb, w5 = w4 + rb, w6 = w5 + rb, w7 = w6 + rb;
   for (let i: usize = 0; i < rb; i += 16) {
     const u = v128.load(x + i);
-    a0 = madd(v128.load(w + i), u, a0);
-    a1 = madd(v128.load(w1 + i), u, a1);
-    a2 = madd(v128.load(w2 + i), u, a2);
-    a3 = madd(v128.load(w3 + i), u, a3);
-    a4 = madd(v128.load(w4 + i), u, a4);
-    a5 = madd(v128.load(w5 + i), u, a5);
-    a6 = madd(v128.load(w6 + i), u, a6);
-    a7 = madd(v128.load(w7 + i), u, a7);
+    a0 = madd(v128.load(p), u, a0);
+    a1 = madd(v128.load(p, 16), u, a1);
+    a2 = madd(v128.load(p, 32), u, a2);
+    a3 = madd(v128.load(p, 48), u, a3);
+    a4 = madd(v128.load(p, 64), u, a4);
+    a5 = madd(v128.load(p, 80), u, a5);
+    a6 = madd(v128.load(p, 96), u, a6);
+    a7 = madd(v128.load(p, 112), u, a7);
+    p += 128;
   }
   store<f32>(y, lanes(a0));
   store<f32>(y, lanes(a1), 4);
@@ -95,6 +98,17 @@ export function matmul(w: usize, x: usize, y: usize, k: i32, rows: i32, xs: i32,
   store<f32>(y, lanes(a5), 20);
   store<f32>(y, lanes(a6), 24);
   store<f32>(y, lanes(a7), 28);
+}
+
+// Row `row` (k floats) of a table packed as matmul's weights (the embedding, which is the tied LM head),
+// unpacked into out.
+export function unpackRow(w: usize, row: i32, k: i32, out: usize): void {
+  const rowBytes = <usize>k << 2;
+  let p = w + <usize>(row & ~7) * rowBytes + (<usize>(row & 7) << 4);
+  for (let i: usize = 0; i < rowBytes; i += 16) {
+    v128.store(out + i, v128.load(p));
+    p += 128;
+  }
 }
 
 // a * b + c per lane: one fused multiply-add where the build has relaxed SIMD (decoder-fma), else a multiply
@@ -347,38 +361,42 @@ export function quantizeRows(x: usize, xs: i32, k: i32, rows: i32, q: usize, sca
 }
 
 // y[t, n] = f32(dot(w[n, :], q[t, :])) * ws[n] * qs[t] for n in [n0, n1) (multiples of 4), t < rows; w int8
-// [N, K], q i16 rows of K (a multiple of 16), y rows of stride ys floats. Rows go in pairs that share each
-// weight vector's widening; the int32 sums are exact, so the blocking cannot change a row's result. On wasm
-// SIMD this is bound by the arithmetic (widen, dot, add), not by memory: a second row costs about what the
-// first does (2 rows 1.6x one, 4 rows 3x; scratch, 2026-12-03), which is what prices a tree on this variant.
+// packed in blocks of 4 outputs (kernel-pack.ts: K-chunks of 16 bytes, the 4 outputs' side by side, so a
+// step reads 64 contiguous bytes), q i16 rows of K (a multiple of 16), y rows of stride ys floats. Rows go
+// in pairs that share each weight vector's widening; the int32 sums are exact, so the blocking cannot
+// change a row's result. On wasm SIMD this is bound by the arithmetic (widen, dot, add), not by memory: a
+// second row costs about what the first does (2 rows 1.6x one, 4 rows 3x; scratch, 2026-12-03), which is
+// what prices a tree on this variant.
 export function matmulQ(w: usize, ws: usize, q: usize, qs: usize, y: usize, k: i32, rows: i32, ys: i32, n0: i32, n1: i32): void {
   const kb = <usize>k;
   for (let n = n0; n < n1; n += 4) {
-    const w0 = w + <usize>n * kb;
+    const block = w + <usize>n * kb;
     let t = 0;
     for (; t + 1 < rows; t += 2) {
       // 2 rows x 4 outputs, 8 of K a step: each weight vector widened once for both rows (measured against
       // 2 x 2 with 16 of K a step: 0.44 against 0.48 ms for a 2-row pass over the shipped model's weights).
       const q0 = q + ((<usize>t * kb) << 1);
       const q1 = q0 + (kb << 1);
-      const w1 = w0 + kb, w2 = w1 + kb, w3 = w2 + kb;
       let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
       let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
+      let p = block;
       for (let i: usize = 0; i < kb; i += 8) {
+        // Within a 16-byte chunk: K 0-7 at p, 8-15 at p + 8; the next chunk 64 bytes on.
         const x0 = v128.load(q0 + (i << 1));
         const x1 = v128.load(q1 + (i << 1));
-        let c = i16x8.extend_low_i8x16_s(v128.load64_zero(w0 + i));
+        let c = i16x8.extend_low_i8x16_s(v128.load64_zero(p));
         a0 = i32x4.add(a0, i32x4.dot_i16x8_s(c, x0));
         b0 = i32x4.add(b0, i32x4.dot_i16x8_s(c, x1));
-        c = i16x8.extend_low_i8x16_s(v128.load64_zero(w1 + i));
+        c = i16x8.extend_low_i8x16_s(v128.load64_zero(p, 16));
         a1 = i32x4.add(a1, i32x4.dot_i16x8_s(c, x0));
         b1 = i32x4.add(b1, i32x4.dot_i16x8_s(c, x1));
-        c = i16x8.extend_low_i8x16_s(v128.load64_zero(w2 + i));
+        c = i16x8.extend_low_i8x16_s(v128.load64_zero(p, 32));
         a2 = i32x4.add(a2, i32x4.dot_i16x8_s(c, x0));
         b2 = i32x4.add(b2, i32x4.dot_i16x8_s(c, x1));
-        c = i16x8.extend_low_i8x16_s(v128.load64_zero(w3 + i));
+        c = i16x8.extend_low_i8x16_s(v128.load64_zero(p, 48));
         a3 = i32x4.add(a3, i32x4.dot_i16x8_s(c, x0));
         b3 = i32x4.add(b3, i32x4.dot_i16x8_s(c, x1));
+        p += (i & 8) != 0 ? 56 : 8;
       }
       const r0 = load<f32>(qs + (<usize>t << 2));
       const r1 = load<f32>(qs + (<usize>t << 2), 4);
@@ -395,20 +413,21 @@ export function matmulQ(w: usize, ws: usize, q: usize, qs: usize, y: usize, k: i
       store<f32>(y1, <f32>isum(b3) * load<f32>(sc, 12) * r1, 12);
     }
     for (; t < rows; t++) {
-      const w1 = w0 + kb, w2 = w1 + kb, w3 = w2 + kb;
       const qr = q + ((<usize>t * kb) << 1);
       let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+      let p = block;
       for (let i: usize = 0; i < kb; i += 16) {
         const lo = v128.load(qr + (i << 1));
         const hi = v128.load(qr + (i << 1), 16);
-        let c = v128.load(w0 + i);
+        let c = v128.load(p);
         a0 = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(c), lo), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(c), hi)));
-        c = v128.load(w1 + i);
+        c = v128.load(p, 16);
         a1 = i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(c), lo), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(c), hi)));
-        c = v128.load(w2 + i);
+        c = v128.load(p, 32);
         a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(c), lo), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(c), hi)));
-        c = v128.load(w3 + i);
+        c = v128.load(p, 48);
         a3 = i32x4.add(a3, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(c), lo), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(c), hi)));
+        p += 64;
       }
       const rs = load<f32>(qs + (<usize>t << 2));
       const yr = y + ((<usize>t * <usize>ys + <usize>n) << 2);
