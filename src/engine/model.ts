@@ -38,7 +38,7 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   const manifest = parseManifest(await readFile(source, 'manifest.json'));
   checkTrees(manifest);
   const variant = variantOf(manifest, options.baseVariant, 'baseVariant');
-  // The fused kernel runs fp32 heads graphs itself (kernel-heads.ts): unless told which heads, a variant's
+  // The fused kernel reads fp32 heads graphs itself (kernel-heads.ts, int8 at load): unless told which heads, a variant's
   // base there proposes with those, its own heads kept for onnxruntime-node should the binding land there.
   const kernelHeads = options.headsVariant === undefined && variant !== undefined && mayRunOnKernel(options.backend ?? 'auto', options.threads ?? 1);
   const headsVariant =

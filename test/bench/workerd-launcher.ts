@@ -8,13 +8,14 @@
  * BASE_VARIANT and BACKEND override wrangler.toml's vars of those names ('' for the fp32 base; '' keeps
  * wrangler.toml's BACKEND).
  *
- * The URL it prints is workerd's own HTTP socket, where `npm start`'s relay sends clients
- * (workers/entries/wrangler-dev.ts), not wrangler's dev proxy: that proxy re-sends each request from a
- * Durable Object of its own, which costs every streamed chunk another hop inside workerd (measured: 0.57 ms
- * a decoding step over the engine's own time through the proxy) that neither `npm start` nor a deployed
- * Worker has.
+ * The URL it prints is npm start's: a byte relay to workerd's own HTTP socket (front-socket.ts, following
+ * wrangler's reloads as workers/entries/wrangler-dev.ts does), not wrangler's dev proxy: that proxy re-sends
+ * each request from a Durable Object of its own, which costs every streamed chunk another hop inside workerd
+ * (measured: 0.57 ms a decoding step over the engine's own time through the proxy) that neither `npm start`
+ * nor a deployed Worker has.
  */
 import { unstable_DevEnv } from 'wrangler';
+import { startFrontSocket } from '../../workers/entries/front-socket';
 
 const [port, persist, assets, baseVariant, backend] = process.argv.slice(2);
 if (port === undefined || persist === undefined || assets === undefined) {
@@ -22,14 +23,14 @@ if (port === undefined || persist === undefined || assets === undefined) {
   process.exit(2);
 }
 const devEnv = new unstable_DevEnv();
-let direct: string | undefined;
+let direct: { hostname: string; port: number } | undefined;
 let loaded: () => void = () => undefined;
 const firstLoad = new Promise<void>((resolve) => (loaded = resolve));
 const dispatch = devEnv.dispatch.bind(devEnv);
 devEnv.dispatch = (event) => {
   if (event.type === 'reloadComplete') {
-    const { protocol, hostname, port } = event.proxyData.userWorkerUrl;
-    direct = `${protocol}//${hostname}:${port}`;
+    const { hostname, port } = event.proxyData.userWorkerUrl;
+    direct = { hostname, port: Number(port) };
     loaded();
   }
   dispatch(event);
@@ -41,12 +42,14 @@ const worker = await devEnv.startWorker({
     ...(baseVariant === undefined ? {} : { BASE_VARIANT: { type: 'plain_text' as const, value: baseVariant } }),
     ...(backend === undefined || backend === '' ? {} : { BACKEND: { type: 'plain_text' as const, value: backend } }),
   },
-  dev: { inspector: false, watch: false, server: { hostname: '127.0.0.1', port: Number(port) }, persist, logLevel: 'warn' },
+  // wrangler's own proxy on a free port nobody is told about; clients use the relay below.
+  dev: { inspector: false, watch: false, server: { hostname: '127.0.0.1', port: 0 }, persist, logLevel: 'warn' },
 });
 await Promise.all([worker.ready, firstLoad]);
 if (direct === undefined) throw new Error('wrangler did not report workerd\'s own socket');
-// The caller reads the URL from this line.
-console.log(`cerberus-edge bench server on ${direct}`);
+const front = await startFrontSocket('127.0.0.1', Number(port), () => direct);
+// PORT 0 picks a free port; the caller reads it from this line.
+console.log(`cerberus-edge bench server on http://127.0.0.1:${front.port}`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void worker.dispose().finally(() => process.exit(0)));
+  process.once(signal, () => void Promise.all([front.close(), worker.dispose()]).finally(() => process.exit(0)));
 }

@@ -116,10 +116,10 @@ export class WorkerdRunner implements BenchRunner {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
+    // The Worker's own log says why (a 5xx is logged there with its cause).
+    const log = () => this.server.output().split('\n').filter((l) => !/Request\.cf|getaddrinfo|GetAddrInfo|callbackTrampoline/.test(l)).slice(-30).join('\n');
     if (!response.ok || response.body === null) {
-      // The Worker's own log says why (a 5xx is logged there with its cause).
-      const log = this.server.output().split('\n').filter((l) => !/Request\.cf|getaddrinfo|GetAddrInfo|callbackTrampoline/.test(l)).slice(-30).join('\n');
-      throw new Error(`${url}: HTTP ${response.status} ${await response.text()}\n--- the Worker's log, last lines:\n${log}`);
+      throw new Error(`${url}: HTTP ${response.status} ${await response.text()}\n--- the Worker's log, last lines:\n${log()}`);
     }
     let ttft = 0;
     let text = '';
@@ -127,8 +127,16 @@ export class WorkerdRunner implements BenchRunner {
     let stats: CerberusStats | undefined;
     let buffered = '';
     const decoder = new TextDecoder();
-    for await (const bytes of response.body) {
-      buffered += decoder.decode(bytes, { stream: true });
+    const reader = response.body.getReader();
+    for (;;) {
+      let read: ReadableStreamReadResult<Uint8Array>;
+      try {
+        read = await reader.read();
+      } catch (error) {
+        throw new Error(`${url}: the stream broke after ${text.length} characters: ${String(error)}\n--- the Worker's log, last lines:\n${log()}`, { cause: error });
+      }
+      if (read.done) break;
+      buffered += decoder.decode(read.value, { stream: true });
       let end: number;
       while ((end = buffered.indexOf('\n\n')) !== -1) {
         const frame = buffered.slice(0, end);
