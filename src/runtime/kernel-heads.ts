@@ -94,12 +94,11 @@ export class KernelHeads {
       return w;
     };
     const place = (data: Float32Array | Int8Array): number => {
-      const at = heap.block(data.byteLength);
+      const at = heap.store(data);
       if (at === undefined) unavailable('the weights do not fit in the kernel memory');
-      new Uint8Array(heap.floats().buffer, at, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       return at;
     };
-    // matmulQ's sizes (K a multiple of 16, N of 8) hold for the widths checked below.
+    // matmulQ's sizes (K a multiple of 16, N of 4, thread slices of 8) hold for the widths checked below.
     const weight = (data: Float32Array, n: number, k: number): Weight => {
       const { q, scales } = quantizeWeight(data, n, k);
       return { w: place(packInt8(q, n, k)), scales: place(scales) };

@@ -51,6 +51,14 @@ export class KernelHeap {
     return at;
   }
 
+  /** A block holding a copy of `data` (weights, fp32 or int8); undefined when the memory cannot grow that far. */
+  store(data: Float32Array | Int8Array): number | undefined {
+    const at = this.block(data.byteLength);
+    if (at === undefined) return undefined;
+    new Uint8Array(this.memory.buffer, at, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return at;
+  }
+
   give(at: number, bytes: number): void {
     const size = Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN;
     const list = this.free.get(size);

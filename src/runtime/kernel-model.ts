@@ -123,9 +123,8 @@ export class KernelModel {
     };
     const need = (name: string, dims: readonly number[]): FloatInitializer => shaped(name, weights.get(name), dims);
     const place = (data: Float32Array | Int8Array): number => {
-      const at = heap.block(data.byteLength);
+      const at = heap.store(data);
       if (at === undefined) unavailable('the weights do not fit in the kernel memory');
-      new Uint8Array(heap.floats().buffer, at, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       return at;
     };
     this.int8 = projections.every((name) => graph.int8.has(name));
