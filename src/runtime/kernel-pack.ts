@@ -5,9 +5,10 @@
  * arithmetic order per output: only where they lie changes.
  */
 
-/** fp32 [N, K] (N a multiple of 8, K of 4) into blocks of 8 outputs, chunks of 4 floats: (b·K/4 + c)·32 + j·4. */
+/** fp32 [N, K] (N a multiple of 8, K of 4) into blocks of 4 outputs, chunks of 4 floats: (b·K/4 + c)·16 + j·4. */
 export function packF32(w: Float32Array, n: number, k: number): Float32Array {
-  return pack(w, n, k, 8, 4, new Float32Array(w.length));
+  if (n % 8 !== 0) throw new RangeError(`cannot pack [${n}, ${k}] for the fp32 matmul: N must be a multiple of 8`);
+  return pack(w, n, k, 4, 4, new Float32Array(w.length));
 }
 
 /** int8 [N, K] (N a multiple of 4, K of 16) into blocks of 4 outputs, chunks of 16 bytes: (b·K/16 + c)·64 + j·16. */
