@@ -40,7 +40,7 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   const variant = variantOf(manifest, options.baseVariant, 'baseVariant');
   // The fused kernel reads fp32 heads graphs itself (kernel-heads.ts, int8 at load): unless told which heads, a variant's
   // base there proposes with those, its own heads kept for onnxruntime-node should the binding land there.
-  const kernelHeads = options.headsVariant === undefined && variant !== undefined && mayRunOnKernel(options.backend ?? 'auto', options.threads ?? 1);
+  const kernelHeads = options.headsVariant === undefined && variant !== undefined && mayRunOnKernel(options.backend ?? 'auto');
   const headsVariant =
     options.headsVariant === undefined ? (kernelHeads ? undefined : variant) : options.headsVariant === FP32 ? undefined : variantOf(manifest, options.headsVariant, 'headsVariant');
   const baseFile = variant?.file ?? manifest.base.file;

@@ -27,11 +27,11 @@ export function nativeCpuHeads(manifest: Manifest, backend: BackendName | 'auto'
 }
 
 /**
- * Whether a binding for `backend` may be the fused kernel: by name, or `auto` with threads > 1 in Node, or
+ * Whether a binding for `backend` may be the fused kernel: by name, or `auto` in Node, or
  * `auto` in workerd once the entry handed over the kernel's module (select-backend.ts).
  */
-export function mayRunOnKernel(backend: BackendName | 'auto', threads: number): boolean {
+export function mayRunOnKernel(backend: BackendName | 'auto'): boolean {
   if (backend === 'kernel') return true;
   if (backend !== 'auto') return false;
-  return RUNTIME.isWorkerd ? kernelModuleAvailable(RUNTIME) : RUNTIME.isNode && threads > 1;
+  return RUNTIME.isWorkerd ? kernelModuleAvailable(RUNTIME) : RUNTIME.isNode;
 }

@@ -95,7 +95,7 @@ export async function createBinding(options: CreateBindingOptions): Promise<Infe
   const requested = options.backend ?? 'auto';
   const facts = options.runtime ?? RUNTIME;
   // `auto` passes over a kernel this host cannot compile (workerd without the entry's module) in silence.
-  const candidates = backendCandidates(requested, facts, options.threads ?? 1).filter(
+  const candidates = backendCandidates(requested, facts).filter(
     (backend) => backend !== 'kernel' || requested === 'kernel' || kernelModuleAvailable(facts),
   );
   validateArchitecture(options.architecture);

@@ -26,14 +26,16 @@ function isBackendRequest(value: string): value is BackendRequest {
  *   so the kernel runs there only when the entry handed over its precompiled module (createBinding drops it
  *   otherwise); one thread, and on the Worker's int8 base 3.2x onnxruntime-web's AR tokens/s
  *   through HTTP (docs/benchmarks/README.md, 2026-12-03).
- * - auto, Node / Deno: onnxruntime-node (CUDA, then CPU), then WebGPU if `navigator.gpu`, then wasm. With
- *   more than one thread asked for, Node tries the fused kernel before onnxruntime-node's CPU: on two
- *   threads it was faster in every configuration measured (AR 2.5x, Cerberus + gate 1.04x; fp32 and int8;
- *   docs/benchmarks/peer.md), while on one thread onnxruntime's wider vectors win Cerberus' tree steps.
+ * - auto, Node: CUDA (onnxruntime-node), then the fused kernel, then onnxruntime-node's CPU, WebGPU if
+ *   `navigator.gpu`, wasm. The kernel is faster than onnxruntime-node's CPU on one thread and on two, AR and
+ *   Cerberus + gate, fp32 and int8 (docs/benchmarks/peer.md, 2026-12-03: one thread, fp32, AR 1.78x and
+ *   Cerberus + gate 1.44x, since its tree rows cost little more than one row).
+ * - auto, Deno: onnxruntime-node (CUDA, then CPU), then WebGPU if `navigator.gpu`, then wasm (the kernel runs
+ *   there, one thread, when asked for by name; it was not measured against onnxruntime-node there).
  * - auto, elsewhere (browsers): WebGPU if present, then wasm.
  * - an explicit GPU backend degrades: native-cuda → native-cpu, webgpu → wasm.
  */
-export function backendCandidates(requested: string, facts: RuntimeFacts, threads = 1): BackendName[] {
+export function backendCandidates(requested: string, facts: RuntimeFacts): BackendName[] {
   if (!isBackendRequest(requested)) {
     throw new BindingError(
       'unknown-backend',
@@ -44,7 +46,7 @@ export function backendCandidates(requested: string, facts: RuntimeFacts, thread
     case 'auto': {
       if (facts.isWorkerd) return ['kernel', 'wasm'];
       const gpu: BackendName[] = facts.hasWebGpu ? ['webgpu'] : [];
-      const kernel: BackendName[] = facts.isNode && threads > 1 ? ['kernel'] : [];
+      const kernel: BackendName[] = facts.isNode ? ['kernel'] : [];
       if (facts.isNode || facts.isDeno) return ['native-cuda', ...kernel, 'native-cpu', ...gpu, 'wasm'];
       return [...gpu, 'wasm'];
     }

@@ -6,13 +6,14 @@
  *     client; the Worker's default backend (the fused kernel, WebAssembly SIMD);
  *   - wasm-workerd-ort: the same Worker with BACKEND=wasm (onnxruntime-web), the forward it ran before the kernel;
  *   - native-cpu: onnxruntime-node, the engine in this process;
+ *   - native-kernel: the fused kernel in this process on one thread, fp32 (what `auto` picks in Node);
  *   - webgpu: only where navigator.gpu offers a hardware adapter (else skipped, with the reason);
  *   - wasm-node (opt-in): onnxruntime-web wasm in Node;
  *   - kernel-node (opt-in): the fused kernel in Node on one thread, on the Worker's base variant.
  * Greedy, so every configuration must emit AR's text: a mismatch fails the run (exit code 1).
  * Writes a Markdown report, the JSON results (schema: docs/benchmarks/README.md) and an SVG chart.
  *
- *   npm run bench -- [--model DIR] [--backends wasm-workerd,wasm-workerd-ort,native-cpu,webgpu] [--stories 8] [--mt-bench 16]
+ *   npm run bench -- [--model DIR] [--backends wasm-workerd,wasm-workerd-ort,native-cpu,native-kernel,webgpu] [--stories 8] [--mt-bench 16]
  *                    [--max-tokens 128] [--thresholds 1,2,3] [--budget 16] [--data ../shared/data]
  *                    [--repeats 2] [--out DIR] [--json FILE] [--md FILE] [--svg FILE] [--profile-prompts 3] [--quick]
  *
@@ -103,6 +104,7 @@ async function startRunners(names: readonly string[], dir: string, skipped: { na
     if (name === 'wasm-workerd') runners.push(await WorkerdRunner.start(name, process.cwd(), dir, settings.budget, workerVariant));
     else if (name === 'wasm-workerd-ort') runners.push(await WorkerdRunner.start(name, process.cwd(), dir, settings.budget, workerVariant, 'wasm'));
     else if (name === 'native-cpu' || name === 'native-cuda') runners.push(await EngineRunner.load(name, name, dir, { budget: settings.budget, ...threads }));
+    else if (name === 'native-kernel') runners.push(await EngineRunner.load(name, 'kernel', dir, { budget: settings.budget, threads: 1 }));
     else if (name === 'wasm-node') runners.push(await EngineRunner.load(name, 'wasm', dir, { budget: settings.budget, baseVariant: workerVariant }));
     else if (name === 'kernel-node') runners.push(await EngineRunner.load(name, 'kernel', dir, { budget: settings.budget, baseVariant: workerVariant, threads: 1 }));
     else if (name === 'webgpu') {
@@ -113,7 +115,7 @@ async function startRunners(names: readonly string[], dir: string, skipped: { na
         continue;
       }
       runners.push(await EngineRunner.load(name, 'webgpu', dir, { budget: settings.budget }));
-    } else throw new Error(`unknown backend ${name}; one of wasm-workerd, wasm-workerd-ort, native-cpu, native-cuda, wasm-node, kernel-node, webgpu`);
+    } else throw new Error(`unknown backend ${name}; one of wasm-workerd, wasm-workerd-ort, native-cpu, native-kernel, native-cuda, wasm-node, kernel-node, webgpu`);
     log(`  ${name} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   return runners;
@@ -169,7 +171,7 @@ async function main(): Promise<void> {
   }
   const workerVariant = await workerBaseVariant(process.cwd(), dir);
   // Quick mode (a test of the harness) leaves out the Worker on onnxruntime-web: one Worker is enough there.
-  const backends = args.backends ?? (quick ? 'wasm-workerd,native-cpu,webgpu' : 'wasm-workerd,wasm-workerd-ort,native-cpu,webgpu');
+  const backends = args.backends ?? (quick ? 'wasm-workerd,native-cpu,webgpu' : 'wasm-workerd,wasm-workerd-ort,native-cpu,native-kernel,webgpu');
   runners.push(...(await startRunners(backends.split(',').filter(Boolean), dir, skipped, workerVariant)));
   const profiles: PhaseProfile[] = [];
   try {

@@ -16,12 +16,12 @@ async function failure(promise: Promise<unknown>): Promise<BindingError> {
 }
 
 describe('createBinding', () => {
-  it('auto picks onnxruntime-node on Node; CUDA is skipped with a logged reason on a CPU-only machine', async () => {
+  it('auto picks CUDA, else the fused kernel on Node; CUDA is skipped with a logged reason on a CPU-only machine', async () => {
     const logs: string[] = [];
     const binding = await createBinding(await options({ log: (m) => logs.push(m) }));
     try {
-      expect(binding.backend).toMatch(/^native-/);
-      if (binding.backend === 'native-cpu') expect(logs.join('\n')).toMatch(/skipping native-cuda: .*CUDA/);
+      expect(['native-cuda', 'kernel']).toContain(binding.backend);
+      if (binding.backend === 'kernel') expect(logs.join('\n')).toMatch(/skipping native-cuda: .*CUDA/);
     } finally {
       await binding.dispose();
     }

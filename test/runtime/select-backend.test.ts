@@ -39,21 +39,19 @@ describe('backendCandidates', () => {
     expect(backendCandidates('auto', host({ isWorkerd: true, hasWebGpu: true }))).toEqual(['kernel', 'wasm']);
   });
 
-  it('auto: Node and Deno try native (CUDA, CPU), then WebGPU when navigator.gpu exists, then wasm', () => {
-    expect(backendCandidates('auto', host({ isNode: true }))).toEqual(['native-cuda', 'native-cpu', 'wasm']);
+  it('auto: Node tries CUDA, then the fused kernel, then onnxruntime-node\'s CPU, WebGPU when navigator.gpu exists, then wasm', () => {
+    expect(backendCandidates('auto', host({ isNode: true }))).toEqual(['native-cuda', 'kernel', 'native-cpu', 'wasm']);
+    expect(backendCandidates('auto', host({ isNode: true, hasWebGpu: true }))).toEqual(['native-cuda', 'kernel', 'native-cpu', 'webgpu', 'wasm']);
+  });
+
+  it('auto: Deno, where the kernel was not measured against onnxruntime-node, tries native (CUDA, CPU), then WebGPU, then wasm', () => {
+    expect(backendCandidates('auto', host({ isDeno: true }))).toEqual(['native-cuda', 'native-cpu', 'wasm']);
     expect(backendCandidates('auto', host({ isDeno: true, hasWebGpu: true }))).toEqual([
       'native-cuda',
       'native-cpu',
       'webgpu',
       'wasm',
     ]);
-  });
-
-  it('auto with more than one thread: Node tries the fused kernel before onnxruntime-node\'s CPU; Deno (no worker_threads there) does not', () => {
-    expect(backendCandidates('auto', host({ isNode: true }), 2)).toEqual(['native-cuda', 'kernel', 'native-cpu', 'wasm']);
-    expect(backendCandidates('auto', host({ isNode: true }), 1)).toEqual(['native-cuda', 'native-cpu', 'wasm']);
-    expect(backendCandidates('auto', host({ isDeno: true }), 2)).toEqual(['native-cuda', 'native-cpu', 'wasm']);
-    expect(backendCandidates('auto', host({ isWorkerd: true }), 2)).toEqual(['kernel', 'wasm']);
   });
 
   it('auto: other hosts (browsers) prefer WebGPU, then wasm', () => {
