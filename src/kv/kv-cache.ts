@@ -120,16 +120,24 @@ export class KvCache {
     this.reserve(next);
     const d = this.headDim;
     const byPosition = this.layout === 'positions';
+    const heads = this.kvHeads;
     for (let layer = 0; layer < this.layers; layer++) {
       const src = present[layer]!;
       for (const [buf, block] of [[this.keys[layer]!, src.key], [this.values[layer]!, src.value]] as const) {
         if (!byPosition) this.restride(buf, old, next);
-        for (let h = 0; h < this.kvHeads; h++) {
-          picked.forEach((row, i) => {
-            const from = (h * t + row) * d;
-            const to = byPosition ? ((old + i) * this.kvHeads + h) * d : (h * next + old + i) * d;
-            buf.set(block.subarray(from, from + d), to);
-          });
+        // One row by position: its [H, 1, D_h] block is the position's [H, D_h] entry as it is.
+        if (byPosition && t === 1 && picked.length === 1) {
+          buf.set(block.subarray(0, heads * d), old * heads * d);
+          continue;
+        }
+        // A head's row at a time, copied in a loop: a subarray per row cost more than the copy (an AR
+        // step's append was 96 of them).
+        for (let h = 0; h < heads; h++) {
+          for (let i = 0; i < picked.length; i++) {
+            const from = (h * t + picked[i]!) * d;
+            const to = byPosition ? ((old + i) * heads + h) * d : (h * next + old + i) * d;
+            for (let j = 0; j < d; j++) buf[to + j] = block[from + j]!;
+          }
         }
       }
     }
