@@ -28,8 +28,9 @@ function isBackendRequest(value: string): value is BackendRequest {
  *   through HTTP (docs/benchmarks/README.md, 2026-12-03).
  * - auto, Node: CUDA (onnxruntime-node), then the fused kernel, then onnxruntime-node's CPU, WebGPU if
  *   `navigator.gpu`, wasm. The kernel is faster than onnxruntime-node's CPU on one thread and on two, AR and
- *   Cerberus + gate, fp32 and int8 (docs/benchmarks/peer.md, 2026-12-03: one thread, fp32, AR 1.78x and
- *   Cerberus + gate 1.44x, since its tree rows cost little more than one row).
+ *   Cerberus + gate, fp32 and int8: a second row of a tree step costs about 0.13 of a row, since its fp32 weights are
+ *   read once by the two-row path (peer run, one thread, fp32: AR 1.76x, Cerberus + gate 1.18x;
+ *   docs/benchmarks/peer.md, 2026-12-03).
  * - auto, Deno: onnxruntime-node (CUDA, then CPU), then WebGPU if `navigator.gpu`, then wasm (the kernel runs
  *   there, one thread, when asked for by name; it was not measured against onnxruntime-node there).
  * - auto, elsewhere (browsers): WebGPU if present, then wasm.

@@ -230,7 +230,7 @@ export function attention(
   }
 }
 
-// Where key (or value) column j of a head lies: the cache's position j, or the step's own row j - p.
+// Where key column j of a head lies: the cache's position j, or the step's own row j - p.
 // @ts-ignore: decorator
 @inline function keyAt(j: i32, p: i32, pk: usize, ps: usize, nk: usize): usize {
   return j < p ? pk + <usize>j * ps : nk + (<usize>(j - p) << 7);
