@@ -230,10 +230,10 @@ export function attention(
   }
 }
 
-// Where key column j of a head lies: the cache's position j, or the step's own row j - p.
+// Where column j of a head's keys (or values) lies: the cache's position j, or the step's own row j - p.
 // @ts-ignore: decorator
-@inline function keyAt(j: i32, p: i32, pk: usize, ps: usize, nk: usize): usize {
-  return j < p ? pk + <usize>j * ps : nk + (<usize>(j - p) << 7);
+@inline function columnAt(j: i32, p: i32, cached: usize, ps: usize, fresh: usize): usize {
+  return j < p ? cached + <usize>j * ps : fresh + (<usize>(j - p) << 7);
 }
 
 // A 32-float dot product's four lanes (q in registers), before they are summed.
@@ -283,10 +283,10 @@ function head32(
   const none = f32x4.splat(-Infinity);
   const cut = f32x4.splat(blocked);
   for (; j + 3 < cols; j += 4) {
-    const d0 = dot32(q0, q1, q2, q3, q4, q5, q6, q7, keyAt(j, p, pk, ps, nk));
-    const d1 = dot32(q0, q1, q2, q3, q4, q5, q6, q7, keyAt(j + 1, p, pk, ps, nk));
-    const d2 = dot32(q0, q1, q2, q3, q4, q5, q6, q7, keyAt(j + 2, p, pk, ps, nk));
-    const d3 = dot32(q0, q1, q2, q3, q4, q5, q6, q7, keyAt(j + 3, p, pk, ps, nk));
+    const d0 = dot32(q0, q1, q2, q3, q4, q5, q6, q7, columnAt(j, p, pk, ps, nk));
+    const d1 = dot32(q0, q1, q2, q3, q4, q5, q6, q7, columnAt(j + 1, p, pk, ps, nk));
+    const d2 = dot32(q0, q1, q2, q3, q4, q5, q6, q7, columnAt(j + 2, p, pk, ps, nk));
+    const d3 = dot32(q0, q1, q2, q3, q4, q5, q6, q7, columnAt(j + 3, p, pk, ps, nk));
     const t0 = i32x4.shuffle(d0, d1, 0, 4, 1, 5);
     const t1 = i32x4.shuffle(d0, d1, 2, 6, 3, 7);
     const t2 = i32x4.shuffle(d2, d3, 0, 4, 1, 5);
@@ -301,7 +301,7 @@ function head32(
     v128.store(scores + (<usize>j << 2), sc);
   }
   max = Mathf.max(Mathf.max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), Mathf.max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
-  for (; j < cols; j++) max = score(dot32(q0, q1, q2, q3, q4, q5, q6, q7, keyAt(j, p, pk, ps, nk)), m, j, blocked, scores, max);
+  for (; j < cols; j++) max = score(dot32(q0, q1, q2, q3, q4, q5, q6, q7, columnAt(j, p, pk, ps, nk)), m, j, blocked, scores, max);
   const padded = (cols + 3) & ~3;
   for (let j = cols; j < padded; j++) store<f32>(scores + (<usize>j << 2), -Infinity);
   let o0 = f32x4.splat(0), o1 = f32x4.splat(0), o2 = f32x4.splat(0), o3 = f32x4.splat(0);
@@ -320,7 +320,7 @@ function head32(
   for (let j = 0; j < cols; j++) {
     const e = load<f32>(scores + (<usize>j << 2));
     sum += e;
-    const v = j < p ? pv + <usize>j * ps : nv + (<usize>(j - p) << 7);
+    const v = columnAt(j, p, pv, ps, nv);
     const ev = f32x4.splat(e);
     o0 = madd(ev, v128.load(v), o0);
     o1 = madd(ev, v128.load(v, 16), o1);
