@@ -11,6 +11,15 @@ export interface Cursor {
   readonly hidden: Float32Array;
 }
 
+/** The cursor after a forward's last row, whether it returned every row's logits or only the last's (views). */
+export function lastCursor(out: ForwardOutput, rows: number, vocab: number, dModel: number): Cursor {
+  const logitRows = out.logits.length / vocab;
+  return {
+    logits: out.logits.subarray((logitRows - 1) * vocab, logitRows * vocab),
+    hidden: out.hidden.subarray((rows - 1) * dModel, rows * dModel),
+  };
+}
+
 /** The cursor at row `row` of a forward's output (views, no copy). */
 export function cursorAt(out: ForwardOutput, row: number, vocab: number, dModel: number): Cursor {
   return {

@@ -13,15 +13,19 @@ export async function asBackendError<T>(what: string, call: () => Promise<T>): P
   }
 }
 
-/** One base forward of `tokens` after everything in the cache (the cache is not modified). */
+/**
+ * One base forward of `tokens` after everything in the cache (the cache is not modified). `logitRows`:
+ * ForwardInput.logitRows (a prompt chunk needs only its last row's).
+ */
 export function forward(
   binding: InferenceBinding,
   cache: KvCache,
   tokens: ArrayLike<number>,
   positions: ArrayLike<number>,
   mask: Float32Array,
+  logitRows: 'all' | 'last' = 'all',
 ): Promise<ForwardOutput> {
-  const input = { inputIds: tokens, positionIds: positions, mask, past: cache.past(), pastLength: cache.length, pastLayout: cache.layout };
+  const input = { inputIds: tokens, positionIds: positions, mask, past: cache.past(), pastLength: cache.length, pastLayout: cache.layout, logitRows };
   return asBackendError('base forward', () => binding.forward(input));
 }
 

@@ -1,5 +1,5 @@
 import { DecodeLoop, outlookOf, type DecodePlan } from '../decoding/decode-loop';
-import { cursorAt, type Cursor } from '../decoding/cursor';
+import { lastCursor, type Cursor } from '../decoding/cursor';
 import { forward } from '../decoding/model-calls';
 import type { StepContext } from '../decoding/steps';
 import { TreePolicy, type TreeSource } from '../decoding/tree-policy';
@@ -191,10 +191,11 @@ export class Session {
       const chunk = tokens.slice(start, start + this.model.config.prefillChunk);
       const p = this.cache.length;
       const positions = chunk.map((_, i) => p + i);
-      const out = await forward(ctx.binding, this.cache, chunk, positions, causalMask(p, chunk.length, ctx.maskValue));
+      // Only a chunk's last row predicts anything the generation reads: the binding may skip the LM head for the rest.
+      const out = await forward(ctx.binding, this.cache, chunk, positions, causalMask(p, chunk.length, ctx.maskValue), 'last');
       this.cache.append(chunk, out.present, chunk.length);
       stats.addModelTime(out.modelMs);
-      cursor = cursorAt(out, chunk.length - 1, ctx.vocab, ctx.dModel);
+      cursor = lastCursor(out, chunk.length, ctx.vocab, ctx.dModel);
     }
     return cursor;
   }

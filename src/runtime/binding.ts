@@ -38,10 +38,15 @@ export interface ForwardInput {
   readonly pastLength: number;
   /** Default `heads`; `positions` only for a past held in the binding's own kvStorage. */
   readonly pastLayout?: KvLayout;
+  /**
+   * `last`: only the last row's logits will be read (a prompt chunk), so a binding may skip the LM head for
+   * the other rows and return logits [1, V]. Default `all`. The last row's logits are the same either way.
+   */
+  readonly logitRows?: 'all' | 'last';
 }
 
 export interface ForwardOutput {
-  /** [T, V] */
+  /** [T, V]; [1, V] (the last row's) where the input asked for `logitRows: 'last'` and the binding skipped the rest. */
   readonly logits: Float32Array;
   /** [T, D] — what the LM head and the decoding heads read. */
   readonly hidden: Float32Array;

@@ -279,11 +279,11 @@ export class KernelModel {
     const w = this.workFor(t, p);
     const k = this.kernel;
     const split = this.split;
-    // x (t rows of kIn floats) times a projection into y (t rows of n floats).
-    const project = (p: Projection, x: number, y: number, kIn: number, n: number) => {
-      if (p.scales === undefined) return split.matmul(p.w, x, y, kIn, t, kIn, n, n);
-      k.quantizeRows(x, kIn, kIn, t, w.quantized, w.rowScales);
-      split.matmulQ(p.w, p.scales, w.quantized, w.rowScales, y, kIn, t, n, n);
+    // x (rows of kIn floats) times a projection into y (rows of n floats).
+    const project = (p: Projection, x: number, y: number, kIn: number, n: number, rows = t) => {
+      if (p.scales === undefined) return split.matmul(p.w, x, y, kIn, rows, kIn, n, n);
+      k.quantizeRows(x, kIn, kIn, rows, w.quantized, w.rowScales);
+      split.matmulQ(p.w, p.scales, w.quantized, w.rowScales, y, kIn, rows, n, n);
     };
     const heap = this.heap.floats();
     const half = dh / 2;
@@ -326,11 +326,13 @@ export class KernelModel {
       k.addRows(w.x, w.tmp, d, t);
     }
     k.rmsNorm(w.x, this.finalNorm, w.hidden, d, t, eps);
-    project(this.lmHead, w.hidden, w.logits, d, v);
+    // A row's logits do not depend on the other rows (see decoder.ts), so the last row's alone are its own.
+    const logitRows = input.logitRows === 'last' ? 1 : t;
+    project(this.lmHead, w.hidden + (t - logitRows) * d * FLOAT, w.logits, d, v, logitRows);
     const out = this.heap.floats();
     const copy = (at: number, floats: number) => out.slice(at / FLOAT, at / FLOAT + floats);
     const present: LayerKv[] = [];
     for (let i = 0; i < layers; i++) present.push({ key: copy(w.newKey[i]!, h * t * dh), value: copy(w.newValue[i]!, h * t * dh) });
-    return { logits: copy(w.logits, t * v), hidden: copy(w.hidden, t * d), present };
+    return { logits: copy(w.logits, logitRows * v), hidden: copy(w.hidden, t * d), present };
   }
 }

@@ -74,6 +74,7 @@ describe('fused kernel', () => {
       // It is the int8 model, not the fp32 one read again.
       expect(maxAbsDiff(a!.logits, fp32.logits)).toBeGreaterThan(0);
       await expectTreeRowsAreArSteps(int8Kernel!, 10);
+      await expectLastRowAlone(int8Kernel!, tokens);
     } finally {
       await Promise.all([int8Kernel?.dispose(), int8Native?.dispose()]);
     }
@@ -161,6 +162,19 @@ describe('fused kernel', () => {
   });
 
   it('gives every node of any tree exactly (bit for bit) the logits of its AR step after its ancestors', () => expectTreeRowsAreArSteps(kernel, 25));
+
+  it('computes only the last row\'s logits when asked (a prompt chunk), the same bits as that row of a full pass', () => expectLastRowAlone(kernel, prefix));
+
+  /** `logitRows: 'last'`: logits [1, V], bit for bit the full pass's last row; hidden and K/V as the full pass's. */
+  async function expectLastRowAlone(binding: InferenceBinding, tokens: readonly number[]): Promise<void> {
+    const v = arch.vocab_size;
+    const full = await binding.forward(causalInput(tokens, emptyPast(arch), 0));
+    const last = await binding.forward({ ...causalInput(tokens, emptyPast(arch), 0), logitRows: 'last' });
+    expect(last.logits.length).toBe(v);
+    expect(sameBits(last.logits, full.logits.subarray((tokens.length - 1) * v))).toBe(true);
+    expect(sameBits(last.hidden, full.hidden)).toBe(true);
+    last.present.forEach((layer, i) => expect(sameBits(layer.key, full.present[i]!.key)).toBe(true));
+  }
 
   it('computes the same bits on two threads, and from a cache in its own memory as from a copied one', async () => {
     const { base, heads } = await loadFixture();
