@@ -5,6 +5,7 @@
  *   - wasm-workerd: the product's real path, HTTP → Worker → SessionDO in workerd (`npm start`), timed by the
  *     client; the Worker's default backend (the fused kernel, WebAssembly SIMD);
  *   - wasm-workerd-ort: the same Worker with BACKEND=wasm (onnxruntime-web), the forward it ran before the kernel;
+ *   - wasm-workerd-fp32 (opt-in): the same Worker on its default backend with the fp32 base (BASE_VARIANT "");
  *   - native-cpu: onnxruntime-node, the engine in this process;
  *   - native-kernel: the fused kernel in this process on one thread, fp32 (what `auto` picks in Node);
  *   - webgpu: only where navigator.gpu offers a hardware adapter (else skipped, with the reason);
@@ -103,6 +104,7 @@ async function startRunners(names: readonly string[], dir: string, skipped: { na
     const started = performance.now();
     if (name === 'wasm-workerd') runners.push(await WorkerdRunner.start(name, process.cwd(), dir, settings.budget, workerVariant));
     else if (name === 'wasm-workerd-ort') runners.push(await WorkerdRunner.start(name, process.cwd(), dir, settings.budget, workerVariant, 'wasm'));
+    else if (name === 'wasm-workerd-fp32') runners.push(await WorkerdRunner.start(name, process.cwd(), dir, settings.budget, ''));
     else if (name === 'native-cpu' || name === 'native-cuda') runners.push(await EngineRunner.load(name, name, dir, { budget: settings.budget, ...threads }));
     else if (name === 'native-kernel') runners.push(await EngineRunner.load(name, 'kernel', dir, { budget: settings.budget, threads: 1 }));
     else if (name === 'wasm-node') runners.push(await EngineRunner.load(name, 'wasm', dir, { budget: settings.budget, baseVariant: workerVariant }));
@@ -115,7 +117,7 @@ async function startRunners(names: readonly string[], dir: string, skipped: { na
         continue;
       }
       runners.push(await EngineRunner.load(name, 'webgpu', dir, { budget: settings.budget }));
-    } else throw new Error(`unknown backend ${name}; one of wasm-workerd, wasm-workerd-ort, native-cpu, native-kernel, native-cuda, wasm-node, kernel-node, webgpu`);
+    } else throw new Error(`unknown backend ${name}; one of wasm-workerd, wasm-workerd-ort, wasm-workerd-fp32, native-cpu, native-kernel, native-cuda, wasm-node, kernel-node, webgpu`);
     log(`  ${name} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   return runners;

@@ -41,7 +41,7 @@ export class WorkerdRunner implements BenchRunner {
     baseVariant: string | undefined,
     backend: string,
   ) {
-    this.notes = { backend, baseVariant: baseVariant ?? 'fp32' };
+    this.notes = { backend, baseVariant: baseVariant === undefined || baseVariant === '' ? 'fp32' : baseVariant };
   }
 
   /**
