@@ -28,6 +28,12 @@ interface Chunk {
   error?: { message: string };
 }
 
+/** The connection failed (refused, reset, closed mid-stream), as opposed to an answer from the Worker. */
+class TransportError extends Error {}
+
+/** Tries per (prompt, configuration) before a broken connection fails the run. */
+const TRANSPORT_ATTEMPTS = 3;
+
 export class WorkerdRunner implements BenchRunner {
   readonly path = 'HTTP → Worker → SessionDO in workerd (npm start), streamed, timed by the client';
   readonly notes: Record<string, unknown>;
@@ -101,12 +107,20 @@ export class WorkerdRunner implements BenchRunner {
     };
     const chat = prompt.kind === 'chat';
     const body = chat ? { ...common, messages: [{ role: 'user', content: prompt.content }] } : { ...common, prompt: prompt.content };
-    const cpuBefore = await this.server.cpuMs();
-    const [result, peak] = await sampled(
-      () => this.server.rssMb(),
-      () => this.stream(`${this.server.url}/v1/${chat ? 'chat/completions' : 'completions'}`, key, body),
-    );
-    return { ...result, cpuMs: (await this.server.cpuMs()) - cpuBefore, peakRssMb: peak };
+    const url = `${this.server.url}/v1/${chat ? 'chat/completions' : 'completions'}`;
+    for (let attempt = 1; ; attempt++) {
+      const cpuBefore = await this.server.cpuMs();
+      try {
+        const [result, peak] = await sampled(() => this.server.rssMb(), () => this.stream(url, key, body));
+        return { ...result, cpuMs: (await this.server.cpuMs()) - cpuBefore, peakRssMb: peak };
+      } catch (error) {
+        // A dropped connection says nothing about the configuration measured: it is run again (a whole run
+        // once died of one socket closed mid-stream). What the Worker answered, an error included, is kept.
+        if (!(error instanceof TransportError) || attempt >= TRANSPORT_ATTEMPTS) throw error;
+        console.error(`[bench] ${this.name}: ${error.message.split('\n')[0]}; running it again (attempt ${attempt + 1} of ${TRANSPORT_ATTEMPTS})`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
   }
 
   private async stream(url: string, key: string, body: unknown): Promise<Omit<RunResult, 'peakRssMb' | 'cpuMs'>> {
@@ -115,6 +129,8 @@ export class WorkerdRunner implements BenchRunner {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
+    }).catch((error: unknown) => {
+      throw new TransportError(`${url}: the request failed: ${String(error)}`, { cause: error });
     });
     // The Worker's own log says why (a 5xx is logged there with its cause).
     const log = () => this.server.output().split('\n').filter((l) => !/Request\.cf|getaddrinfo|GetAddrInfo|callbackTrampoline/.test(l)).slice(-30).join('\n');
@@ -133,7 +149,7 @@ export class WorkerdRunner implements BenchRunner {
       try {
         read = await reader.read();
       } catch (error) {
-        throw new Error(`${url}: the stream broke after ${text.length} characters: ${String(error)}\n--- the Worker's log, last lines:\n${log()}`, { cause: error });
+        throw new TransportError(`${url}: the stream broke after ${text.length} characters: ${String(error)}\n--- the Worker's log, last lines:\n${log()}`, { cause: error });
       }
       if (read.done) break;
       buffered += decoder.decode(read.value, { stream: true });
