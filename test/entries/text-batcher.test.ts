@@ -8,7 +8,7 @@ const step = (i: number): { text: string; trace: TextTrace } => ({
   trace: { spans: [{ text: `t${i} `, from: i % 2 }], steps: [{ kind: 'ar', tokens: 1, entropy: null, threshold: null, tree_size: 1 }], ...(i === 0 ? { prompt_tokens: 7 } : {}) },
 });
 
-/** Drives `steps` steps of `stepMs` each through a batcher on a fake clock; returns the chunks' step counts. */
+/** Drives `steps` steps of `stepMs` each through a batcher on a fake clock; returns the chunks. */
 function run(steps: number, stepMs: number, budgetMs: number) {
   let clock = 0;
   const batcher = new TextBatcher(budgetMs, 8, () => clock);

@@ -28,8 +28,6 @@ export interface ConversationOptions {
   readonly idleTimeoutMs?: number;
   /** The process's / isolate's KV memory budget; past it, idle caches are dropped (rebuilt from the log). */
   readonly kvBudget?: KvBudget;
-  /** Decoding time a stream chunk may hold (TextBatcher); 0: a chunk per step. */
-  readonly chunkBudgetMs?: number;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 15_000;
@@ -39,7 +37,7 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 15_000;
  * streamed turn and 3-9 % off a non-streamed one; Cerberus turns, whose steps are longer, moved within the
  * noise (± 5 %). 4 ms is far below what a reader sees.
  */
-export const DEFAULT_CHUNK_BUDGET_MS = 4;
+const CHUNK_BUDGET_MS = 4;
 const MAX_STEPS_PER_CHUNK = 8;
 
 interface LiveSession {
@@ -55,7 +53,6 @@ export class Conversation {
   readonly #logError: (error: unknown) => void;
   readonly #idleTimeoutMs: number;
   readonly #budget: KvBudget | undefined;
-  readonly #chunkBudgetMs: number;
 
   constructor(
     private readonly model: () => Promise<Model>,
@@ -65,7 +62,6 @@ export class Conversation {
     this.#logError = options.logError ?? ((error) => console.error(error));
     this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.#budget = options.kvBudget;
-    this.#chunkBudgetMs = options.chunkBudgetMs ?? DEFAULT_CHUNK_BUDGET_MS;
   }
 
   /** Whether an engine session (and its KV cache) is held in memory. */
@@ -173,7 +169,7 @@ export class Conversation {
         completionTokens: emitted.length,
         threshold,
       }));
-    const batcher = new TextBatcher(this.#chunkBudgetMs, MAX_STEPS_PER_CHUNK);
+    const batcher = new TextBatcher(CHUNK_BUDGET_MS, MAX_STEPS_PER_CHUNK);
     // Tokens count as emitted (logged, kept in the cache) once their text is handed to the stream.
     const chunk = (last: boolean): TurnEvent | null => {
       const taken = batcher.take();

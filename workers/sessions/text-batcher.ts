@@ -3,11 +3,11 @@ import type { TextTrace } from './turn';
 /**
  * Decoding steps' text gathered into fewer stream chunks. Every chunk crosses the Durable Object's stream,
  * the Worker's transforms and the response, and with the shipped model's sub-millisecond steps a chunk per
- * step cost a streamed AR turn under workerd 15-20 % of its throughput (DEFAULT_CHUNK_BUDGET_MS). A chunk
- * therefore holds as many steps as fit in `budgetMs` of decoding, judged from the chunks before (the
- * time between two chunks over the steps of the later one; workerd's clock moves only across I/O, which
- * the Durable Object's yield between steps is): the first chunk goes at once, a slow model gets a chunk
- * per step, and no text waits more than about the budget.
+ * step cost a streamed AR turn under workerd 15-20 % of its throughput (CHUNK_BUDGET_MS in conversation.ts).
+ * A chunk therefore holds as many steps as fit in `budgetMs` of decoding, judged from the chunks before
+ * (the time between two chunks over the steps of the later one; workerd's clock moves only across I/O,
+ * which the Durable Object's yield between steps is): the first chunk goes at once, a slow model gets a
+ * chunk per step, and no text waits more than about the budget.
  */
 export class TextBatcher {
   #text = '';
