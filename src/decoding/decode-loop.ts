@@ -3,7 +3,7 @@ import { contextDraft, MAX_DRAFT, type DraftAcceptance } from '../tree/context-d
 import { costRatio } from '../tree/cost-curve';
 import type { StatsRecorder } from './stats-recorder';
 import type { EntropyGate } from '../gate/entropy-gate';
-import type { ObservedCost } from '../gate/observed-cost';
+import { StepTimer, type ObservedCost } from '../gate/observed-cost';
 import type { HeadKind } from '../runtime/binding';
 import { distribution } from '../sampling/logits';
 import type { Sampler } from '../sampling/sampler';
@@ -66,19 +66,21 @@ export function outlookOf(plan: Exclude<DecodePlan, { mode: 'ar' }>, observed: O
   return parallelOutlook(plan.trees, plan.timedGate ? observed.correction() : 1);
 }
 
-/** The step whose cost is charged when the next step starts. */
-type Pending = { readonly kind: 'ar' } | { readonly kind: 'parallel'; readonly predictedRatio: number };
-
 export class DecodeLoop {
   private ended = false;
   private cursor: Cursor;
   /** How the last `step` went (token provenance for the caller's events). */
   lastStep: StepTrace | undefined;
-  private pending: Pending | undefined;
-  private pendingSince = 0;
+  /**
+   * A step's cost is the time from its start to the next step's start: its compute, and delivering its
+   * tokens to the consumer (fewer, larger steps deliver less often: a real saving). The last step of a
+   * generation is not charged.
+   */
+  private readonly timer: StepTimer;
 
   constructor(private readonly parts: DecodeLoopParts) {
     this.cursor = parts.cursor;
+    this.timer = new StepTimer(parts.observed);
   }
 
   /** One step; `remaining` >= 1 tokens may still be emitted. Not called again after an outcome with `end`. */
@@ -98,7 +100,7 @@ export class DecodeLoop {
     const { ctx, plan, sampler, stats, observed, profile } = this.parts;
     const { cache } = ctx;
     const began = performance.now();
-    this.chargePending(began);
+    this.timer.start(began);
     const room = cache.capacity - 1 - cache.length;
     const maxDepth = Math.min(remaining - 1, room);
     // The gate reads the entropy of the distribution that is about to be sampled (temperature 1). The
@@ -125,7 +127,7 @@ export class DecodeLoop {
       const accepted = result.path.length - 1;
       this.cursor = result.cursor;
       this.lastStep = trace('draft', result.tree.size);
-      this.pend({ kind: 'parallel', predictedRatio: costRatio(plan.drafts.cost, result.tree.size) }, began);
+      this.timer.ran({ kind: 'parallel', predictedRatio: costRatio(plan.drafts.cost, result.tree.size) }, began);
       stats.addModelTime(result.modelMs);
       stats.draftStep(accepted);
       plan.drafts.acceptance.record(draft.length, accepted);
@@ -134,7 +136,7 @@ export class DecodeLoop {
     }
     if (plan.mode === 'ar' || !parallel) {
       const result = await arStep(ctx, root, laps);
-      this.pend({ kind: 'ar' }, began);
+      this.timer.ran({ kind: 'ar' }, began);
       this.cursor = result.cursor;
       stats.addModelTime(result.modelMs);
       stats.arStep();
@@ -147,7 +149,7 @@ export class DecodeLoop {
     this.cursor = result.cursor;
     this.lastStep = trace('parallel', tree.size);
     const accepted = result.path.length - 1;
-    this.pend({ kind: 'parallel', predictedRatio: plan.trees.stepRatioFor(tree) }, began);
+    this.timer.ran({ kind: 'parallel', predictedRatio: plan.trees.stepRatioFor(tree) }, began);
     stats.addModelTime(result.modelMs);
     stats.parallelStep(accepted);
     stats.treeSize = tree.size;
@@ -174,26 +176,5 @@ export class DecodeLoop {
     // Against AR the draft's own cost counts, as observed (the heads step's would scale alike).
     const correction = plan.timedGate ? this.parts.observed.correction() : 1;
     return value > Math.max(correction, alternative) ? copied.slice(0, length) : undefined;
-  }
-
-  private pend(step: Pending, began: number): void {
-    this.pending = step;
-    this.pendingSince = began;
-  }
-
-  /**
-   * A step's cost is the time from its start to the next step's start: its compute, and delivering its
-   * tokens to the consumer (fewer, larger steps deliver less often: a real saving). This is also what
-   * workerd lets the engine see: its clock stands still during compute but moves on I/O, and the consumer
-   * pulls every step's tokens across I/O, so a step read from start to end is 0 ms there while the
-   * interval between step starts is not. The last step of a generation is not charged.
-   */
-  private chargePending(now: number): void {
-    const step = this.pending;
-    if (step === undefined) return;
-    this.pending = undefined;
-    const ms = now - this.pendingSince;
-    if (step.kind === 'ar') this.parts.observed.recordAr(ms);
-    else this.parts.observed.recordParallel(ms, step.predictedRatio);
   }
 }

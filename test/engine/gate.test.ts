@@ -4,7 +4,7 @@ import { isEngineError } from '../../src/errors';
 import { ARM_HORIZON, ARM_MIN_STEPS, EntropyGate } from '../../src/gate/entropy-gate';
 import { binOf, estimateThreshold } from '../../src/gate/estimate-threshold';
 import { initialLearnedState, PRIOR_STEPS_PER_BIN, restoreLearnedState } from '../../src/gate/learned-state';
-import { ObservedCost } from '../../src/gate/observed-cost';
+import { ObservedCost, StepTimer, type TimedStep } from '../../src/gate/observed-cost';
 
 const edges = [0, 1, 2, 3, 4, 6];
 const adaptive: GatePolicy = { adaptive: true, threshold: 2.5, min: 0.5, max: 5, explorationRate: 0 };
@@ -202,6 +202,46 @@ describe('ObservedCost', () => {
     const stats = bins([20, 15, 10, 5, 1], [10, 10, 10, 10, 10]);
     expect(estimateThreshold(stats, at(1.5), { min: 0, max: 10 })).toBe(3);
     expect(estimateThreshold(stats, at(1.5 * cost.correction()), { min: 0, max: 10 })).toBe(0);
+  });
+});
+
+describe('StepTimer', () => {
+  /**
+   * Runs steps (true: parallel at ratio 1.5, costing 3 ms; false: AR, 1 ms) on a clock read only once
+   * `readEveryMs` have passed since its last reading (between readings it stands still, as workerd's does
+   * when a stream chunk holds several steps); 0: read at every step.
+   */
+  function timed(kinds: readonly boolean[], readEveryMs: number): ObservedCost {
+    const cost = new ObservedCost();
+    const timer = new StepTimer(cost);
+    let real = 0;
+    let clock = 0;
+    for (const parallel of kinds) {
+      if (real - clock >= readEveryMs) clock = real;
+      timer.start(clock);
+      const step: TimedStep = parallel ? { kind: 'parallel', predictedRatio: 1.5 } : { kind: 'ar' };
+      timer.ran(step, clock);
+      real += parallel ? 3 : 1;
+    }
+    return cost;
+  }
+
+  it('charges each step its own time on a clock that runs', () => {
+    const kinds = Array.from({ length: 400 }, (_, i) => i % 3 === 0);
+    expect(timed(kinds, 0).correction()).toBeCloseTo(2, 6);
+  });
+
+  it('spreads the time of steps run while the clock stood still over those steps, not the last one', () => {
+    // Read every 4 ms: 4 AR steps a reading, 2 parallel ones. Charged to the last step of each, AR steps
+    // would look 4 ms and parallel ones 6 / 1.5 = 4 ms per AR step of prediction: a correction of 1, not 2.
+    const runs = Array.from({ length: 600 }, (_, i) => Math.floor(i / 12) % 2 === 0);
+    expect(timed(runs, 4).correction()).toBeCloseTo(2, 6);
+  });
+
+  it('leaves out a run of both kinds, which it cannot split', () => {
+    // AR and parallel steps alternate and the clock moves every 4 ms: every run holds both kinds.
+    const mixed = Array.from({ length: 400 }, (_, i) => i % 2 === 0);
+    expect(timed(mixed, 4).correction()).toBe(1);
   });
 });
 
