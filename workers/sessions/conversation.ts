@@ -188,7 +188,8 @@ export class Conversation {
           if (batcher.due) yield chunk(false)!;
         }
       }
-      const last = chunk(true);
+      // A cancelled turn's held text never reaches its reader, so it is not the session's either.
+      const last = done?.finishReason === 'abort' ? null : chunk(true);
       if (last !== null) yield last;
       if (done !== null && done.finishReason !== 'abort') {
         yield { type: 'done', finishReason: done.finishReason, stats: statsOf(done.stats.threshold) };
