@@ -42,7 +42,7 @@ export class TextBatcher {
   /** Whether the text held should go out now (the steps it holds reach the budget). */
   get due(): boolean {
     if (this.#trace === null) return false;
-    if (this.#lastFlush === undefined || this.#stepMs === undefined) return true;
+    if (this.#stepMs === undefined) return true;
     return this.#held >= Math.max(1, Math.min(this.maxSteps, Math.floor(this.budgetMs / this.#stepMs)));
   }
 
