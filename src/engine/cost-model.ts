@@ -6,7 +6,14 @@ import type { CostModel } from '../types';
 import type { Manifest } from '../model/manifest';
 import { monotone } from '../tree/cost-curve';
 
-const SIZES = [2, 4, 8, 16, 32, 64];
+/**
+ * Tree sizes timed at load: every size up to 8 (trees are mostly that small, and a backend's cost need not
+ * be linear between powers of two: the fused kernel runs rows in pairs, so 3 rows cost a pair and a lone row,
+ * 1.6-1.8 AR steps against 1.1 for 2 and 1.9 for 4, where a line from 2 to 4 says 1.5), then sparser.
+ */
+const SIZES = [2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 64];
+/** The sizes of the built-in fallback table (`fallbackCostModel`). */
+const FALLBACK_SIZES = [2, 4, 8, 16, 32, 64];
 
 /**
  * Times the backend once at load, in the pattern decoding runs its calls in: AR steps back to back (T = 1
@@ -169,7 +176,7 @@ export function fallbackCostModel(
   const given = manifest.cost_curves?.[backendClass];
   const points =
     given === undefined
-      ? SIZES.map((tokens, i) => ({ tokens, ratio: builtIn[backendClass][i]! }))
+      ? FALLBACK_SIZES.map((tokens, i) => ({ tokens, ratio: builtIn[backendClass][i]! }))
       : given.filter(([tokens]) => tokens > 1).map(([tokens, ratio]) => ({ tokens, ratio }));
   const byDepth = depthSelectable && k > 0 ? { headsRatioByDepth: cumulative.map((flops) => flops / baseFlops) } : {};
   return { points, headsRatio: headsFlops / baseFlops, ...byDepth, source: 'fallback' };

@@ -1,7 +1,7 @@
 /**
  * What a decoding step costs, per base variant and backend class, in AR steps of that variant: the engine's
  * own start-up measurement (src/engine/cost-model.ts, `measureCostModel`: AR forwards back to back, a heads
- * call then a tree forward of T = 2 … 64, a heads call per depth), taken where its clock runs (Node) for
+ * call then a tree forward of every T = 2 … 8, then 12 … 64, a heads call per depth), taken where its clock runs (Node) for
  * every variant in the manifest and every head kind, with the heads the engine gives that variant there.
  * Where the engine cannot time its backend (workerd) the manifest's `step_costs` written from this output
  * are its cost model (models/tools/step_costs.py, pipeline stage step-costs).

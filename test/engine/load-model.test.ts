@@ -41,6 +41,8 @@ describe('loadModel', () => {
       expect(model.costModel.headsRatio).toBeGreaterThan(0);
       // workerd's clock only advances on I/O, so there the documented fallback must be used.
       expect(model.costModel.source).toBe(RUNTIME.isWorkerd ? 'fallback' : 'measured');
+      // Timed at every small tree size, not interpolated between powers of two (a backend's cost need not be linear there).
+      if (!RUNTIME.isWorkerd) expect(model.costModel.points.map((p) => p.tokens).slice(0, 7)).toEqual([2, 3, 4, 5, 6, 7, 8]);
     } finally {
       await model.dispose();
     }
