@@ -9,7 +9,8 @@ import { monotone } from '../tree/cost-curve';
 /**
  * Tree sizes timed at load: every size up to 8 (trees are mostly that small, and a backend's cost need not
  * be linear between powers of two: the fused kernel runs rows in pairs, so 3 rows cost a pair and a lone row,
- * 1.6-1.8 AR steps against 1.1 for 2 and 1.9 for 4, where a line from 2 to 4 says 1.5), then sparser.
+ * 1.6-1.9 AR steps in this machine's loads against 1.15-1.25 for 2 and 1.7-2.1 for 4, where a line from 2 to 4
+ * says 1.4-1.6), then sparser.
  */
 const SIZES = [2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 64];
 /** The sizes of the built-in fallback table (`fallbackCostModel`). */
