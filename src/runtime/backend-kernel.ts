@@ -40,6 +40,8 @@ export interface KernelOptions {
 /** The kernel's binding; `headsOnKernel`: the kinds whose heads it runs itself (the others run on onnxruntime). */
 export interface KernelBinding extends InferenceBinding {
   readonly headsOnKernel: readonly HeadKind[];
+  /** Slices of a step the calling thread took over from a helper thread that was late (preempted): 0 on one thread. */
+  readonly helperTakeovers: number;
 }
 
 /**
@@ -215,6 +217,9 @@ export async function createKernelBinding(arch: ModelArchitecture, bytes: ModelB
     depthSelectable: Object.freeze([...onKernel.keys(), ...(onnxruntime?.depthSelectable ?? [])]),
     rootReading: Object.freeze([...[...onKernel].filter(([, h]) => h.rootReading).map(([kind]) => kind), ...(onnxruntime?.rootReading ?? [])]),
     kvStorage,
+    get helperTakeovers() {
+      return model.takeovers;
+    },
     // decoder.ts: per-row quantisation and exact int32 sums, attention over the allowed keys in column order.
     treeRowsExact: true,
     forward,

@@ -72,8 +72,8 @@ interface Work {
   cos: number;
   sin: number;
   mask: number;
-  /** One attention scratch per thread. */
-  scores: number[];
+  /** This thread's attention scratch (helpers keep their own). */
+  scores: number;
   /** An int8 projection's input rows, quantised (i16), and their scales. */
   quantized: number;
   rowScales: number;
@@ -189,7 +189,7 @@ export class KernelModel {
     // helper threads' control blocks (kernel-threads.ts).
     const heap = new KernelHeap(memory, PAGE, options.memoryLimit);
     const kernel = instance.exports as unknown as DecoderExports;
-    const split = await withHelpers(kernel, module, memory, options.threads, options.spinMs);
+    const split = await withHelpers(kernel, module, memory, heap, options.threads, options.spinMs);
     return new KernelModel(arch, heap, kernel, split, graph, invFreq);
   }
 
@@ -221,7 +221,7 @@ export class KernelModel {
       cos: take(r * (dh / 2)),
       sin: take(r * (dh / 2)),
       mask: take(r * (p + r)),
-      scores: Array.from({ length: this.split.threads }, () => take(p + r + 4)),
+      scores: take(p + r + 4),
       quantized: take((r * Math.max(d, f)) / 2),
       rowScales: take(r),
       pastKey: [],
@@ -246,7 +246,7 @@ export class KernelModel {
       ...work,
       x: shift(work.x), norm: shift(work.norm), qkv: shift(work.qkv), att: shift(work.att), tmp: shift(work.tmp),
       gu: shift(work.gu), act: shift(work.act), hidden: shift(work.hidden), logits: shift(work.logits),
-      cos: shift(work.cos), sin: shift(work.sin), mask: shift(work.mask), scores: work.scores.map(shift),
+      cos: shift(work.cos), sin: shift(work.sin), mask: shift(work.mask), scores: shift(work.scores),
       quantized: shift(work.quantized), rowScales: shift(work.rowScales),
       pastKey: work.pastKey.map(shift), pastValue: work.pastValue.map(shift),
       newKey: work.newKey.map(shift), newValue: work.newValue.map(shift),
@@ -264,6 +264,11 @@ export class KernelModel {
   /** Threads a step runs on (this one and its helpers). */
   get threads(): number {
     return this.split.threads;
+  }
+
+  /** Slices this thread took over from late helper threads (kernel-threads.ts). */
+  get takeovers(): number {
+    return this.split.takeovers;
   }
 
   /** Stops the helper threads. */

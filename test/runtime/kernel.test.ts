@@ -4,6 +4,8 @@
  * row is its AR step bit for bit), threads and zero-copy caches changing no bit, and its refusals.
  */
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { KvCache } from '../../src/kv/kv-cache';
@@ -203,6 +205,41 @@ describe('fused kernel', () => {
       await two.dispose();
     }
   });
+
+  it('takes a late helper thread\'s slice over without changing a bit: with every core busy, helpers get preempted mid-step', async () => {
+    const { base, heads } = await loadFixture();
+    const two = (await createBinding({ backend: 'kernel', base, heads, architecture: arch, threads: 2 })) as KernelBinding;
+    // One spinning thread per core beside the kernel's two, so the scheduler preempts the kernel's threads.
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const hogs = Array.from({ length: availableParallelism() }, () =>
+      new Worker('const { workerData } = require("node:worker_threads"); while (Atomics.load(workerData, 0) === 0) {}', { eval: true, workerData: stop }));
+    try {
+      const parents = [-1, 0, 1, 1, 0];
+      const until = performance.now() + 20_000;
+      let steps = 0;
+      while ((two.helperTakeovers < 3 || steps < 50) && performance.now() < until) {
+        // Other tokens every step, so a slice left uncomputed or unmerged cannot pass on a previous step's values.
+        const tokens = prefix.map((t) => (t + 7 * steps) % arch.vocab_size);
+        const prefill = causalInput(tokens, emptyPast(arch), 0);
+        const want = await kernel.forward(prefill);
+        const tree: ForwardInput = {
+          inputIds: parents.map((_, i) => (steps + 3 * i) % arch.vocab_size), positionIds: depths(parents).map((d) => tokens.length + d),
+          mask: treeMask(parents, tokens.length), past: want.present, pastLength: tokens.length,
+        };
+        const wantTree = await kernel.forward(tree);
+        const [a, b] = [await two.forward(prefill), await two.forward(tree)];
+        expect(sameBits(a.logits, want.logits)).toBe(true);
+        expect(sameBits(b.logits, wantTree.logits)).toBe(true);
+        b.present.forEach((layer, i) => expect(sameBits(layer.value, wantTree.present[i]!.value)).toBe(true));
+        steps++;
+      }
+      expect(two.helperTakeovers).toBeGreaterThanOrEqual(3);
+    } finally {
+      Atomics.store(stop, 0, 1);
+      await Promise.all(hogs.map((hog) => hog.terminate()));
+      await two.dispose();
+    }
+  }, 60_000);
 
   it('keeps a KvCache on its storage position-major, holding what a contract-layout cache holds through appends, growth and truncation', () => {
     const dims = [arch.n_layers, arch.n_kv_heads, arch.head_dim, 512] as const;
