@@ -11,15 +11,15 @@
  * kernel runs on one thread.
  *
  * Why a late helper's slice is taken over: on a 2-core machine any third runnable thread (V8's own, the
- * OS, a neighbour) preempts one of ours for a scheduler slice, and a caller that waits for a preempted
- * helper waits milliseconds. Measured (8 story prompts x 128 tokens, 2 threads, AMD EPYC): 0.1 % of the
- * hand-offs waited over 0.1 ms, 2-8 ms each, 10-20 % of the wall time. So the caller waits for a helper
- * only a grace period after its own slice (GRACE_MIN_MS), then computes the helper's slice
- * itself and runs alone until the helper is back. That is safe because a helper never writes where the
- * caller reads: it writes its slice into a block of its own (and its attention scores into another), which
- * the caller copies out once the helper has published the job as done; a job the caller gave up on lands
- * in that block unread. The bits are the same either way: every output is one dot product in a fixed order,
- * whichever thread computes it.
+ * OS, a neighbour) preempts one of ours for a scheduler slice, and a sleeping helper can take as long to
+ * wake; a caller that waits for such a helper waits milliseconds. Measured (8 story prompts x 128 tokens,
+ * 2 threads, AMD EPYC): 0.1 % of the hand-offs waited over 0.1 ms, 2 ms on average and up to 11, 10-20 %
+ * of the wall time. So the caller waits for a helper only a grace period after its own slice
+ * (GRACE_MIN_MS), then computes the helper's slice itself and runs alone until the helper is back. That is
+ * safe because a helper never writes where the caller reads: it writes its slice into a block of its own
+ * (and its attention scores into another), which the caller copies out once the helper has published the
+ * job as done; a job the caller gave up on lands in that block unread. The bits are the same either way:
+ * every output is one dot product in a fixed order, whichever thread computes it.
  */
 import { RUNTIME } from './environment';
 import { BindingError } from './errors';
