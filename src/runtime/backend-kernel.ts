@@ -75,7 +75,7 @@ export function kernelModuleAvailable(facts: { readonly isWorkerd: boolean }): b
  * (1.2-1.3× on a tree step's matmuls here), else the plain one. Node 20's V8 has relaxed SIMD behind a flag,
  * which is switched on here (it only lets modules use the opcodes; Node 22 has it on by default).
  */
-function decoderModule(): Promise<WebAssembly.Module> {
+export function decoderModule(): Promise<WebAssembly.Module> {
   if (provided !== undefined) return Promise.resolve(provided);
   compiled ??= (async () => {
     // Workers' types declare compiling from bytes away (workerd forbids it); Node, Deno and browsers have it.
@@ -94,7 +94,7 @@ function decoderModule(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
-function sharedMemory(limit: number): WebAssembly.Memory {
+export function sharedMemory(limit: number): WebAssembly.Memory {
   try {
     return new WebAssembly.Memory({ initial: 1, maximum: Math.ceil(limit / 65536), shared: true });
   } catch (cause) {
@@ -122,13 +122,24 @@ async function placeHeads(
   graphs: ModelBytes['heads'],
   fallback: ModelBytes['heads'],
 ): Promise<{ onKernel: Map<HeadKind, KernelHeads>; onnxruntime: InferenceBinding | undefined }> {
+  const onKernel = await kernelHeadsThatAgree(arch, (kind, graph, count) => model.loadHeads(kind, graph, count), graphs);
   const kinds = (Object.keys(graphs) as HeadKind[]).filter((kind) => graphs[kind] !== undefined);
+  const rest = Object.fromEntries(kinds.filter((kind) => !onKernel.has(kind)).map((kind) => [kind, fallback[kind] ?? graphs[kind]]));
+  return { onKernel, onnxruntime: Object.keys(rest).length > 0 ? await headsBinding(arch, rest) : undefined };
+}
+
+/** Each kind's heads that `load` reads from its fp32 graph and whose logits match onnxruntime's on a probe. */
+export async function kernelHeadsThatAgree(
+  arch: ModelArchitecture,
+  load: (kind: HeadKind, graph: Uint8Array, count: number) => KernelHeads,
+  graphs: ModelBytes['heads'],
+): Promise<Map<HeadKind, KernelHeads>> {
   const candidates = new Map<HeadKind, KernelHeads>();
-  for (const kind of kinds) {
+  for (const kind of (Object.keys(graphs) as HeadKind[]).filter((k) => graphs[k] !== undefined)) {
     const count = arch.decoding_heads?.[kind];
     if (count === undefined) continue;
     try {
-      candidates.set(kind, model.loadHeads(kind, graphs[kind]!, count));
+      candidates.set(kind, load(kind, graphs[kind]!, count));
     } catch (error) {
       if (!(error instanceof BindingError) || error.code !== 'backend-unavailable') throw error;
     }
@@ -142,8 +153,7 @@ async function placeHeads(
       await reference.dispose();
     }
   }
-  const rest = Object.fromEntries(kinds.filter((kind) => !onKernel.has(kind)).map((kind) => [kind, fallback[kind] ?? graphs[kind]]));
-  return { onKernel, onnxruntime: Object.keys(rest).length > 0 ? await headsBinding(arch, rest) : undefined };
+  return onKernel;
 }
 
 /** Whether the kernel's heads give onnxruntime's head logits on two probe states (every head, a root each). */

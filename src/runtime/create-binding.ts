@@ -8,6 +8,7 @@ import { createKernelBinding, kernelModuleAvailable } from './backend-kernel';
 import { createNativeBinding } from './backend-native';
 import { createWasmBinding } from './backend-wasm';
 import { createWebGpuBinding } from './backend-webgpu';
+import { withKernelHeads } from './kernel-heads-binding';
 import { RUNTIME, type RuntimeFacts } from './environment';
 import { BindingError } from './errors';
 import type { ModelBytes } from './ort-sessions';
@@ -42,6 +43,11 @@ export interface CreateBindingOptions {
   readonly minRowsPerRun?: number;
   /** The additive mask's blocked value (manifest.base.mask_value); the fused kernel skips such columns. */
   readonly maskValue?: number;
+  /**
+   * On onnxruntime-node's CPU and onnxruntime-web's wasm, the decoding heads run on the fused kernel where
+   * it runs here (kernel-heads-binding.ts); default true. false: on onnxruntime, as its own graphs.
+   */
+  readonly kernelHeads?: boolean;
   /** Bytes the fused kernel's memory may grow to (weights, step buffers, caches); default 1 GiB. */
   readonly kernelMemoryLimit?: number;
   /** Receives why a preferred backend was skipped. Default: console.warn, each distinct reason once. */
@@ -59,7 +65,8 @@ function createOn(
   const arch = options.architecture;
   switch (backend) {
     case 'wasm':
-      return createWasmBinding(arch, bytes);
+      if (options.kernelHeads === false) return createWasmBinding(arch, bytes);
+      return withKernelHeads(arch, bytes.base, bytes.heads, bytes.heads, (heads) => createWasmBinding(arch, { ...bytes, heads }));
     case 'webgpu':
       // A software adapter only when WebGPU itself was asked for: 'auto' wants speed.
       return createWebGpuBinding(arch, bytes, { allowFallbackAdapter: requested === 'webgpu' });
@@ -72,13 +79,18 @@ function createOn(
         ...(options.kernelMemoryLimit === undefined ? {} : { memoryLimit: options.kernelMemoryLimit }),
       });
     case 'native-cpu':
-    case 'native-cuda':
-      return createNativeBinding(arch, backend === 'native-cpu' && options.nativeCpuHeads !== undefined ? { ...bytes, heads: options.nativeCpuHeads } : bytes, {
-        cuda: backend === 'native-cuda',
-        threads: options.threads,
-        spinning: options.spinning ?? false,
-        ...(options.minRowsPerRun === undefined ? {} : { minRowsPerRun: options.minRowsPerRun }),
-      });
+    case 'native-cuda': {
+      const native = (heads: ModelBytes['heads']) =>
+        createNativeBinding(arch, { ...bytes, heads }, {
+          cuda: backend === 'native-cuda',
+          threads: options.threads,
+          spinning: options.spinning ?? false,
+          ...(options.minRowsPerRun === undefined ? {} : { minRowsPerRun: options.minRowsPerRun }),
+        });
+      if (backend === 'native-cuda') return native(bytes.heads);
+      const ortHeads = options.nativeCpuHeads ?? bytes.heads;
+      return options.kernelHeads === false ? native(ortHeads) : withKernelHeads(arch, bytes.base, bytes.heads, ortHeads, native);
+    }
   }
 }
 

@@ -241,6 +241,32 @@ describe('fused kernel', () => {
     }
   }, 60_000);
 
+  it.each(['native-cpu', 'wasm'] as const)('%s runs its decoding heads on the kernel: the kernel backend\'s head logits bit for bit', async (backend) => {
+    const { base, heads } = await loadFixture();
+    const hybrid = await createBinding({ backend, base, heads, architecture: arch });
+    const plain = await createBinding({ backend, base, heads, architecture: arch, kernelHeads: false });
+    try {
+      expect(hybrid.backend).toBe(backend);
+      expect([...hybrid.headKinds].sort()).toEqual([...kernel.headKinds].sort());
+      const tokens = prefix.map((t) => t % arch.vocab_size);
+      const out = await hybrid.forward(causalInput(tokens, emptyPast(arch), 0));
+      const hidden = out.hidden.slice(-2 * arch.d_model);
+      const roots = [3, 9];
+      for (const kind of kernel.headKinds) {
+        const [a, b, c] = await Promise.all([hybrid, kernel, plain].map((x) => x.heads(kind, hidden, 2, undefined, roots)));
+        expect(a!.width).toBe(b!.width);
+        expect(sameBits(a!.logits, b!.logits)).toBe(true);
+        // On onnxruntime (fp32 heads) the same proposals within the int8 weights' error, not the same bits.
+        expect(c!.logits.length).toBe(a!.logits.length);
+        expect(sameBits(a!.logits, c!.logits)).toBe(false);
+        expect(maxAbsDiff(a!.logits, c!.logits)).toBeLessThan(0.1 * Math.max(1, ...Array.from(c!.logits, Math.abs)));
+      }
+    } finally {
+      await hybrid.dispose();
+      await plain.dispose();
+    }
+  });
+
   it('keeps a KvCache on its storage position-major, holding what a contract-layout cache holds through appends, growth and truncation', () => {
     const dims = [arch.n_layers, arch.n_kv_heads, arch.head_dim, 512] as const;
     const inKernel = new KvCache(...dims, kernel.kvStorage);
