@@ -27,11 +27,12 @@ export function nativeCpuHeads(manifest: Manifest, backend: BackendName | 'auto'
 }
 
 /**
- * Whether a binding for `backend` may be the fused kernel: by name, or `auto` in Node, or
- * `auto` in workerd once the entry handed over the kernel's module (select-backend.ts).
+ * Whether a binding for `backend` may run its heads on the fused kernel, which reads the fp32 heads graphs:
+ * the kernel itself (by name, or `auto`), and onnxruntime's CPU and wasm backends, whose heads run on the
+ * kernel where its module compiles (runtime/kernel-heads-binding.ts) — in workerd once the entry handed
+ * it over (select-backend.ts). Not CUDA or WebGPU, whose heads stay on the device.
  */
 export function mayRunOnKernel(backend: BackendName | 'auto'): boolean {
-  if (backend === 'kernel') return true;
-  if (backend !== 'auto') return false;
-  return RUNTIME.isWorkerd ? kernelModuleAvailable(RUNTIME) : RUNTIME.isNode;
+  if (backend === 'native-cuda' || backend === 'webgpu') return false;
+  return RUNTIME.isWorkerd ? kernelModuleAvailable(RUNTIME) : true;
 }
