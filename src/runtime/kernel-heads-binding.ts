@@ -43,6 +43,8 @@ async function headsLoader(arch: ModelArchitecture, base: Uint8Array): Promise<(
   const kernel = instance.exports as unknown as DecoderExports;
   const heap = new KernelHeap(memory, PAGE, HEADS_MEMORY_BYTES);
   const { d_model: d, vocab_size: v } = arch;
+  // The embedding is packed for the kernel's matmul as the kernel backend packs it (kernel-model.ts's sizes).
+  if (d % 16 !== 0 || v % 8 !== 0) unavailable(`sizes must be multiples of 16 (d_model ${d}) and of 8 (vocab_size ${v})`);
   let table: FloatInitializer | undefined;
   try {
     table = readGraphWeights(base).initializers.get(LM_HEAD);
