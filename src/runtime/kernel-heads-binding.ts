@@ -3,9 +3,9 @@
  * fused kernel (kernel-heads.ts) where it runs here: the base stays on onnxruntime, the heads get a small
  * kernel memory of their own (the base's embedding table, for the root-reading heads, and their int8
  * weights). Why: a heads call on onnxruntime costs a third of an AR step natively and a fifth on wasm, on
- * the kernel a few hundredths of a millisecond more than nothing — `npm run bench:heads-cost -- --models
+ * the kernel (int8, one thread) under 0.2 ms — `npm run bench:heads-cost -- --models
  * models/tinystories-6m --backends native-cpu,kernel,wasm` (2026-12-04, AMD EPYC, depth 4): 0.653 ms
- * (onnxruntime-node, int8 heads: 0.27), 0.182 (kernel), 1.201 (onnxruntime-web). The heads only propose, so
+ * (onnxruntime-node, fp32 heads graph), 0.182 (kernel), 1.201 (onnxruntime-web). The heads only propose, so
  * the output stays the base's AR; each kind is checked against onnxruntime's heads on a probe first
  * (backend-kernel.ts `kernelHeadsThatAgree`), and a kind the kernel cannot read stays on onnxruntime.
  */
